@@ -1,0 +1,35 @@
+"""Plot style: Japanese glyphs everywhere, no tofu boxes.
+
+``matplotlib-fontja`` ships IPAexGothic inside the wheel, so no system font or binary is needed.
+Call :func:`use_japanese_font` before drawing; plots in this package do it themselves.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+_DONE = False
+
+
+def use_japanese_font() -> str:
+    """Register the bundled Japanese font and make it the default; return its family name."""
+    global _DONE
+    import matplotlib_fontja  # noqa: F401  (registers IPAexGothic on import)
+
+    matplotlib_fontja.japanize()
+    family = matplotlib.rcParams["font.family"][0]
+    matplotlib.rcParams["axes.unicode_minus"] = False  # IPAexGothic lacks U+2212
+    matplotlib.rcParams["svg.fonttype"] = "path"  # embedded SVG shows the glyphs, not a font name
+    _DONE = True
+    return family
+
+
+#: status colours shared by KPI tables, the logic-model diagram and plots (colour-blind safe)
+STATUS_COLOURS = {
+    "achieved": "#1a9850",
+    "on_track": "#91cf60",
+    "behind": "#d73027",
+    "no_data": "#bdbdbd",
+}
+STATUS_JA = {"achieved": "達成", "on_track": "順調", "behind": "遅れ", "no_data": "データなし"}
+PILLAR_JA = {"social": "社会", "economic": "経済", "environmental": "環境"}
