@@ -6,6 +6,8 @@ Labels the kit accepts and writes:
 - ``2025H1`` / ``2025H2`` — fiscal half (上期 Apr–Sep / 下期 Oct–Mar)
 - ``2025Q1`` … ``2025Q4`` — fiscal quarter (Q1 = Apr–Jun 2025, Q4 = Jan–Mar 2026), 第n四半期
 - ``2025-10`` — a calendar month
+- ``current-…`` / ``previous-…`` + ``year|half|quarter|month`` — relative to today, for schedulers
+  (``previous-quarter`` run on 10 January is 2025Q3, i.e. October–December 2025)
 
 Quarters are *fiscal* quarters because that is how municipal plans and council reports count them.
 Check❶/❷ are due every month or quarter, Check❸/❹ once a fiscal year (GUIDELINE.md, PDCA table).
@@ -113,11 +115,17 @@ def fiscal_year(y: int) -> Period:
     return Period(date(y, 4, 1), 12, "year")
 
 
-def parse_period(text: str | int | Period) -> Period:
+_RE_RELATIVE = re.compile(r"^(current|previous)-(year|half|quarter|month)$", re.I)
+
+
+def parse_period(text: str | int | Period, today: date | None = None) -> Period:
     """Read a period label (see module doc); raises :class:`PeriodError` naming the bad label."""
     if isinstance(text, Period):
         return text
     s = str(text).strip()
+    if m := _RE_RELATIVE.match(s):
+        here = period_for(today or date.today(), m[2].lower())  # type: ignore[arg-type]
+        return here if m[1].lower() == "current" else here.previous()
     if m := _RE_YEAR.match(s):
         return fiscal_year(int(m[1]))
     if m := _RE_HALF.match(s):
@@ -130,7 +138,8 @@ def parse_period(text: str | int | Period) -> Period:
             raise PeriodError(f"period '{s}': month must be 1–12")
         return Period(date(int(m[1]), month, 1), 1, "month")
     raise PeriodError(
-        f"period '{s}' is not one of YYYY (fiscal year), YYYYH1/H2, YYYYQ1–Q4 (fiscal quarter), YYYY-MM")
+        f"period '{s}' is not one of YYYY (fiscal year), YYYYH1/H2, YYYYQ1–Q4 (fiscal quarter), YYYY-MM, "
+        "previous-quarter / current-year …")
 
 
 def period_range(first: str | Period, last: str | Period) -> list[Period]:
