@@ -179,18 +179,31 @@ def _shift(arr: np.ndarray, area: np.ndarray, k: int, fill) -> np.ndarray:
     return out
 
 
+def _year_texts(prefix: str, years: np.ndarray, suffix: str = "") -> np.ndarray:
+    """``prefix + str(year) + suffix`` per row, built once per distinct year (rows share the str)."""
+    codes, uniq = pd.factorize(np.asarray(years, dtype=np.int64))
+    table = np.array([f"{prefix}{int(y)}{suffix}" for y in uniq] or [""], dtype=object)
+    return table[codes]
+
+
 def _missing_reason(name: str, kind: str, years: np.ndarray, mask: np.ndarray,
                     ann: np.ndarray | None) -> np.ndarray:
     reason = np.full(len(mask), None, dtype=object)
     if mask.any():
-        ys = pd.Series(years[mask]).astype("Int64").astype(str).to_numpy(dtype=object)
-        txt = np.array([f"input {name} {kind} for "] * mask.sum(), dtype=object) + ys
+        txt = _year_texts(f"input {name} {kind} for ", years[mask])
         if ann is not None:
             a = ann[mask]
             has = pd.notna(a)
             if has.any():
-                txt[has] = (np.array([f"input {name} marked '"] * has.sum(), dtype=object)
-                            + a[has].astype(str) + "' for " + ys[has])
+                # one string per distinct (mark, year) pair
+                marks = a[has].astype(str)
+                ys = years[mask][has].astype(np.int64)
+                m_codes, m_uniq = pd.factorize(marks)
+                key = m_codes.astype(np.int64) * 100_000 + (ys - ys.min())
+                k_codes, k_uniq = pd.factorize(key)
+                table = np.array([f"input {name} marked '{m_uniq[k // 100_000]}' for "
+                                  f"{k % 100_000 + ys.min()}" for k in k_uniq], dtype=object)
+                txt[has] = table[k_codes]
         reason[mask] = txt
     return reason
 
@@ -256,10 +269,8 @@ class _Evaluator:
                 out = np.where(zero, np.nan, a / np.where(zero, 1.0, b))
                 if zero.any():
                     den = ast.unparse(node.right)
-                    ys = pd.Series(self.env._year[zero]).astype(str).to_numpy(dtype=object)
                     reason = reason.copy()
-                    reason[zero] = np.array([f"zero denominator ({den}) for "] * zero.sum(),
-                                            dtype=object) + ys
+                    reason[zero] = _year_texts(f"zero denominator ({den}) for ", self.env._year[zero])
         bad = ~np.isfinite(out) & ~np.isnan(out)
         if bad.any():
             out = np.where(bad, np.nan, out)
@@ -279,9 +290,7 @@ class _Evaluator:
             reason = _shift(v.reason, env._area, k, None)
             lost = np.isnan(shifted) & pd.isna(reason)
             if lost.any():
-                ys = pd.Series(env._year[lost] - k).astype(str).to_numpy(dtype=object)
-                reason[lost] = np.array([f"no data {k} year(s) earlier ("] * lost.sum(),
-                                        dtype=object) + ys + ")"
+                reason[lost] = _year_texts(f"no data {k} year(s) earlier (", env._year[lost] - k, ")")
             return Value(shifted, reason, [(n, _shift(s, env._area, k, np.nan)) for n, s in v.sources])
         if fn == "prev_obs":
             v = args[0]

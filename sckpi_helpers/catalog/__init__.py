@@ -1,0 +1,46 @@
+"""The guideline as data: evaluation fields, input variables, indicators and 補正人口.
+
+``load_catalog()`` returns the bundled catalog (YAML under ``data/``, validated by the pydantic
+models in :mod:`.schema`) plus any city extension files; every other module reads indicator
+definitions, formulas and input ids from here, never from its own copy.
+"""
+
+from __future__ import annotations
+
+from .loader import BUNDLED_FILES, DATA_DIR, build_catalog, load_catalog
+from .model import FRAME_COLUMNS, Catalog, CatalogError, UnknownIdError
+from .schema import (
+    AVAILABILITY,
+    CADENCES,
+    DIRECTIONS,
+    PILLARS,
+    PSEUDO_INPUTS,
+    TIER_CHECK,
+    TIERS,
+    AdjustedPopulation,
+    APDefinition,
+    EvalField,
+    Indicator,
+    InputVar,
+    Source,
+    Theme,
+)
+
+#: the name the brief uses for an evaluation field
+Field = EvalField
+
+
+def render_catalog_html(catalog: Catalog | None = None, indicators=None,
+                        title: str = "スマートシティ評価指標カタログ") -> str:
+    """Self-contained HTML page of the catalog (see :mod:`.html`)."""
+    from .html import render_catalog_html as _render
+
+    return _render(catalog if catalog is not None else load_catalog(), indicators, title=title)
+
+
+__all__ = [
+    "AVAILABILITY", "BUNDLED_FILES", "CADENCES", "DATA_DIR", "DIRECTIONS", "FRAME_COLUMNS", "PILLARS",
+    "PSEUDO_INPUTS", "TIERS", "TIER_CHECK", "APDefinition", "AdjustedPopulation", "Catalog",
+    "CatalogError", "EvalField", "Field", "Indicator", "InputVar", "Source", "Theme",
+    "UnknownIdError", "build_catalog", "load_catalog", "render_catalog_html",
+]

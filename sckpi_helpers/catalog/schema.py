@@ -1,0 +1,236 @@
+"""Pydantic models of the catalog's YAML, with the shared vocabularies of docs/DESIGN.md.
+
+The models check what one entry can check on its own (vocabularies, names, that a formula
+parses, that the tier and the PDCA check agree); cross-references between entries (fields,
+inputs, duplicate ids) are checked by the loader, which sees the whole catalog.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
+
+from .. import formula as fm
+
+TIERS = ("output", "outcome1", "outcome2", "outcome3")
+#: the PDCA check that watches each tier (Check❶–❹)
+TIER_CHECK = {"output": 1, "outcome1": 2, "outcome2": 3, "outcome3": 4}
+TIER_JA = {"output": "アウトプット", "outcome1": "アウトカム第1階層", "outcome2": "アウトカム第2階層",
+           "outcome3": "アウトカム第3階層"}
+SERVICE_PILLARS = ("social", "economic", "environmental")
+FOUNDATION_FIELDS = ("it_platform", "operations", "talent")
+PILLARS = SERVICE_PILLARS + FOUNDATION_FIELDS
+DIRECTIONS = ("higher", "lower", "neutral")
+DIRECTION_JA = {"higher": "高いほど良い", "lower": "低いほど良い", "neutral": "中立"}
+#: DESIGN.md's cadences plus every_2_years (医師統計) and every_10_years (census education items)
+CADENCES = ("as_needed", "monthly", "quarterly", "semiannual", "yearly", "every_2_years",
+            "every_5_years", "every_10_years")
+AVAILABILITY = ("estat", "external", "local", "unavailable")
+AVAILABILITY_JA = {"estat": "e-Stat（政府統計）", "external": "外部統計（警察・省庁等）",
+                   "local": "ローカルデータ（自治体・事業者）", "unavailable": "市区町村別の統計なし"}
+FILLS = ("none", "carry_forward", "interpolate")
+FIELD_KINDS = ("service", "foundation", "other")
+#: the pseudo-input the engine computes from the city's 補正人口 definition
+PSEUDO_INPUTS = ("adjusted_population",)
+
+
+def _one_of(value: str, allowed: tuple[str, ...], what: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"unknown {what} '{value}' (valid: {', '.join(allowed)})")
+    return value
+
+
+class _Strict(BaseModel):
+    """Unknown keys are typos: reject them rather than silently ignore them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    """Where the values of one input come from."""
+
+    kind: Literal["estat", "external", "local", "unavailable"]
+    name: str | None = None
+    stats_data_id: str | None = None
+    item_code: str | None = None
+    note: str | None = None
+    confirmed: bool = True
+
+    @property
+    def label(self) -> str:
+        """One line for tables and the panel's ``source`` column."""
+        if self.kind == "estat" and self.stats_data_id and self.item_code:
+            return f"e-Stat {self.stats_data_id} {self.item_code}"
+        return f"{self.kind}: {self.name}" if self.name else self.kind
+
+
+class InputVar(_Strict):
+    """An input variable: one ``variable`` id of the panel."""
+
+    id: str
+    name_ja: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    unit: str
+    cadence: str
+    fill: str = "none"
+    max_fill_years: int = Field(default=0, ge=0)
+    sources: list[Source] = Field(min_length=1)
+    note: str | None = None
+
+    @field_validator("cadence")
+    @classmethod
+    def check_cadence(cls, v: str) -> str:
+        return _one_of(v, CADENCES, "cadence")
+    @field_validator("fill")
+    @classmethod
+    def check_fill(cls, v: str) -> str:
+        return _one_of(v, FILLS, "fill rule")
+
+    @property
+    def availability(self) -> str:
+        """The best source kind available (estat > external > local > unavailable)."""
+        kinds = {s.kind for s in self.sources}
+        return next((k for k in AVAILABILITY if k in kinds), "unavailable")
+
+
+class Theme(_Strict):
+    """A policy theme (施策テーマ) of an evaluation field."""
+
+    id: str
+    name_ja: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+
+
+class EvalField(_Strict):
+    """An evaluation field (評価分野) with its themes."""
+
+    id: str
+    name_ja: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    kind: str
+    themes: list[Theme] = Field(default_factory=list)
+    description: str | None = None
+
+    @field_validator("kind")
+    @classmethod
+    def check_kind(cls, v: str) -> str:
+        return _one_of(v, FIELD_KINDS, "field kind")
+
+    def theme(self, theme_id: str) -> Theme | None:
+        return next((t for t in self.themes if t.id == theme_id), None)
+
+
+class Indicator(_Strict):
+    """One indicator of the logic model; tier-3 ones carry a formula over inputs."""
+
+    id: str
+    name_ja: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    field: str
+    theme: str | None = None
+    group: str | None = None
+    tier: str
+    pillar: str
+    required: bool = False
+    required_provisional: bool = False
+    check: int | None = None
+    cadence: str
+    unit: str
+    direction: str
+    formula: str | None = None
+    availability: str
+    availability_note: str | None = None
+    description: str | None = None
+    source_file: str | None = Field(default=None, exclude=True)
+
+    @field_validator("tier")
+    @classmethod
+    def check_tier(cls, v: str) -> str:
+        return _one_of(v, TIERS, "tier")
+    @field_validator("pillar")
+    @classmethod
+    def check_pillar(cls, v: str) -> str:
+        return _one_of(v, PILLARS, "pillar")
+    @field_validator("direction")
+    @classmethod
+    def check_direction(cls, v: str) -> str:
+        return _one_of(v, DIRECTIONS, "direction")
+    @field_validator("cadence")
+    @classmethod
+    def check_cadence(cls, v: str) -> str:
+        return _one_of(v, CADENCES, "cadence")
+    @field_validator("availability")
+    @classmethod
+    def check_avail(cls, v: str) -> str:
+        return _one_of(v, AVAILABILITY, "availability")
+
+    @field_validator("name_ja", "name_en")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be blank")
+        return v
+
+    @field_validator("formula")
+    @classmethod
+    def _parses(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        fm.parse(v)  # FormulaError is a ValueError: pydantic reports it with the field name
+        return v.strip()
+
+    @model_validator(mode="after")
+    def _check_matches_tier(self) -> Indicator:
+        expected = TIER_CHECK[self.tier]
+        if self.check is None:
+            object.__setattr__(self, "check", expected)
+        elif self.check != expected:
+            raise ValueError(f"check {self.check} does not match tier '{self.tier}' "
+                             f"(tier {self.tier} is watched by Check{expected})")
+        if self.required_provisional and not self.required:
+            raise ValueError("required_provisional is set but required is false")
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def inputs(self) -> list[str]:
+        """Input ids the formula reads, sorted (empty when the city supplies the value)."""
+        return sorted(fm.referenced_names(self.formula)) if self.formula else []
+
+
+class APDefinition(_Strict):
+    """One definition of 補正人口 (adjusted population)."""
+
+    id: str
+    name_ja: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    formula: str
+    description: str
+    rationale: str | None = None
+
+    @field_validator("formula")
+    @classmethod
+    def check_formula(cls, v: str) -> str:
+        fm.parse(v)
+        return v.strip()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def inputs(self) -> list[str]:
+        return sorted(fm.referenced_names(self.formula))
+
+
+class AdjustedPopulation(_Strict):
+    """The 補正人口 setting: a default and the named definitions a city may choose from."""
+
+    default: str
+    note: str | None = None
+    definitions: dict[str, APDefinition]
+
+    @model_validator(mode="after")
+    def _default_known(self) -> AdjustedPopulation:
+        if self.default not in self.definitions:
+            raise ValueError(f"default '{self.default}' is not one of the definitions "
+                             f"({', '.join(self.definitions)})")
+        return self
