@@ -208,7 +208,7 @@ def _messages(code: str, brk_from: str | None, brk_to: str | None, skipped: list
               f"{ACTIONS[code][1]}.")
     elif code == "no_data":
         ja = f"{t_ja}のデータがないため、{t_ja}から上の階層は診断できません。"
-        en = f"{t_en} has no data, so nothing from {t_en} upwards can be diagnosed."
+        en = f"{t_en} has no data: the chain cannot be diagnosed from {t_en} upwards."
     elif code == "not_measured":
         ja = "診断対象の階層に評価指標がありません。"
         en = "No diagnosed tier has an indicator."

@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
-from .kpi import box_status
+from .kpi import box_status, latest_status
 from .logic_model import FIELD_JA, TIERS, LogicModel
 from .periods import Period
 from .style import STATUS_COLOURS, STATUS_JA, use_japanese_font
@@ -36,8 +36,17 @@ _GAP = 0.22      # gap between boxes of one column
 _BOX_W = 0.82    # box width (column pitch = 1)
 
 
+_NO_LINE_START = set("、。，．・：；？！）」』】〕）ー～ぁぃぅぇぉっゃゅょァィゥェォッャュョ%")
+
+
 def _wrap(text: str, width: int) -> list[str]:
-    return textwrap.wrap(str(text), width=width, break_long_words=True, break_on_hyphens=False) or [""]
+    """Wrap Japanese text by characters, keeping closing marks off the start of a line (禁則)."""
+    lines = textwrap.wrap(str(text), width=width, break_long_words=True, break_on_hyphens=False) or [""]
+    for i in range(1, len(lines)):
+        while lines[i] and lines[i][0] in _NO_LINE_START:
+            lines[i - 1] += lines[i][0]
+            lines[i] = lines[i][1:]
+    return [x for x in lines if x] or [""]
 
 
 def _box_text(box, statuses: dict | None) -> tuple[list[str], list[str]]:
@@ -64,8 +73,6 @@ def draw_logic_model(model: LogicModel, tracking: pd.DataFrame | None = None, me
     bstat: dict[tuple[str, str], str] = {}
     istat: dict[tuple[str, str, str], str] = {}
     if tracking is not None and len(tracking):
-        from .kpi import latest_status
-
         bstat = box_status(tracking, period)
         for r in latest_status(tracking, period).itertuples(index=False):
             istat[(r.measure_id, r.box_id, r.indicator_id)] = r.status

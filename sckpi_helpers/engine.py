@@ -24,6 +24,7 @@ Result columns (``indicators.parquet``): ``area_code, year, indicator_id, value,
 from __future__ import annotations
 
 import ast
+import copy
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -95,8 +96,9 @@ def expand_formula(formula: str, adjusted_formula: str | None) -> str:
     """``formula`` with ``adjusted_population`` replaced by the chosen definition's formula."""
     if adjusted_formula is None or ADJUSTED not in referenced_names(formula):
         return formula
-    body = parse(adjusted_formula).body
-    tree = _Substitute(ADJUSTED, body).visit(parse(formula))
+    # parse() is cached: transform copies, never the shared trees
+    body = copy.deepcopy(parse(adjusted_formula).body)
+    tree = _Substitute(ADJUSTED, body).visit(copy.deepcopy(parse(formula)))
     return ast.unparse(tree)
 
 
@@ -304,6 +306,34 @@ def _provenance(sources: Sequence[tuple[str, np.ndarray]], n: int
     return combo_codes.astype(np.int64), prov, est, est_reason
 
 
+def _stale_comparison(sources: Sequence[tuple[str, np.ndarray]]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Rows where a change (``x - lag(x)``, ``prev_obs``) would compare one carried-forward
+    observation with itself: such a "change" is an artefact of the fill, not data → missing."""
+    by_name: dict[str, list[np.ndarray]] = {}
+    for name, arr in _dedupe_sources(sources):
+        by_name.setdefault(name, []).append(arr)
+    stale = None
+    why = None
+    for name, arrs in by_name.items():
+        for i in range(len(arrs)):
+            for j in range(i + 1, len(arrs)):
+                a = arrs[i]
+                with np.errstate(invalid="ignore"):
+                    eq = (a == arrs[j]) & (np.abs(a - np.floor(a) - _CARRIED) < 0.01)
+                if not eq.any():
+                    continue
+                if stale is None:
+                    stale = np.zeros(len(a), dtype=bool)
+                    why = np.full(len(a), None, dtype=object)
+                new = eq & ~stale
+                codes, uniq = pd.factorize(np.floor(a[new]).astype(np.int64))
+                table = np.array([f"{name} carried forward from {y} on both sides of the comparison "
+                                  "(no observed change)" for y in uniq], dtype=object)
+                why[new] = table[codes]
+                stale |= eq
+    return stale, why
+
+
 def _tidy_reasons(reason: np.ndarray, replace: str | None) -> tuple[np.ndarray, np.ndarray]:
     """(codes, distinct texts) of the evaluator's reasons: None → a generic text; the expanded
     補正人口 formula → ``adjusted_population``. Done once per distinct reason."""
@@ -362,6 +392,10 @@ def compute(panel: pd.DataFrame, catalog: Any, *, adjusted_population: str | Non
     for ind in inds:
         v = evaluate(formulas[ind.id], env)
         val = v.value
+        stale, stale_why = _stale_comparison(v.sources)
+        if stale is not None:
+            val = np.where(stale, np.nan, val)
+            v.reason = np.where(stale, stale_why, v.reason)
         miss = np.isnan(val)
         p_codes, p_text, p_est, p_why = _provenance(v.sources, n)
         est = p_est[p_codes]

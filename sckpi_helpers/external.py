@@ -36,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import Problem, SckpiError, ValidationError
-from .local_data import plain_text, normalize_text, normalize_unit, parse_number, read_table
+from .local_data import normalize_text, normalize_unit, parse_number, plain_text, read_table
 
 #: columns of ``data/processed/panel.parquet`` (DESIGN.md)
 PANEL_COLUMNS = ["area_code", "area_name", "year", "variable", "value", "unit", "source",

@@ -64,7 +64,7 @@ INTERACTIVE_NOTEBOOKS = ("explorer",)
 #: environment variables whose values must never reach an output
 SECRET_ENV_NAMES = ("ESTAT_APP_ID",)
 _SECRET_NAME_RE = re.compile(r"(APP_?ID|TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_KEY|PRIVATE_KEY)",
-                             re.I)
+                             re.IGNORECASE)
 _ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 _EXPORT_LOCK = threading.Lock()
@@ -148,7 +148,7 @@ def plan_notebooks(period: str | Period, only: str | Sequence[str] | None = None
             item = raw.strip().removesuffix(".ipynb")
             if not item:
                 continue
-            m = re.fullmatch(r"(?:check)?([1-4])", item, re.I)
+            m = re.fullmatch(r"(?:check)?([1-4])", item, re.IGNORECASE)
             name = CHECK_NOTEBOOKS[int(m[1])] if m else ("00_ingest" if item == "ingest" else item)
             if name in INTERACTIVE_NOTEBOOKS:
                 raise SckpiError(f"--only {item}: the explorer is interactive and not part of report runs")
@@ -530,7 +530,7 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
                         for n in names}
         for n in names:
             (folder / "files" / n).mkdir(parents=True, exist_ok=True)
-        kw = dict(kernel_name=kernel_name, timeout=timeout, city_name=city_name, period_ja=p.label_ja)
+        kw = {"kernel_name": kernel_name, "timeout": timeout, "city_name": city_name, "period_ja": p.label_ja}
         if jobs > 1 and len(names) > 1:
             with cf.ThreadPoolExecutor(max_workers=min(jobs, len(names))) as pool:
                 futs = [pool.submit(_run_one, n, nb_dir, folder, params_by_nb[n], **kw) for n in names]
@@ -714,9 +714,9 @@ def run_batch(cities: Iterable[str], period: str | Period, *, jobs: int = 1, sch
     if prepare:  # once, here, so workers do not race to build data/processed
         for c in cities[:1]:
             _prepare(_load_settings(c), source)
-    kwargs = dict(jobs=1, force=force, source=source, only=only, reports_root=str(root),
-                  notebooks_dir=str(notebooks_dir) if notebooks_dir else None, kernel_name=kernel_name,
-                  prepare=prepare, update_indexes=False)
+    kwargs = {"jobs": 1, "force": force, "source": source, "only": only, "reports_root": str(root),
+              "notebooks_dir": str(notebooks_dir) if notebooks_dir else None, "kernel_name": kernel_name,
+              "prepare": prepare, "update_indexes": False}
     ex = executor or make_executor(jobs, scheduler)
     results: dict[str, ReportResult] = {}
     try:
@@ -801,8 +801,8 @@ def cli_report(args) -> int:
     cities = _cities_from_args(args)
     jobs = int(getattr(args, "jobs", 1) or 1)
     scheduler = getattr(args, "scheduler", None)
-    common = dict(force=bool(getattr(args, "force", False)), source=getattr(args, "source", None),
-                  only=getattr(args, "only", None))
+    common = {"force": bool(getattr(args, "force", False)), "source": getattr(args, "source", None),
+              "only": getattr(args, "only", None)}
     root = paths.reports_dir()
     if len(cities) == 1 and not scheduler:
         r = run_report(cities[0], p, jobs=jobs, **common)

@@ -144,7 +144,6 @@ def html_exporter():
         import jinja2
         from nbconvert import HTMLExporter
         from nbconvert.preprocessors import TagRemovePreprocessor
-
         from traitlets.config import Config
 
         cfg = Config()
