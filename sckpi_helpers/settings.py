@@ -39,6 +39,7 @@ class CitySettings(BaseModel):
     external_statistics: list[Path] = Field(default_factory=list)
     estat_csv: list[Path] = Field(default_factory=list)
     catalog_extensions: list[Path] = Field(default_factory=list)
+    mergers: Path | None = Field(None, description="municipal mergers CSV (old_code,new_code,effective_date,note)")
     base_dir: Path | None = Field(None, exclude=True, description="folder of the settings file")
 
     @field_validator("city_code")

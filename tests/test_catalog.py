@@ -154,7 +154,7 @@ population_65plus population_under5 births deaths in_migrants out_migrants dayti
 inflow_population outflow_population day_night_ratio households area_total area_habitable hospitals
 clinics doctors nurseries elderly_care_facilities crimes_recognised traffic_accidents traffic_deaths
 disaster_base_hospitals_area medical_area_population labour_force employed unemployed
-local_tax_revenue local_bonds_outstanding dwellings total_floor_area rooms visitors_annual turnout
+local_tax_revenue local_bonds_outstanding dwellings floor_area_per_dwelling rooms_per_dwelling visitors_annual turnout
 life_expectancy co2_industry co2_residential co2_commercial co2_transport co2_non_energy waste_total
 waste_recycled cars_registered natural_land_area""".split()  # noqa: SIM905 - reads like DESIGN.md
 

@@ -1,0 +1,113 @@
+"""Benchmark: full report sets for the demo prefecture's cities, sckpi vs the command-line tools.
+
+    .venv/bin/python bench/bench_report.py              # 10 cities, --jobs 2
+    .venv/bin/python bench/bench_report.py --cities 2   # a quick run
+
+Both sides do the same work in the same run, on a temporary copy of the demo data:
+the Check❶–❹ notebooks of fiscal year 2024 executed and rendered to HTML without code, per city.
+
+- **sckpi**: ``report.run_batch(cities, "2024", jobs=2)`` — a process pool, in-process nbconvert,
+  plus the landing pages, manifests and indexes;
+- **baseline**: a shell loop of ``papermill`` and ``jupyter nbconvert --to html --no-input``, one
+  notebook after another (what a scheduler script without the kit would do).
+
+Prints seconds per city for both and the ratio baseline / sckpi.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+BIN = Path(sys.executable).parent
+
+
+def demo_cities(n: int) -> list[str]:
+    from sckpi_helpers import ingest
+    from sckpi_helpers.settings import demo_settings
+
+    s = demo_settings()
+    ingest.ensure_processed(s)
+    areas = ingest.load_areas()
+    muni = areas[(areas["level"] == "municipality") & (areas["area_code"].str[:2] == s.city_code[:2])]
+    codes = [s.city_code] + [c for c in sorted(muni["area_code"]) if c != s.city_code]
+    return codes[:n]
+
+
+def run_sckpi(cities: list[str], jobs: int) -> tuple[float, list]:
+    from sckpi_helpers.report import run_batch
+
+    t0 = time.perf_counter()
+    results = run_batch(cities, "2024", jobs=jobs, progress=False)
+    return time.perf_counter() - t0, results
+
+
+def run_baseline(cities: list[str], out: Path) -> float:
+    from sckpi_helpers.report import CHECK_NOTEBOOKS, default_notebooks_dir
+
+    nb_dir = default_notebooks_dir()
+    lines = ["set -e"]
+    for c in cities:
+        d = out / c
+        lines.append(f"mkdir -p {shlex.quote(str(d))}")
+        for name in CHECK_NOTEBOOKS.values():
+            src = nb_dir / f"{name}.ipynb"
+            dst = d / f"{name}.ipynb"
+            lines.append(
+                f"{shlex.quote(str(BIN / 'papermill'))} {shlex.quote(str(src))} {shlex.quote(str(dst))} "
+                f"-p city_code {c} -p period 2024 -p source demo -p peer_group prefecture -p lang ja "
+                f"-k python3 --no-progress-bar --log-level ERROR --cwd {shlex.quote(str(d))}")
+            lines.append(f"{shlex.quote(str(BIN / 'jupyter'))} nbconvert --to html --no-input --log-level ERROR "
+                         f"{shlex.quote(str(dst))}")
+    script = out / "baseline.sh"
+    script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    t0 = time.perf_counter()
+    subprocess.run(["bash", str(script)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cities", type=int, default=10, help="number of demo cities (default 10)")
+    ap.add_argument("--jobs", type=int, default=2, help="sckpi workers (default 2)")
+    args = ap.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="sckpi-bench-report-"))
+    try:
+        shutil.copytree(REPO / "data" / "raw" / "demo", tmp / "data" / "raw" / "demo")
+        os.environ["SCKPI_HOME"] = str(tmp)
+        os.environ.setdefault("MPLBACKEND", "Agg")
+        os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        cities = demo_cities(args.cities)  # also builds data/processed once, outside the timings
+        n_nb = 4 * len(cities)
+        print(f"report sets for {len(cities)} demo cities × Check❶–❹ (FY2024) = {n_nb} notebooks")
+
+        t_kit, results = run_sckpi(cities, args.jobs)
+        failed = [r.city_code for r in results if not r.ok]
+        t_base = run_baseline(cities, tmp / "baseline")
+        n_html = len(list((tmp / "baseline").rglob("*.html")))
+
+        per_kit, per_base = t_kit / len(cities), t_base / len(cities)
+        print(f"{'':28}{'total s':>10}{'s / city':>10}")
+        print(f"{'sckpi report --jobs ' + str(args.jobs):28}{t_kit:10.1f}{per_kit:10.1f}")
+        print(f"{'papermill + nbconvert loop':28}{t_base:10.1f}{per_base:10.1f}")
+        print(f"ratio (baseline / sckpi): {t_base / t_kit:.2f}×")
+        print(f"sckpi: {len(results) - len(failed)}/{len(results)} report sets complete"
+              + (f" (failed: {', '.join(failed)})" if failed else "")
+              + f"; baseline: {n_html}/{n_nb} HTML files")
+        return 0 if not failed and n_html == n_nb else 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
