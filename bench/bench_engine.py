@@ -28,8 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from sckpi_helpers import engine, peers  # noqa: E402
-from synthetic import FakeCatalog, real_catalog, synthetic_areas, synthetic_panel  # noqa: E402
+from synthetic import FakeCatalog, real_catalog, synthetic_areas, synthetic_panel
+
+from sckpi_helpers import engine, peers
 
 GIB = 1024 ** 3
 

@@ -88,7 +88,7 @@ class _Substitute(ast.NodeTransformer):
     def __init__(self, name: str, body: ast.AST) -> None:
         self.name, self.body = name, body
 
-    def visit_Name(self, node: ast.Name) -> ast.AST:  # noqa: N802 (ast API)
+    def visit_Name(self, node: ast.Name) -> ast.AST:
         return self.body if node.id == self.name else node
 
 
@@ -242,7 +242,7 @@ def _decode(s: float) -> tuple[str, int, int]:
         return "observed", y, y
     if frac < 0.4:
         return "carried", y, y
-    return "interpolated", y, y + int(round((frac - _INTERP) * 1000))
+    return "interpolated", y, y + round((frac - _INTERP) * 1000)
 
 
 def _dedupe_sources(sources: Sequence[tuple[str, np.ndarray]]) -> list[tuple[str, np.ndarray]]:

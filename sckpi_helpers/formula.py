@@ -19,6 +19,7 @@ per-area loop. A zero denominator gives a missing value with a reason, never ``i
 from __future__ import annotations
 
 import ast
+import copy
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -35,9 +36,16 @@ class FormulaError(SckpiError, ValueError):
     """A formula that does not parse or uses something outside the grammar."""
 
 
-@lru_cache(maxsize=4096)
 def parse(expr: str) -> ast.Expression:
-    """Parse and check ``expr`` against the grammar; raise :class:`FormulaError` if it strays."""
+    """Parse and check ``expr`` against the grammar; raise :class:`FormulaError` if it strays.
+
+    Returns a fresh tree each call (callers may transform it); the checked tree is cached.
+    """
+    return copy.deepcopy(_parse_checked(expr))
+
+
+@lru_cache(maxsize=4096)
+def _parse_checked(expr: str) -> ast.Expression:
     if not isinstance(expr, str) or not expr.strip():
         raise FormulaError("empty formula")
     try:
@@ -76,7 +84,7 @@ def parse(expr: str) -> ast.Expression:
 
 def referenced_names(expr: str) -> set[str]:
     """The input names a formula reads (function names excluded)."""
-    tree = parse(expr)
+    tree = _parse_checked(expr)
     funcs = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in funcs}
 
@@ -92,7 +100,7 @@ def max_lag(expr: str) -> int:
             return 1 + walk(node.args[0])
         return max((walk(c) for c in ast.iter_child_nodes(node)), default=0)
 
-    return walk(parse(expr))
+    return walk(_parse_checked(expr))
 
 
 # ----------------------------------------------------------------------------------------- evaluation
@@ -313,7 +321,7 @@ class _Evaluator:
 
 def evaluate(expr: str, env: FormulaEnv) -> Value:
     """Evaluate ``expr`` over every row of ``env``; see :class:`Value` for what comes back."""
-    return _Evaluator(env, expr).visit(parse(expr))
+    return _Evaluator(env, expr).visit(_parse_checked(expr))
 
 
 def evaluate_series(expr: str, env: FormulaEnv) -> pd.Series:

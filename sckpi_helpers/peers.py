@@ -284,7 +284,7 @@ def pillar_summary(comparison: pd.DataFrame, catalog: Any) -> pd.DataFrame:
         rows.append({
             "pillar": pillar, "pillar_ja": ja,
             "deviation_score": float(used["deviation_score"].mean()) if len(used) else np.nan,
-            "n_indicators": int(len(used)), "n_total": int(len(sub)),
+            "n_indicators": len(used), "n_total": len(sub),
             "indicators": "、".join(map(str, used["name_ja"])),
             "note": f"{len(used)} / {len(sub)} 指標",
         })

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use(matplotlib.get_backend() or "Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from . import style  # noqa: E402
-from .engine import _attr, tier3_indicators  # noqa: E402
-from .errors import SckpiError  # noqa: E402
-from .peers import scores  # noqa: E402
+from . import style
+from .engine import _attr, tier3_indicators
+from .errors import SckpiError
+from .peers import scores
 
 CITY_COLOUR = "#d7301f"
 PEER_COLOUR = "#6baed6"
@@ -78,7 +75,7 @@ def plot_peer_strip(data: pd.DataFrame, catalog: Any, city: str, year: int, peer
     ax.set_xlabel("偏差値（右ほど良い。低いほど良い指標は向きを反転）")
     n_peers = len(set(map(str, peer_codes)) | {city})
     ax.set_title(f"比較団体の中での位置（{year}年、{n_peers}団体）")
-    handles, labels = ax.get_legend_handles_labels()
+    handles, _labels = ax.get_legend_handles_labels()
     if handles:
         ax.legend(loc="lower right", fontsize=8, frameon=False)
     if not ids:

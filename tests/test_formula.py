@@ -92,3 +92,11 @@ def test_grid_must_be_complete():
     idx = pd.MultiIndex.from_tuples([("A", 2018), ("A", 2020)], names=["area_code", "year"])
     with pytest.raises(ValueError, match="complete"):
         FormulaEnv(pd.DataFrame({"x": [1.0, 2.0]}, index=idx))
+
+
+def test_parse_returns_a_tree_the_caller_may_change():
+    import ast
+
+    tree = parse("a / b")
+    tree.body.left = ast.Name(id="c", ctx=ast.Load())
+    assert referenced_names("a / b") == {"a", "b"}
