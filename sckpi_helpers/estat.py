@@ -25,6 +25,7 @@ from urllib3.util.retry import RequestHistory, Retry
 
 from sckpi_helpers import paths
 from sckpi_helpers.atomic import atomic_write_bytes
+from sckpi_helpers.cells import MARKS
 from sckpi_helpers.errors import SckpiError
 
 log = logging.getLogger(__name__)
@@ -34,13 +35,7 @@ MAX_CODES_PER_FILTER = 100  # e-Stat accepts at most 100 comma-separated codes p
 MAX_LIMIT = 100_000  # records per page; the API's default and its maximum
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: Marks e-Stat tables use for "no number" even when DATA_INF.NOTE does not declare them.
-KNOWN_SPECIALS: dict[str, str] = {
-    "-": "計数のない場合",
-    "…": "データを得ることができないもの",
-    "x": "秘匿",
-    "X": "秘匿",
-    "***": "該当数値がないもの",
-}
+KNOWN_SPECIALS: dict[str, str] = dict(MARKS)
 COLUMNS = ["stats_data_id", "area_code", "area_name", "area_full_name", "time_code", "year",
            "item_code", "item_name", "unit", "value", "annotation"]
 _ROOTS = {"getStatsData": "GET_STATS_DATA", "getMetaInfo": "GET_META_INFO"}

@@ -35,6 +35,7 @@ from typing import Any
 
 import pandas as pd
 
+from .cells import ALL_MARKS, canonical_mark
 from .errors import Problem, SckpiError, ValidationError
 from .local_data import normalize_text, normalize_unit, parse_number, plain_text, read_table
 
@@ -45,7 +46,7 @@ PANEL_COLUMNS = ["area_code", "area_name", "year", "variable", "value", "unit", 
 EXTERNAL_COLUMNS = ["area_code", "year", "variable", "value", "unit", "source", "published", "note"]
 REQUIRED_COLUMNS = ["area_code", "year", "variable", "value", "unit", "source"]
 #: publishers' marks for "no number" (after NFKC: … → ...)
-SPECIAL_MARKS = {"-", "...", "…", "‥", "..", "x", "X", "***", "*", "—", "―"}
+SPECIAL_MARKS = ALL_MARKS
 SOURCE_PREFIX = "external: "
 
 _ERAS = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988, "昭和": 1925, "S": 1925}
@@ -192,10 +193,8 @@ def read_external(path: str | Path, catalog: Any) -> pd.DataFrame:
             bad = True
         raw = rec.get("value")
         text = normalize_text(raw)
-        mark = None
         value: float | None = None
-        if text in SPECIAL_MARKS or (isinstance(raw, str) and raw.strip() in SPECIAL_MARKS):
-            mark = raw.strip() if isinstance(raw, str) else text
+        if (mark := canonical_mark(raw) or canonical_mark(text)) is not None:
             value = float("nan")
         else:
             try:

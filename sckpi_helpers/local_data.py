@@ -38,6 +38,7 @@ from typing import Any
 import pandas as pd
 
 from . import atomic, periods
+from .cells import decode
 from .errors import InputFileError, Problem, SckpiError, ValidationError
 
 #: columns of the template's data sheet, in order
@@ -311,15 +312,6 @@ def _norm_header(h: Any) -> str:
     return normalize_text(h).lower().replace(" ", "_")
 
 
-def _decode_csv(raw: bytes, path: Path) -> str:
-    for enc in ("utf-8-sig", "cp932"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise InputFileError("cannot decode the file as UTF-8 or Shift_JIS (CP932)", path)
-
-
 def read_table(path: str | Path, required: Sequence[str], sheet: str | None = DATA_SHEET,
                max_header_row: int = 30) -> Table:
     """Read a CSV (UTF-8 / UTF-8 with BOM / CP932) or Excel file whose header row holds
@@ -356,7 +348,7 @@ def read_table(path: str | Path, required: Sequence[str], sheet: str | None = DA
             props["city_code"] = kw[len(_PROPS_PREFIX):].strip()
         wb.close()
     elif suffix in (".csv", ".txt", ".tsv"):
-        text = _decode_csv(path.read_bytes(), path)
+        text = decode(path.read_bytes(), path)
         delim = "\t" if suffix == ".tsv" else ","
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
         start = 1

@@ -34,9 +34,9 @@ CADENCE_KIND: dict[str, Kind | None] = {
     "as_needed": None,  # 適宜: any period; missing periods are not counted against it
 }
 
-_RE_YEAR = re.compile(r"^(?:FY)?(\d{4})$", re.I)
-_RE_HALF = re.compile(r"^(?:FY)?(\d{4})H([12])$", re.I)
-_RE_QUARTER = re.compile(r"^(?:FY)?(\d{4})Q([1-4])$", re.I)
+_RE_YEAR = re.compile(r"^(?:FY)?(\d{4})$", re.IGNORECASE)
+_RE_HALF = re.compile(r"^(?:FY)?(\d{4})H([12])$", re.IGNORECASE)
+_RE_QUARTER = re.compile(r"^(?:FY)?(\d{4})Q([1-4])$", re.IGNORECASE)
 _RE_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
@@ -115,7 +115,7 @@ def fiscal_year(y: int) -> Period:
     return Period(date(y, 4, 1), 12, "year")
 
 
-_RE_RELATIVE = re.compile(r"^(current|previous)-(year|half|quarter|month)$", re.I)
+_RE_RELATIVE = re.compile(r"^(current|previous)-(year|half|quarter|month)$", re.IGNORECASE)
 
 
 def parse_period(text: str | int | Period, today: date | None = None) -> Period:

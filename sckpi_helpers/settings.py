@@ -12,6 +12,7 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ValidationError as PydanticValidationError
 
 from . import paths
 from .errors import InputFileError
@@ -67,9 +68,8 @@ def load_settings(path: str | Path) -> CitySettings:
         raise InputFileError(f"cannot read settings: {exc}", path) from None
     try:
         s = CitySettings(**data)
-    except Exception as exc:  # pydantic.ValidationError → one readable line per field
-        errs = getattr(exc, "errors", lambda: [])()
-        msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errs) or str(exc)
+    except PydanticValidationError as exc:  # one readable clause per bad key
+        msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()) or str(exc)
         raise InputFileError(msg, path) from None
     s.base_dir = path.parent
     return s

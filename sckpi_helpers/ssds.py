@@ -20,14 +20,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sckpi_helpers.cells import ALL_MARKS, VARIANTS, decode
 from sckpi_helpers.errors import InputFileError
 from sckpi_helpers.estat import COLUMNS, municipality_part
 
 log = logging.getLogger(__name__)
 
 #: Marks SSDS puts where a number would be; kept as ``annotation``, value NaN.
-FLAGS = frozenset({"X", "x", "-", "***", "…", "‥", "－", "―", "—", "＊＊＊", "Ｘ", "..."})
-_FLAG_CANONICAL = {"－": "-", "―": "-", "—": "-", "＊＊＊": "***", "Ｘ": "X", "...": "…"}
+FLAGS = ALL_MARKS
+_FLAG_CANONICAL = VARIANTS
 _ITEM = re.compile(r"^#?(?P<code>[A-Za-z0-9]+)_(?P<name>.+?)\s*(?:【(?P<unit>[^】]*)】)?$")
 _SPACES = re.compile(r"\s+")
 SSDS_COLUMNS = [*COLUMNS, "source"]
@@ -36,17 +37,6 @@ SSDS_COLUMNS = [*COLUMNS, "source"]
 def _key(cell: str) -> str:
     """Header cells compared without any spacing: ``地域 コード`` = ``地域コード`` = ``地域　コード``."""
     return _SPACES.sub("", cell.replace("\ufeff", ""))
-
-
-def decode(raw: bytes, path: Path) -> str:
-    """UTF-8 (BOM optional) first, strictly; then CP932 (Shift_JIS plus Windows extensions)."""
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputFileError("the file is neither UTF-8 nor Shift_JIS/CP932 text; save it again as "
-                         "CSV (UTF-8 or Shift_JIS)", file=path)
 
 
 def _read_rows(text: str) -> tuple[list[list[str]], list[int]]:

@@ -14,7 +14,7 @@ _DONE = False
 def use_japanese_font() -> str:
     """Register the bundled Japanese font and make it the default; return its family name."""
     global _DONE
-    import matplotlib_fontja  # noqa: F401  (registers IPAexGothic on import)
+    import matplotlib_fontja
 
     matplotlib_fontja.japanize()
     family = matplotlib.rcParams["font.family"][0]
