@@ -68,6 +68,7 @@ def run_baseline(cities: list[str], out: Path) -> float:
                 f"-k python3 --no-progress-bar --log-level ERROR --cwd {shlex.quote(str(d))}")
             lines.append(f"{shlex.quote(str(BIN / 'jupyter'))} nbconvert --to html --no-input --log-level ERROR "
                          f"{shlex.quote(str(dst))}")
+    out.mkdir(parents=True, exist_ok=True)
     script = out / "baseline.sh"
     script.write_text("\n".join(lines) + "\n", encoding="utf-8")
     t0 = time.perf_counter()

@@ -418,30 +418,37 @@ def _processed_city() -> str | None:
         return None
 
 
-def ensure_data(params: Params) -> dict[str, Path]:
-    """``ingest.ensure_processed`` for the notebook's city, so it runs on a clean clone.
+def data_anchor(settings, source: str):
+    """The settings whose ``data/processed`` build serves ``settings``' city.
 
-    A city with its own ``settings.yaml`` gets data built for it (its local data). A city without
-    one only needs government statistics: the processed data already built (e.g. for the demo city,
-    which holds the whole prefecture) are kept instead of being rebuilt for every city of a batch.
+    A city with its own ``settings.yaml`` needs a build of its own (its local data). A city without
+    one only needs government statistics: the build that already exists (e.g. the demo city's, which
+    holds the whole prefecture) serves it, instead of being rebuilt for every city of a batch —
+    rebuilding would also pull the data away from notebooks of other cities running meanwhile.
     """
-    from . import ingest
     from .settings import demo_settings, find_settings
 
-    s = params.settings
-    if s is not None and getattr(s, "base_dir", None) is not None:
-        anchor = s
+    if settings is not None and getattr(settings, "base_dir", None) is not None:
+        anchor = settings
     else:
         built = _processed_city()
         if built:
             anchor = find_settings(built)
-        elif params.source == "demo":
+        elif source == "demo":
             anchor = demo_settings()
         else:
-            anchor = s
-    if anchor is not None and anchor.source != params.source and anchor is s:
-        anchor = anchor.model_copy(update={"source": params.source})
-    return ingest.ensure_processed(anchor)
+            anchor = settings
+    if anchor is settings and anchor is not None and anchor.source != source:
+        anchor = anchor.model_copy(update={"source": source})
+    return anchor
+
+
+def ensure_data(params: Params) -> dict[str, Path]:
+    """``ingest.ensure_processed`` for the notebook's city, so it runs on a clean clone
+    (see :func:`data_anchor` for which build serves a city)."""
+    from . import ingest
+
+    return ingest.ensure_processed(data_anchor(params.settings, params.source))
 
 
 @dataclass

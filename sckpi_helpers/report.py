@@ -442,10 +442,9 @@ def _prepare(settings, source: str | None) -> str | None:
     except ImportError:
         return None
     try:
-        s = settings
-        if source and getattr(settings, "source", source) != source:
-            s = settings.model_copy(update={"source": source})
-        ingest.ensure_processed(s)
+        from .notebook_support import data_anchor
+
+        ingest.ensure_processed(data_anchor(settings, source or getattr(settings, "source", "demo")))
         return None
     except Exception as exc:  # noqa: BLE001 - the notebooks will show the same problem in context
         return redact(f"{type(exc).__name__}: {exc}")

@@ -161,7 +161,7 @@ def test_committed_notebook_shape(path):
 
 
 def test_notebooks_match_their_build_script():
-    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "build_notebooks.py"), "--check"],
+    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "build_notebooks.py"), "--check"], check=False,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
 
@@ -169,3 +169,20 @@ def test_notebooks_match_their_build_script():
 def test_expected_notebooks_exist():
     assert {p.stem for p in NOTEBOOKS} >= {"00_ingest", "check1_outputs", "check2_outcome1", "check3_outcome2",
                                           "check4_outcome3", "explorer"}
+
+
+def test_data_anchor_keeps_the_existing_build_for_cities_without_settings(home):
+    from sckpi_helpers.settings import CitySettings, find_settings
+
+    demo = find_settings("99201")
+    other = CitySettings(city_code="99202")
+    # nothing built yet: the demo source is served by the demo city's build (the whole prefecture)
+    assert ns.data_anchor(other, "demo").city_code == "99201"
+    assert ns.data_anchor(demo, "demo") is demo
+    # a build for 99201 exists: a city without settings uses it instead of rebuilding for itself
+    processed = home / "data" / "processed"
+    processed.mkdir(parents=True)
+    (processed / "ingest.json").write_text('{"city_code": "99201", "source": "demo"}', encoding="utf-8")
+    assert ns.data_anchor(other, "demo").city_code == "99201"
+    # a city with its own settings always gets its own build, with the source asked for
+    assert ns.data_anchor(demo, "estat-csv").source == "estat-csv"

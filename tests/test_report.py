@@ -296,7 +296,7 @@ def test_end_to_end_demo_report(tmp_path):
     env |= {"SCKPI_HOME": str(home), "ESTAT_APP_ID": FAKE_APP_ID, "MPLBACKEND": "Agg"}
     sckpi = [sys.executable, "-m", "sckpi_helpers.cli"]
     proc = subprocess.run([*sckpi, "report", "--city", "99201", "--period", "2024", "--jobs", "2"],
-                          env=env, capture_output=True, text=True, timeout=900, cwd=tmp_path)
+                          env=env, capture_output=True, text=True, timeout=900, cwd=tmp_path, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     folder = home / "reports" / "99201" / "2024"
     assert str(folder / "index.html") in proc.stdout
@@ -320,3 +320,18 @@ def test_end_to_end_demo_report(tmp_path):
     for p in (home / "reports").rglob("*"):
         if p.is_file():
             assert FAKE_APP_ID.encode() not in p.read_bytes(), p
+
+
+def test_cli_peer_group_batch_selects_the_demo_prefecture(home, monkeypatch, capsys):
+    seen = {}
+
+    def fake_batch(cities, period, **kw):
+        seen["cities"], seen["period"], seen["jobs"] = list(cities), str(period), kw["jobs"]
+        return [report.ReportResult(city_code=c, period="2024", status="ok") for c in cities]
+
+    monkeypatch.setattr(report, "run_batch", fake_batch)
+    rc = cli.main(["report", "--peer-group", "prefecture", "--period", "2024", "--jobs", "2"])
+    assert rc == 0
+    assert seen["cities"][0] == "99201" and len(seen["cities"]) > 5
+    assert all(c.startswith("99") and len(c) == 5 for c in seen["cities"]) and seen["jobs"] == 2
+    assert "99201" in capsys.readouterr().out
