@@ -37,7 +37,7 @@ def demo_cities(n: int) -> list[str]:
 
     s = demo_settings()
     ingest.ensure_processed(s)
-    areas = ingest.load_areas()
+    areas = ingest.load_areas(s)
     muni = areas[(areas["level"] == "municipality") & (areas["area_code"].str[:2] == s.city_code[:2])]
     codes = [s.city_code] + [c for c in sorted(muni["area_code"]) if c != s.city_code]
     return codes[:n]

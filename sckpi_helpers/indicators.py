@@ -37,9 +37,11 @@ def _catalog_for(settings: CitySettings) -> Any:
 
 def compute_and_store(panel: pd.DataFrame, catalog: Any, settings: CitySettings) -> Path:
     """Compute every tier-3 indicator with the city's 補正人口 definition; write
-    ``data/processed/indicators.parquet`` atomically and return its path."""
+    ``data/processed/<scope>/indicators.parquet`` atomically and return its path."""
+    from .ingest import scope_of
+
     results = compute(panel, catalog, adjusted_population=settings.adjusted_population)
-    return atomic_write_parquet(results, paths.processed_dir() / INDICATORS_FILE)
+    return atomic_write_parquet(results, paths.processed_dir(scope_of(settings)) / INDICATORS_FILE)
 
 
 def city_table(results: pd.DataFrame, catalog: Any, city: str, year: int, peer_codes: list[str],
@@ -78,7 +80,7 @@ def _fmt_table(df: pd.DataFrame) -> str:
 def cli_indicators(args: argparse.Namespace) -> int:
     """``sckpi indicators --city CODE --year YYYY [--peer-group G] [--adjusted-population D]
     [--format table|csv] [--out FILE]``."""
-    from .ingest import load_areas, load_panel
+    from .ingest import load_areas, load_panel, processed_paths, serving_settings
 
     city = str(args.city)
     year = int(args.year)
@@ -88,8 +90,12 @@ def cli_indicators(args: argparse.Namespace) -> int:
     spec = getattr(args, "peer_group", None) or settings.peer_group
     ap_formula = adjusted_population_formula(catalog, definition)  # fail early on a bad definition
 
-    panel = load_panel()
-    areas = load_areas()
+    build = serving_settings(settings)
+    if not processed_paths(build)["panel"].exists():
+        raise SckpiError(f"city {city} is not in the processed data: run 'sckpi ingest --city {city}' "
+                         "(or 'sckpi ingest --source demo') first")
+    panel = load_panel(build)
+    areas = load_areas(build)
     if city not in set(panel["area_code"].astype(str)):
         raise SckpiError(f"city {city} is not in the processed data: run 'sckpi ingest --city {city}' first")
     years = panel["year"].astype(int)

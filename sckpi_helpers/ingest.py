@@ -361,6 +361,18 @@ def _resolve_all(settings: CitySettings, items: Iterable[Path]) -> list[Path]:
     return [p for p in (settings.resolve(Path(x)) for x in items) if p is not None]
 
 
+def _unique(files: Iterable[Path]) -> list[Path]:
+    """Files in order, each once however it was spelled (``demo/x.csv`` = ``other/../demo/x.csv``)."""
+    seen: set[Path] = set()
+    out = []
+    for f in files:
+        key = Path(f).resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(Path(f))
+    return out
+
+
 def _load_catalog(settings: CitySettings) -> Any:
     from .catalog import load_catalog
 
@@ -390,7 +402,7 @@ def _plan_inputs(settings: CitySettings, source: str, inputs: Sequence[str | Pat
         if (base / "areas.csv").exists():
             overrides = base / "areas.csv"
             break
-    return {"csv": csvs, "external": ext, "local": loc, "overrides": overrides,
+    return {"csv": _unique(csvs), "external": _unique(ext), "local": _unique(loc), "overrides": overrides,
             "mergers": _mergers_file(settings, source),
             "cache": (paths.demo_dir() / "estat_api") if source == "demo"
             else (paths.raw_dir() / "estat") if source == "estat-api" else None}
@@ -473,7 +485,7 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     local_df = _read_locals(plan["local"], catalog, settings.city_code, extra)
 
     outputs = {"panel": panel, "areas": areas_df, "local": local_df}
-    written = write_outputs(outputs)
+    written = write_outputs(outputs, settings)
     manifest = {
         "format_version": FORMAT_VERSION, "city_code": settings.city_code, "source": source,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -482,12 +494,12 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
         "rows": {k: len(v) for k, v in outputs.items()},
         "overridden_by_external": n_over, "unmapped_items": sorted(unmapped),
     }
-    atomic.atomic_write_text(paths.processed_dir() / MANIFEST,
+    atomic.atomic_write_text(processed_paths(settings)["manifest"],
                              json.dumps(manifest, ensure_ascii=False, indent=1))
     return written
 
 
-def write_outputs(frames: dict[str, pd.DataFrame]) -> dict[str, Path]:
+def write_outputs(frames: dict[str, pd.DataFrame], settings: CitySettings) -> dict[str, Path]:
     """Serialise every frame first, then move each into place atomically (a failure while
     serialising writes nothing; a failure while writing leaves no partial file)."""
     import io
@@ -499,7 +511,7 @@ def write_outputs(frames: dict[str, pd.DataFrame]) -> dict[str, Path]:
         blobs[key] = buf.getvalue()
     out = {}
     for key, data in blobs.items():
-        out[key] = atomic.atomic_write_bytes(paths.processed_dir() / OUTPUT_FILES[key], data)
+        out[key] = atomic.atomic_write_bytes(processed_paths(settings)[key], data)
     return out
 
 
@@ -543,20 +555,81 @@ def _fingerprint(files: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
-def _output_paths() -> dict[str, Path]:
-    return {k: paths.processed_dir() / v for k, v in OUTPUT_FILES.items()}
+def scope_of(settings: CitySettings | None = None) -> str:
+    """The build a city's data go to: the name of its settings folder under ``data/raw/``
+    (``demo`` for the demo), or its area code when it has no settings file."""
+    settings = settings or demo_settings()
+    return Path(settings.base_dir).name if settings.base_dir is not None else settings.city_code
+
+
+def processed_paths(settings: CitySettings | None = None) -> dict[str, Path]:
+    """``data/processed/<scope>/``'s files: panel, areas, local and the build manifest."""
+    d = paths.processed_dir(scope_of(settings))
+    return {**{k: d / v for k, v in OUTPUT_FILES.items()}, "manifest": d / MANIFEST}
+
+
+def _output_paths(settings: CitySettings | None = None) -> dict[str, Path]:
+    return {k: v for k, v in processed_paths(settings).items() if k != "manifest"}
+
+
+def read_manifest(settings: CitySettings | None = None) -> dict[str, Any]:
+    """The build's ``ingest.json`` (city, source, years, input fingerprint …); {} when absent."""
+    try:
+        return json.loads(processed_paths(settings)["manifest"].read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _build_owner(scope: str) -> CitySettings | None:
+    """The settings a build under ``data/processed/<scope>/`` was made for, from its settings
+    file or, for a city without one, from the build's manifest."""
+    from .settings import load_settings
+
+    settings_file = paths.raw_dir() / scope / "settings.yaml"
+    if settings_file.exists():
+        return load_settings(settings_file)
+    meta_file = paths.processed_dir(scope) / MANIFEST
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        return CitySettings(city_code=meta["city_code"], source=meta["source"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def serving_settings(settings: CitySettings | None, source: str | None = None) -> CitySettings:
+    """The settings whose build serves ``settings``' city.
+
+    A city with its own ``settings.yaml`` has a build of its own (its local data, its peers). A
+    city without one only needs government statistics: an existing build whose areas include it
+    (e.g. the demo's, which holds the whole prefecture) serves it instead of a new build per city.
+    """
+    if settings is not None and settings.base_dir is not None:
+        return settings if source in (None, settings.source) else settings.model_copy(update={"source": source})
+    city = settings.city_code if settings is not None else None
+    if city is not None:
+        for areas_file in sorted(paths.processed_dir().glob(f"*/{OUTPUT_FILES['areas']}")):
+            owner = _build_owner(areas_file.parent.name)
+            if owner is None or source not in (None, owner.source):
+                continue
+            try:
+                codes = pd.read_parquet(areas_file, columns=["area_code"])["area_code"].astype(str)
+            except (OSError, ValueError):
+                continue
+            if city in set(codes):
+                return owner
+    if settings is None or source == "demo":
+        return demo_settings()
+    return settings if source in (None, settings.source) else settings.model_copy(update={"source": source})
 
 
 def is_fresh(settings: CitySettings) -> bool:
     """True when the processed outputs exist, were built for this city and source, and no raw
     input changed since (size or modification time)."""
-    outs = _output_paths()
-    man = paths.processed_dir() / MANIFEST
-    if not man.exists() or not all(p.exists() for p in outs.values()):
+    outs = _output_paths(settings)
+    if not all(p.exists() for p in outs.values()):
         return False
-    try:
-        meta = json.loads(man.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    meta = read_manifest(settings)
+    if not meta:
         return False
     if meta.get("format_version") != FORMAT_VERSION or meta.get("city_code") != settings.city_code \
             or meta.get("source") != settings.source:
@@ -573,32 +646,31 @@ def ensure_processed(settings: CitySettings | None = None) -> dict[str, Path]:
     settings = settings or demo_settings()
     if not is_fresh(settings):
         return ingest(settings)
-    return _output_paths()
+    return _output_paths(settings)
 
 
 # ------------------------------------------------------------------ loading
-def _load(key: str) -> pd.DataFrame:
-    p = paths.processed_dir() / OUTPUT_FILES[key]
+def _load(key: str, settings: CitySettings | None) -> pd.DataFrame:
+    p = processed_paths(settings)[key]
     if not p.exists():
         raise InputFileError(f"{OUTPUT_FILES[key]} not found: run 'sckpi ingest --source demo' (or "
                              "'sckpi ingest --source estat-api --city CODE') first", p)
     return pd.read_parquet(p)
 
 
-def load_panel() -> pd.DataFrame:
-    """``data/processed/panel.parquet`` (columns: DESIGN.md)."""
-    return _load("panel")
+def load_panel(settings: CitySettings | None = None) -> pd.DataFrame:
+    """``data/processed/<scope>/panel.parquet`` (columns: DESIGN.md); default scope: the demo."""
+    return _load("panel", settings)
 
 
-def load_local() -> pd.DataFrame:
-    """``data/processed/local.parquet``: area_code, indicator_id, period, value, unit, source, note."""
-    return _load("local")
+def load_local(settings: CitySettings | None = None) -> pd.DataFrame:
+    """``local.parquet``: area_code, indicator_id, period, value, unit, source, note."""
+    return _load("local", settings)
 
 
-def load_areas() -> pd.DataFrame:
-    """``data/processed/areas.parquet``: area_code, area_name, pref_code, level, municipal_type,
-    parent_code, lg_code."""
-    return _load("areas")
+def load_areas(settings: CitySettings | None = None) -> pd.DataFrame:
+    """``areas.parquet``: area_code, area_name, pref_code, level, municipal_type, parent_code, lg_code."""
+    return _load("areas", settings)
 
 
 # ------------------------------------------------------------------ CLI
@@ -646,6 +718,22 @@ def cli_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["AREAS_COLUMNS", "LOCAL_COLUMNS", "PANEL_COLUMNS", "SOURCE_PREFIX", "cli_ingest",
-           "ensure_processed", "ingest", "is_fresh", "load_areas", "load_local", "load_panel",
-           "raw_inputs", "tidy_to_panel"]
+__all__ = [
+    "AREAS_COLUMNS",
+    "LOCAL_COLUMNS",
+    "PANEL_COLUMNS",
+    "SOURCE_PREFIX",
+    "cli_ingest",
+    "ensure_processed",
+    "ingest",
+    "is_fresh",
+    "load_areas",
+    "load_local",
+    "load_panel",
+    "processed_paths",
+    "raw_inputs",
+    "read_manifest",
+    "scope_of",
+    "serving_settings",
+    "tidy_to_panel",
+]

@@ -408,47 +408,21 @@ def peer_group_ja(spec: str) -> str:
     return PEER_GROUP_JA.get(spec, spec)
 
 
-def _processed_city() -> str | None:
-    from . import paths
-
-    f = paths.processed_dir() / "ingest.json"
-    try:
-        return str(json.loads(f.read_text(encoding="utf-8")).get("city_code") or "") or None
-    except (OSError, ValueError):
-        return None
-
-
 def data_anchor(settings, source: str):
-    """The settings whose ``data/processed`` build serves ``settings``' city.
+    """The settings whose ``data/processed/<scope>/`` build serves ``settings``' city
+    (``ingest.serving_settings``: a city without its own settings reuses a build that holds it)."""
+    from .ingest import serving_settings
 
-    A city with its own ``settings.yaml`` needs a build of its own (its local data). A city without
-    one only needs government statistics: the build that already exists (e.g. the demo city's, which
-    holds the whole prefecture) serves it, instead of being rebuilt for every city of a batch —
-    rebuilding would also pull the data away from notebooks of other cities running meanwhile.
-    """
-    from .settings import demo_settings, find_settings
-
-    if settings is not None and getattr(settings, "base_dir", None) is not None:
-        anchor = settings
-    else:
-        built = _processed_city()
-        if built:
-            anchor = find_settings(built)
-        elif source == "demo":
-            anchor = demo_settings()
-        else:
-            anchor = settings
-    if anchor is settings and anchor is not None and anchor.source != source:
-        anchor = anchor.model_copy(update={"source": source})
-    return anchor
+    return serving_settings(settings, source)
 
 
-def ensure_data(params: Params) -> dict[str, Path]:
-    """``ingest.ensure_processed`` for the notebook's city, so it runs on a clean clone
-    (see :func:`data_anchor` for which build serves a city)."""
+def ensure_data(params: Params) -> tuple[Any, dict[str, Path]]:
+    """``ingest.ensure_processed`` for the notebook's city, so it runs on a clean clone; returns
+    the settings of the build that serves it (see :func:`data_anchor`) and the build's files."""
     from . import ingest
 
-    return ingest.ensure_processed(data_anchor(params.settings, params.source))
+    build = data_anchor(params.settings, params.source)
+    return build, ingest.ensure_processed(build)
 
 
 @dataclass
@@ -497,13 +471,13 @@ def load_check_data(params: Params, *, tier3: bool = False) -> CheckData:
     from . import engine, ingest, kpi
     from .catalog import load_catalog
 
-    ensure_data(params)
+    build, _ = ensure_data(params)
     s = params.settings
     extra = [s.resolve(p) for p in (getattr(s, "catalog_extensions", []) or [])] if s is not None else []
     catalog = load_catalog(extra=extra) if extra else load_catalog()
-    panel = ingest.load_panel()
-    local = ingest.load_local()
-    areas = ingest.load_areas()
+    panel = ingest.load_panel(build)
+    local = ingest.load_local(build)
+    areas = ingest.load_areas(build)
     local = local[local["area_code"].astype(str) == params.city_code]
     name = getattr(s, "name_ja", None)
     if not name:
@@ -1060,16 +1034,13 @@ def ingest_overview(params: Params) -> dict[str, Any]:
     """Build (if needed) and describe ``data/processed``: manifest, rows, sources, input coverage."""
     import pandas as pd
 
-    from . import ingest, paths
+    from . import ingest
 
-    written = ensure_data(params)
-    try:
-        man = json.loads((paths.processed_dir() / "ingest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        man = {}
-    panel = ingest.load_panel()
-    local = ingest.load_local()
-    areas = ingest.load_areas()
+    build, written = ensure_data(params)
+    man = ingest.read_manifest(build)
+    panel = ingest.load_panel(build)
+    local = ingest.load_local(build)
+    areas = ingest.load_areas(build)
     files = pd.DataFrame({
         "file": [Path(p).name for p in written.values()],
         "rows": [len(x) for x in (panel, areas, local)][: len(written)],
@@ -1156,11 +1127,11 @@ class Explorer:
         from . import engine, ingest
         from .catalog import load_catalog
 
-        ensure_data(params)
+        build, _ = ensure_data(params)
         self.params = params
         self.catalog = load_catalog()
-        self.panel = ingest.load_panel()
-        self.areas = ingest.load_areas()
+        self.panel = ingest.load_panel(build)
+        self.areas = ingest.load_areas(build)
         adj = getattr(params.settings, "adjusted_population", None) if params.settings is not None else None
         self.results = engine.compute(self.panel, self.catalog, adjusted_population=adj)
         muni = self.areas[self.areas["level"].isin(["municipality", "ward"])]

@@ -33,9 +33,14 @@ def demo_dir() -> Path:
     return raw_dir() / "demo"
 
 
-def processed_dir() -> Path:
-    """``data/processed/``: tidy Parquet produced by ``sckpi ingest``."""
-    return project_root() / "data" / "processed"
+def processed_dir(scope: str | None = None) -> Path:
+    """``data/processed/``, or one build's folder ``data/processed/<scope>/``.
+
+    Each settings folder ``data/raw/<scope>/`` gets its own build, so cities processed in
+    parallel never overwrite each other's data (see ``ingest.scope_of``).
+    """
+    root = project_root() / "data" / "processed"
+    return root / scope if scope else root
 
 
 def reports_dir() -> Path:

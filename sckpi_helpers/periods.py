@@ -30,7 +30,9 @@ CADENCE_KIND: dict[str, Kind | None] = {
     "quarterly": "quarter",
     "semiannual": "half",
     "yearly": "year",
+    "every_2_years": "year",
     "every_5_years": "year",
+    "every_10_years": "year",
     "as_needed": None,  # 適宜: any period; missing periods are not counted against it
 }
 

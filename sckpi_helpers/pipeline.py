@@ -31,7 +31,7 @@ def run_demo(jobs: int = 1) -> tuple[bool, list]:
     print(f"[1/3] ingest: {', '.join(str(p.relative_to(paths.project_root())) for p in written.values())}"
           f" ({time.perf_counter() - t0:.1f} s)")
     t1 = time.perf_counter()
-    out = compute_and_store(load_panel(), load_catalog(), settings)
+    out = compute_and_store(load_panel(settings), load_catalog(), settings)
     print(f"[2/3] indicators: {out.relative_to(paths.project_root())} ({time.perf_counter() - t1:.1f} s)")
     results = []
     for period in DEMO_PERIODS:

@@ -175,7 +175,9 @@ def _load_settings(city: str):
 def _city_name(settings, city: str) -> str:
     if getattr(settings, "name_ja", None):
         return str(settings.name_ja)
-    f = paths.processed_dir() / "areas.parquet"
+    from .ingest import processed_paths, serving_settings
+
+    f = processed_paths(serving_settings(settings))["areas"]
     if f.exists():
         with contextlib.suppress(Exception):
             import pandas as pd
@@ -249,9 +251,11 @@ def collect_inputs(settings, source: str | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def collect_processed() -> list[dict[str, Any]]:
+def collect_processed(settings=None) -> list[dict[str, Any]]:
     """The derived Parquet files the notebooks read (hashed after the run)."""
-    d = paths.processed_dir()
+    from .ingest import processed_paths, serving_settings
+
+    d = processed_paths(serving_settings(settings))["panel"].parent
     return [_file_entry("processed", f) for f in sorted(d.glob("*.parquet"))] if d.is_dir() else []
 
 
@@ -442,9 +446,7 @@ def _prepare(settings, source: str | None) -> str | None:
     except ImportError:
         return None
     try:
-        from .notebook_support import data_anchor
-
-        ingest.ensure_processed(data_anchor(settings, source or getattr(settings, "source", "demo")))
+        ingest.ensure_processed(ingest.serving_settings(settings, source or getattr(settings, "source", "demo")))
         return None
     except Exception as exc:  # noqa: BLE001 - the notebooks will show the same problem in context
         return redact(f"{type(exc).__name__}: {exc}")
@@ -578,7 +580,7 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
             "jobs": jobs,
             "force": force,
             "inputs": inputs,
-            "processed": collect_processed(),
+            "processed": collect_processed(settings),
             "prepare_error": prepare_error,
             "catalog": catalog_file,
             "catalog_problem": catalog_problem,
@@ -782,10 +784,10 @@ def _cities_from_args(args) -> list[str]:
 
     anchor = demo_settings()
     ingest.ensure_processed(anchor)
-    areas = ingest.load_areas()
+    areas = ingest.load_areas(anchor)
     panel = None
     with contextlib.suppress(Exception):
-        panel = ingest.load_panel()
+        panel = ingest.load_panel(anchor)
     codes = list(peers.peer_group(areas, anchor.city_code, spec, panel=panel))
     if anchor.city_code not in codes:
         codes.insert(0, anchor.city_code)

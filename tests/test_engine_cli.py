@@ -21,9 +21,9 @@ def home(tmp_path, monkeypatch):
     monkeypatch.setenv("SCKPI_HOME", str(tmp_path))
     (tmp_path / "data" / "raw").mkdir(parents=True)
     panel = synthetic_panel(cat, 10, range(2016, 2025), seed=5)
-    atomic_write_parquet(panel, tmp_path / "data" / "processed" / "panel.parquet")
-    atomic_write_parquet(synthetic_areas(sorted(panel["area_code"].unique())),
-                         tmp_path / "data" / "processed" / "areas.parquet")
+    build = tmp_path / "data" / "processed" / "01201"  # the build of a city with no settings file
+    atomic_write_parquet(panel, build / "panel.parquet")
+    atomic_write_parquet(synthetic_areas(sorted(panel["area_code"].unique())), build / "areas.parquet")
     return tmp_path, cat, panel
 
 
@@ -59,7 +59,7 @@ def test_errors_exit_1(home, capsys):
 def test_compute_and_store(home):
     tmp, cat, panel = home
     path = compute_and_store(panel, cat, CitySettings(city_code="01201"))
-    assert path == tmp / "data" / "processed" / "indicators.parquet"
+    assert path == tmp / "data" / "processed" / "01201" / "indicators.parquet"
     back = pd.read_parquet(path)
     assert list(back.columns) == engine.RESULT_COLUMNS
     assert set(back["status"]) <= {"ok", "estimated", "missing"}

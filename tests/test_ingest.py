@@ -120,7 +120,7 @@ def test_raw_files_never_modified(demo_home):
 
 
 def test_failure_leaves_previous_outputs_and_no_partial_file(built, monkeypatch):
-    processed = paths.processed_dir()
+    processed = paths.processed_dir("demo")
     before = _hashes(processed)
     calls = {"n": 0}
     real_replace = os.replace
@@ -153,7 +153,7 @@ def test_serialisation_failure_writes_nothing(demo_home, monkeypatch):
     monkeypatch.setattr(pd.DataFrame, "to_parquet", boom)
     with pytest.raises(RuntimeError):
         ingest.ingest(demo_settings(), source="demo")
-    assert not paths.processed_dir().exists() or list(paths.processed_dir().iterdir()) == []
+    assert not paths.processed_dir("demo").exists() or list(paths.processed_dir("demo").iterdir()) == []
 
 
 def test_invalid_external_file_stops_before_writing(demo_home):
@@ -161,7 +161,7 @@ def test_invalid_external_file_stops_before_writing(demo_home):
     with pytest.raises(ValidationError) as ei:
         ingest.ingest(demo_settings(), source="demo", external=[bad])
     assert len(ei.value.problems) == 7
-    assert not (paths.processed_dir() / "panel.parquet").exists()
+    assert not (paths.processed_dir("demo") / "panel.parquet").exists()
 
 
 def test_ensure_processed_is_idempotent(demo_home):
@@ -197,7 +197,7 @@ def test_cli_ingest_demo(demo_home, capsys):
     assert main(["ingest", "--source", "demo"]) == 0
     out = capsys.readouterr().out
     assert "panel:" in out and "29 areas" in out and "2010–2024" in out and "panel.parquet" in out
-    assert (demo_home / "data" / "processed" / "panel.parquet").exists()
+    assert (demo_home / "data" / "processed" / "demo" / "panel.parquet").exists()
 
 
 def test_cli_template(demo_home, tmp_path):
@@ -210,3 +210,33 @@ def test_demo_build_is_fast(demo_home):
     t0 = time.perf_counter()
     ingest.ensure_processed()
     assert time.perf_counter() - t0 < 15
+
+
+def test_each_settings_folder_gets_its_own_build(demo_home):
+    """Cities with settings of their own never overwrite each other's processed data."""
+    other = demo_home / "data" / "raw" / "other"
+    other.mkdir()
+    text = (demo_home / "data" / "raw" / "demo" / "settings.yaml").read_text(encoding="utf-8")
+    text = text.replace('city_code: "99201"', 'city_code: "99202"')
+    for name in ("logic_model.yaml", "local_data.xlsx", "external_statistics.csv", "ssds_municipal.csv"):
+        text = text.replace(f"  - {name}", f"  - ../demo/{name}").replace(f"logic_model: {name}",
+                                                                           f"logic_model: ../demo/{name}")
+    (other / "settings.yaml").write_text(text, encoding="utf-8")
+    from sckpi_helpers.settings import load_settings
+
+    demo, mine = demo_settings(), load_settings(other / "settings.yaml")
+    first = ingest.ensure_processed(demo)
+    before = _hashes(first["panel"].parent)
+    second = ingest.ensure_processed(mine)
+    assert first["panel"].parent.name == "demo" and second["panel"].parent.name == "other"
+    assert _hashes(first["panel"].parent) == before  # the demo's build is untouched
+    assert ingest.is_fresh(demo) and ingest.is_fresh(mine)
+
+
+def test_a_city_without_settings_is_served_by_the_build_that_holds_it(built):
+    from sckpi_helpers.settings import CitySettings
+
+    served = ingest.serving_settings(CitySettings(city_code="99203"))
+    assert served.city_code == "99201" and ingest.scope_of(served) == "demo"
+    stranger = ingest.serving_settings(CitySettings(city_code="13101", source="estat-api"))
+    assert stranger.city_code == "13101" and ingest.scope_of(stranger) == "13101"
