@@ -67,6 +67,33 @@ def estat_item_map(catalog: Any) -> tuple[dict[tuple[str, str], str], dict[str, 
     return by_pair, by_item
 
 
+def _core_name(text: Any) -> str:
+    """An item name reduced for comparison: NFKC, no blanks, no bracketed qualifiers."""
+    import re
+    import unicodedata
+
+    t = unicodedata.normalize("NFKC", str(text or ""))
+    t = re.sub(r"[(\[【][^)\]】]*[)\]】]", "", t)
+    return re.sub(r"\s+", "", t)
+
+
+def _names_agree(published: Any, expected: Any) -> bool:
+    """True when e-Stat's name for an item and the catalog's name for its code say the same thing
+    (equal, or one contains the other, once qualifiers in brackets are dropped)."""
+    a, b = _core_name(published), _core_name(expected)
+    return not a or not b or a == b or a in b or b in a
+
+
+def estat_item_names(catalog: Any) -> dict[str, str]:
+    """item code → the name the catalog expects e-Stat to give it."""
+    out: dict[str, str] = {}
+    for var in (getattr(catalog, "inputs", {}) or {}).values():
+        for s in getattr(var, "sources", []) or []:
+            if getattr(s, "kind", None) == "estat" and s.item_code and getattr(s, "name", None):
+                out.setdefault(str(s.item_code), str(s.name))
+    return out
+
+
 def estat_tables(catalog: Any) -> dict[str, list[str]]:
     """stats_data_id → item codes the catalog's inputs name (file order, unique)."""
     out: dict[str, list[str]] = {}
@@ -80,9 +107,12 @@ def estat_tables(catalog: Any) -> dict[str, list[str]]:
 
 
 def tidy_to_panel(tidy: pd.DataFrame, catalog: Any, source_note: str = "") -> tuple[pd.DataFrame, set[str]]:
-    """e-Stat tidy rows (estat/ssds columns) → panel rows; returns also the unmapped item codes.
+    """e-Stat tidy rows (estat/ssds columns) → panel rows; returns also the item codes not used.
 
-    Rows that are neither a number nor a mark (items a year did not survey) are dropped.
+    Rows that are neither a number nor a mark (items a year did not survey) are dropped. An item
+    whose published name disagrees with the name the catalog expects for its code is not used
+    (a wrong code must show as a missing input, never as another statistic's numbers) and is
+    reported with both names.
     """
     if tidy is None or tidy.empty:
         return panel_frame(), set()
@@ -92,6 +122,14 @@ def tidy_to_panel(tidy: pd.DataFrame, catalog: Any, source_note: str = "") -> tu
     pair = pd.Series(list(zip(sid, item, strict=True)), index=tidy.index)
     var = pair.map(by_pair).fillna(item.map(by_item))
     unmapped = set(item[var.isna()]) - {""}
+    expected = estat_item_names(catalog)
+    if "item_name" in tidy.columns:
+        names = tidy.loc[var.notna(), ["item_code", "item_name"]].drop_duplicates()
+        for code, published in zip(names["item_code"].astype(str), names["item_name"], strict=True):
+            if code in expected and not _names_agree(published, expected[code]):
+                var = var.where(item != code)
+                unmapped.add(f"{code}: e-Stat names it '{published}', the catalog expects "
+                             f"'{expected[code]}' — not used")
     keep = var.notna() & (tidy["value"].notna() | tidy["annotation"].notna())
     t = tidy[keep]
     var = var[keep]

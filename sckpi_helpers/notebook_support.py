@@ -985,8 +985,10 @@ def show_tier3_coverage(d: CheckData) -> None:
                         if c in summ.columns} or None, name="coverage_summary", params=d.params)
     miss = cov[cov["state"] != "computed"].copy()
     if len(miss):
-        miss["reason"] = [f"{COVERAGE_JA.get(s, s)}：{det}" for s, det in zip(miss["state"], miss["detail"],
-                                                                             strict=False)]
+        from .reasons import reason_ja
+
+        miss["reason"] = [f"{COVERAGE_JA.get(s, s)}：{reason_ja(det, d.catalog)}"
+                          for s, det in zip(miss["state"], miss["detail"], strict=False)]
     show_missing_notes(miss if len(miss) else None, name_col="name_ja",
                        title="算出できない・推計を含む第3階層指標")
 

@@ -240,3 +240,18 @@ def test_a_city_without_settings_is_served_by_the_build_that_holds_it(built):
     assert served.city_code == "99201" and ingest.scope_of(served) == "demo"
     stranger = ingest.serving_settings(CitySettings(city_code="13101", source="estat-api"))
     assert stranger.city_code == "13101" and ingest.scope_of(stranger) == "13101"
+
+
+def test_an_item_whose_published_name_disagrees_with_the_catalog_is_not_used():
+    """A wrong item code must show as a missing input, never as another statistic's numbers."""
+    from sckpi_helpers.catalog import load_catalog
+
+    cat = load_catalog()
+    tidy = pd.DataFrame({
+        "stats_data_id": ["0000020201"] * 2, "area_code": ["99201"] * 2, "area_name": ["サンプル市"] * 2,
+        "time_code": ["2020100000"] * 2, "year": [2020, 2020], "item_code": ["A1101", "A7101"],
+        "item_name": ["総人口", "事業所数"], "unit": ["人", "所"], "value": [400000.0, 18000.0],
+        "annotation": [None, None]})
+    panel, unused = ingest.tidy_to_panel(tidy, cat)
+    assert list(panel["variable"]) == ["population_census"]
+    assert any(u.startswith("A7101: e-Stat names it '事業所数'") for u in unused)
