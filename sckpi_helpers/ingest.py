@@ -339,46 +339,44 @@ def _dedupe_estat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return df.drop_duplicates(["area_code", "year", "variable"], keep="first")
 
 
-def _read_externals(files: Sequence[Path], catalog: Any) -> pd.DataFrame:
+def _read_all(files: Sequence[Path], read: Any, title: str) -> list[pd.DataFrame]:
+    """Read every file, collecting every file's problems into one error (fix all in one pass)."""
     frames, problems = [], []
     for f in files:
         try:
-            frames.append(read_external(f, catalog))
+            frames.append(read(f))
         except ValidationError as exc:
             problems += exc.problems
     if problems:
-        raise ValidationError(problems, title="external statistics: fix these rows")
-    frames = [f for f in frames if not f.empty]
+        raise ValidationError(problems, title=title)
+    return [f for f in frames if not f.empty]
+
+
+def _refuse_overlaps(df: pd.DataFrame, keys: list[str], what: str, title: str) -> None:
+    """The same cell given by two files is ambiguous: name the cells instead of picking one."""
+    dup = df.duplicated(keys, keep=False)
+    if dup.any():
+        cells = df[dup].drop_duplicates(keys).head(20)
+        raise ValidationError([Problem(f"{' '.join(str(getattr(r, k)) for k in keys)} is given by more than "
+                                       f"one {what} file") for r in cells.itertuples()], title=title)
+
+
+def _read_externals(files: Sequence[Path], catalog: Any) -> pd.DataFrame:
+    frames = _read_all(files, lambda f: read_external(f, catalog), "external statistics: fix these rows")
     if not frames:
         return panel_frame()
     df = pd.concat(frames, ignore_index=True)
-    dup = df.duplicated(["area_code", "year", "variable"], keep=False)
-    if dup.any() and len(files) > 1:
-        d = df[dup].drop_duplicates(["area_code", "year", "variable"]).head(20)
-        raise ValidationError([Problem(f"{r.area_code} {r.year} '{r.variable}' is given by more than one "
-                                       "external-statistics file") for r in d.itertuples()],
-                              title="external statistics overlap")
+    _refuse_overlaps(df, ["area_code", "year", "variable"], "external-statistics", "external statistics overlap")
     return df
 
 
 def _read_locals(files: Sequence[Path], catalog: Any, city_code: str, extra: Any) -> pd.DataFrame:
-    frames, problems = [], []
-    for f in files:
-        try:
-            frames.append(read_local(f, catalog, city_code=city_code, extra_indicators=extra))
-        except ValidationError as exc:
-            problems += exc.problems
-    if problems:
-        raise ValidationError(problems, title="local data: fix these rows")
-    frames = [f for f in frames if not f.empty]
+    frames = _read_all(files, lambda f: read_local(f, catalog, city_code=city_code, extra_indicators=extra),
+                       "local data: fix these rows")
     if not frames:
         return local_frame()
     df = pd.concat(frames, ignore_index=True)
-    dup = df.duplicated(["area_code", "indicator_id", "period"], keep=False)
-    if dup.any():
-        d = df[dup].drop_duplicates(["area_code", "indicator_id", "period"]).head(20)
-        raise ValidationError([Problem(f"'{r.indicator_id}' {r.period} is given by more than one local-data "
-                                       "file") for r in d.itertuples()], title="local data overlap")
+    _refuse_overlaps(df, ["area_code", "indicator_id", "period"], "local-data", "local data overlap")
     return local_frame(df)
 
 

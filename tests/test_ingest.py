@@ -255,3 +255,31 @@ def test_an_item_whose_published_name_disagrees_with_the_catalog_is_not_used():
     panel, unused = ingest.tidy_to_panel(tidy, cat)
     assert list(panel["variable"]) == ["population_census"]
     assert any(u.startswith("A7101: e-Stat names it '事業所数'") for u in unused)
+
+
+def test_two_external_files_giving_the_same_cell_are_refused(tmp_path):
+    from sckpi_helpers.catalog import load_catalog
+    from sckpi_helpers.errors import ValidationError
+
+    text = ("area_code,year,variable,value,unit,source,published\n"
+            "99201,2023,crimes_recognised,3000,件,サンプル県警察,2024-03-10\n")
+    a, b = tmp_path / "police_a.csv", tmp_path / "police_b.csv"
+    a.write_text(text, encoding="utf-8")
+    b.write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationError, match="99201 2023 crimes_recognised is given by more than one"):
+        ingest._read_externals([a, b], load_catalog())
+
+
+def test_two_local_files_giving_the_same_period_are_refused(tmp_path):
+    from sckpi_helpers.catalog import load_catalog
+    from sckpi_helpers.errors import ValidationError
+
+    text = ("indicator_id,period,value,unit,source,note\n"
+            "it.od_catalog_access,2024Q1,100,件,アクセスログ,\n")
+    extra = [{"id": "it.od_catalog_access", "name_ja": "ODカタログへのアクセス数", "unit": "件",
+              "cadence": "quarterly"}]
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text(text, encoding="utf-8")
+    b.write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationError, match="2024Q1 is given by more than one local-data file"):
+        ingest._read_locals([a, b], load_catalog(), "99201", extra)

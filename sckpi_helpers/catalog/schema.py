@@ -7,9 +7,17 @@ inputs, duplicate ids) are checked by the loader, which sees the whole catalog.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 from .. import formula as fm
 
@@ -42,7 +50,19 @@ def _one_of(value: str, allowed: tuple[str, ...], what: str) -> str:
 
 
 class _Strict(BaseModel):
-    """Unknown keys are typos: reject them rather than silently ignore them."""
+    """Unknown keys are typos: reject them rather than silently ignore them.
+
+    Fields listed in ``_WORDS`` take one word of a fixed vocabulary (tier, cadence …); one
+    validator checks them all, naming the field and the valid words.
+    """
+
+    _WORDS: ClassVar[dict[str, tuple[tuple[str, ...], str]]] = {}
+
+    @field_validator("*")
+    @classmethod
+    def _known_word(cls, v: Any, info: ValidationInfo) -> Any:
+        words = cls._WORDS.get(info.field_name or "")
+        return _one_of(v, words[0], words[1]) if words is not None else v
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -78,14 +98,8 @@ class InputVar(_Strict):
     sources: list[Source] = Field(min_length=1)
     note: str | None = None
 
-    @field_validator("cadence")
-    @classmethod
-    def check_cadence(cls, v: str) -> str:
-        return _one_of(v, CADENCES, "cadence")
-    @field_validator("fill")
-    @classmethod
-    def check_fill(cls, v: str) -> str:
-        return _one_of(v, FILLS, "fill rule")
+    _WORDS: ClassVar[dict[str, tuple[tuple[str, ...], str]]] = {
+        "cadence": (CADENCES, "cadence"), "fill": (FILLS, "fill rule")}
 
     @property
     def availability(self) -> str:
@@ -112,10 +126,7 @@ class EvalField(_Strict):
     themes: list[Theme] = Field(default_factory=list)
     description: str | None = None
 
-    @field_validator("kind")
-    @classmethod
-    def check_kind(cls, v: str) -> str:
-        return _one_of(v, FIELD_KINDS, "field kind")
+    _WORDS: ClassVar[dict[str, tuple[tuple[str, ...], str]]] = {"kind": (FIELD_KINDS, "field kind")}
 
     def theme(self, theme_id: str) -> Theme | None:
         return next((t for t in self.themes if t.id == theme_id), None)
@@ -144,26 +155,9 @@ class Indicator(_Strict):
     description: str | None = None
     source_file: str | None = Field(default=None, exclude=True)
 
-    @field_validator("tier")
-    @classmethod
-    def check_tier(cls, v: str) -> str:
-        return _one_of(v, TIERS, "tier")
-    @field_validator("pillar")
-    @classmethod
-    def check_pillar(cls, v: str) -> str:
-        return _one_of(v, PILLARS, "pillar")
-    @field_validator("direction")
-    @classmethod
-    def check_direction(cls, v: str) -> str:
-        return _one_of(v, DIRECTIONS, "direction")
-    @field_validator("cadence")
-    @classmethod
-    def check_cadence(cls, v: str) -> str:
-        return _one_of(v, CADENCES, "cadence")
-    @field_validator("availability")
-    @classmethod
-    def check_avail(cls, v: str) -> str:
-        return _one_of(v, AVAILABILITY, "availability")
+    _WORDS: ClassVar[dict[str, tuple[tuple[str, ...], str]]] = {
+        "tier": (TIERS, "tier"), "pillar": (PILLARS, "pillar"), "direction": (DIRECTIONS, "direction"),
+        "cadence": (CADENCES, "cadence"), "availability": (AVAILABILITY, "availability")}
 
     @field_validator("name_ja", "name_en")
     @classmethod
