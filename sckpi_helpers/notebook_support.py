@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SckpiError
-from .style import STATUS_COLOURS, STATUS_JA
+from .style import STATUS_COLOURS, STATUS_JA, peer_group_ja
 
 #: check number → (label, tier, tier_ja, the guideline's Action when the check fails)
 CHECKS: dict[int, tuple[str, str, str, str]] = {
@@ -395,17 +395,8 @@ def save_table(df, name: str, params: Params | None) -> None:
 # data for the check notebooks
 # ---------------------------------------------------------------------------------------------
 
-PEER_GROUP_JA = {"prefecture": "同じ都道府県の市区町村", "population_band": "人口規模が同じ市区町村",
-                 "municipal_type": "同じ種別（政令市・中核市・一般市・特別区・町村）の市区町村",
-                 "all": "全市区町村"}
 TIER_OF_CHECK = {1: "output", 2: "outcome1", 3: "outcome2", 4: "outcome3"}
 DIAGNOSIS_OF_CHECK = {1: "execution", 2: "activity", 3: "policy", 4: "system"}
-
-
-def peer_group_ja(spec: str) -> str:
-    if spec.startswith("list:"):
-        return f"指定した市区町村（{spec[5:]}）"
-    return PEER_GROUP_JA.get(spec, spec)
 
 
 def data_anchor(settings, source: str):

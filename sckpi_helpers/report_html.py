@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .style import STATUS_COLOURS
+from .style import STATUS_COLOURS, peer_group_ja
 
 #: notebook stem → (check label, Japanese title, what the check asks)
 NOTEBOOK_TITLES: dict[str, tuple[str, str, str]] = {
@@ -275,7 +275,7 @@ def report_set_page(*, city_code: str, city_name: str, period: str, period_ja: s
 <dt>自治体</dt><dd>{e(city_name)}（{e(city_code)}）</dd>
 <dt>対象期間</dt><dd>{e(period_ja)}（{e(period)}）</dd>
 <dt>補正人口の定義</dt><dd>{ap}</dd>
-<dt>比較対象（類似都市）</dt><dd>{e(peer_group or "（都市の設定による）")}</dd>
+<dt>比較対象（類似都市）</dt><dd>{e(peer_group_ja(peer_group) if peer_group else "（都市の設定による）")}</dd>
 <dt>データソース</dt><dd>{e(source or "（都市の設定による）")}</dd>
 <dt>実行</dt><dd>{e(human_time(started))} 〜 {e(human_time(finished))}</dd>
 </dl>

@@ -33,3 +33,13 @@ STATUS_COLOURS = {
 }
 STATUS_JA = {"achieved": "達成", "on_track": "順調", "behind": "遅れ", "no_data": "データなし"}
 PILLAR_JA = {"social": "社会", "economic": "経済", "environmental": "環境"}
+PEER_GROUP_JA = {"prefecture": "同じ都道府県の市区町村", "population_band": "人口規模が同じ市区町村",
+                 "municipal_type": "同じ種別（政令市・中核市・一般市・特別区・町村）の市区町村",
+                 "all": "全市区町村"}
+
+
+def peer_group_ja(spec: str) -> str:
+    """A peer-group spec (see ``peers.peer_group``) as reports name it."""
+    if spec.startswith("list:"):
+        return f"指定した市区町村（{spec[5:]}）"
+    return PEER_GROUP_JA.get(spec, spec)
