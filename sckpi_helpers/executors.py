@@ -82,7 +82,7 @@ class LocalExecutor:
 class DaskExecutor:
     """Tasks on a Dask distributed scheduler at ``address`` (``tcp://host:8786``)."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, connect_timeout: float = 30.0) -> None:
         try:
             from dask.distributed import Client
         except ImportError:
@@ -90,7 +90,7 @@ class DaskExecutor:
                 "--scheduler needs Dask distributed, which is not installed; "
                 "install the extra with: pip install 'sckpi[dask]'") from None
         try:
-            self._client = Client(address)
+            self._client = Client(address, timeout=connect_timeout)
         except Exception as exc:  # noqa: BLE001 - connection problems vary by transport
             raise SckpiError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
         self.name = f"dask {address}"

@@ -8,7 +8,6 @@ The end-to-end test at the bottom runs ``sckpi report`` on the demo with the rea
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -271,11 +270,31 @@ def test_batch_with_process_pool(home, capsys):
     assert "exists" in out and "99202" in out
 
 
-def test_scheduler_without_dask_is_a_clear_error():
-    if importlib.util.find_spec("dask") is not None:
-        pytest.skip("dask installed")
+def test_scheduler_without_dask_is_a_clear_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import fails as if not installed
     with pytest.raises(SckpiError, match=r"sckpi\[dask\]"):
         make_executor(2, scheduler="tcp://127.0.0.1:8786")
+
+
+def test_batch_runs_on_a_dask_scheduler(home):
+    """The executor is pluggable: the same batch runs on a Dask cluster (here one on loopback)."""
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp://",
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        results = report.run_batch(["99201", "99202"], "2024Q4", scheduler=cluster.scheduler_address,
+                                   prepare=False, only="check1", progress=False)
+    assert sorted(r.city_code for r in results) == ["99201", "99202"]
+    assert all(r.ok for r in results), [r.message for r in results]
+    for city in ("99201", "99202"):
+        assert (home / "reports" / city / "2024Q4" / "check1_outputs.html").exists()
+
+
+def test_an_unreachable_scheduler_is_a_clear_error():
+    pytest.importorskip("dask.distributed")
+    with pytest.raises(SckpiError, match="cannot connect to the Dask scheduler"):
+        from sckpi_helpers.executors import DaskExecutor
+
+        DaskExecutor("tcp://127.0.0.1:1", connect_timeout=2)
 
 
 # ------------------------------------------------------------------------------------------------
