@@ -5,7 +5,14 @@ from datetime import date
 import pytest
 
 from sckpi_helpers.periods import (
-    PeriodError, due_checks, parse_period, parse_year_range, period_for, period_range, periods_within)
+    PeriodError,
+    due_checks,
+    parse_period,
+    parse_year_range,
+    period_for,
+    period_range,
+    periods_within,
+)
 
 
 def test_fiscal_year_runs_april_to_march():

@@ -68,17 +68,15 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
 
 def test_atomic_directory_moves_in_only_on_success(tmp_path):
     target = tmp_path / "reports" / "2024"
-    with pytest.raises(RuntimeError):
-        with atomic.atomic_directory(target) as tmp:
-            (tmp / "a.html").write_text("x")
-            raise RuntimeError("notebook crashed")
+    with pytest.raises(RuntimeError), atomic.atomic_directory(target) as tmp:
+        (tmp / "a.html").write_text("x")
+        raise RuntimeError("notebook crashed")
     assert not target.exists() and list(target.parent.iterdir()) == []
     with atomic.atomic_directory(target) as tmp:
         (tmp / "a.html").write_text("x")
     assert (target / "a.html").read_text() == "x"
-    with pytest.raises(FileExistsError):
-        with atomic.atomic_directory(target):
-            pass
+    with pytest.raises(FileExistsError), atomic.atomic_directory(target):
+        pass
     with atomic.atomic_directory(target, overwrite=True) as tmp:
         (tmp / "b.html").write_text("y")
     assert sorted(p.name for p in target.iterdir()) == ["b.html"]
