@@ -27,8 +27,10 @@ Batches (:func:`run_batch`) run one city per task on a pluggable executor
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures as cf
 import contextlib
+import contextvars
 import hashlib
 import json
 import os
@@ -37,7 +39,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -349,6 +351,36 @@ def _quiet_kernel_manager():
     return _QUIET_KM
 
 
+def _in_own_event_loop(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Run ``fn`` in a fresh context with an event loop of its own, closed afterwards.
+
+    papermill → nbclient → jupyter_core keeps its event loop in a ContextVar. Thread pools and Dask
+    workers copy the caller's context into their threads, so two notebooks running at once in one
+    process would share one loop and fail ("This event loop is already running"). A fresh context
+    holding a new loop isolates each run; closing the loop afterwards keeps long batches from
+    leaking file descriptors.
+    """
+    try:
+        from jupyter_core.utils import _loop as jupyter_loop  # the ContextVar jupyter_core reads
+    except ImportError:  # pragma: no cover - other jupyter_core versions create their own loop
+        jupyter_loop = None
+    loop = asyncio.new_event_loop()
+
+    def run() -> Any:
+        if jupyter_loop is not None:
+            jupyter_loop.set(loop)
+        asyncio.set_event_loop(loop)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            asyncio.set_event_loop(None)
+
+    try:
+        return contextvars.Context().run(run)
+    finally:
+        loop.close()
+
+
 def execute_notebook(src: Path, out_ipynb: Path, params: dict[str, str], *, cwd: Path,
                      kernel_name: str = "python3", timeout: float | None = None) -> tuple[bool, str | None]:
     """Run ``src`` with papermill into ``out_ipynb``; (success, error text)."""
@@ -356,10 +388,10 @@ def execute_notebook(src: Path, out_ipynb: Path, params: dict[str, str], *, cwd:
     from papermill.exceptions import PapermillExecutionError
 
     try:
-        pm.execute_notebook(str(src), str(out_ipynb), parameters=params, kernel_name=kernel_name,
-                            cwd=str(cwd), progress_bar=False, log_output=False,
-                            request_save_on_cell_execute=True, execution_timeout=timeout,
-                            kernel_manager_class=_quiet_kernel_manager())
+        _in_own_event_loop(pm.execute_notebook, str(src), str(out_ipynb), parameters=params,
+                           kernel_name=kernel_name, cwd=str(cwd), progress_bar=False, log_output=False,
+                           request_save_on_cell_execute=True, execution_timeout=timeout,
+                           kernel_manager_class=_quiet_kernel_manager())
         return True, None
     except PapermillExecutionError as exc:
         tb = _clean_error("\n".join(exc.traceback or []))

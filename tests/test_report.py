@@ -277,8 +277,13 @@ def test_scheduler_without_dask_is_a_clear_error(monkeypatch):
 
 
 def test_batch_runs_on_a_dask_scheduler(home):
-    """The executor is pluggable: the same batch runs on a Dask cluster (here one on loopback)."""
+    """The executor is pluggable: the same batch runs on a Dask cluster (here one on loopback).
+
+    A report rendered in this thread first leaves jupyter_core's event loop in the context that
+    Dask copies into its worker threads; two notebooks running at once there must not share it.
+    """
     distributed = pytest.importorskip("dask.distributed")
+    assert _run("99203", "2024Q4", only="check1").ok
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp://",
                                   host="127.0.0.1", dashboard_address=None) as cluster:
         results = report.run_batch(["99201", "99202"], "2024Q4", scheduler=cluster.scheduler_address,
