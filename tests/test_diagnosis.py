@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 import yaml
+from lm_fixtures import FIX, ROOT, fake_catalog
 
 from sckpi_helpers.diagnosis import DIAGNOSIS_COLUMNS, FLAG_COLUMNS, diagnose, field_balance, system_flags
 from sckpi_helpers.kpi import track
 from sckpi_helpers.logic_model import load_logic_model
-
-FIX = Path(__file__).parent / "fixtures" / "logic_models"
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def fake_catalog() -> SimpleNamespace:
-    data = yaml.safe_load((FIX / "fake_catalog.yaml").read_text(encoding="utf-8"))
-    return SimpleNamespace(indicators={k: SimpleNamespace(id=k, **v) for k, v in data["indicators"].items()})
-
 
 CAT = fake_catalog()
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import warnings
-from pathlib import Path
-from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 import yaml
+from lm_fixtures import FIX, ROOT, fake_catalog
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
@@ -18,15 +17,6 @@ from sckpi_helpers.diagram import NO_INDICATOR_COLOUR, draw_logic_model
 from sckpi_helpers.kpi import latest_status, track
 from sckpi_helpers.logic_model import load_logic_model
 from sckpi_helpers.style import STATUS_COLOURS
-
-FIX = Path(__file__).parent / "fixtures" / "logic_models"
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def fake_catalog() -> SimpleNamespace:
-    data = yaml.safe_load((FIX / "fake_catalog.yaml").read_text(encoding="utf-8"))
-    return SimpleNamespace(indicators={k: SimpleNamespace(id=k, **v) for k, v in data["indicators"].items()})
-
 
 CAT = fake_catalog()
 

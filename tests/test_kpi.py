@@ -5,23 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 import yaml
+from lm_fixtures import fake_catalog
 
 from sckpi_helpers.kpi import TRACK_COLUMNS, judge, latest_status, next_milestone, track
 from sckpi_helpers.logic_model import load_logic_model
 from sckpi_helpers.style import STATUS_JA
-
-FIX = Path(__file__).parent / "fixtures" / "logic_models"
-
-
-def fake_catalog() -> SimpleNamespace:
-    data = yaml.safe_load((FIX / "fake_catalog.yaml").read_text(encoding="utf-8"))
-    return SimpleNamespace(indicators={k: SimpleNamespace(id=k, **v) for k, v in data["indicators"].items()})
-
 
 CAT = fake_catalog()
 

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import yaml
+from lm_fixtures import FIX, ROOT, fake_catalog
 
 from sckpi_helpers.errors import InputFileError, ValidationError
 from sckpi_helpers.logic_model import LogicModel, load_logic_model
-
-FIX = Path(__file__).parent / "fixtures" / "logic_models"
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def fake_catalog() -> SimpleNamespace:
-    data = yaml.safe_load((FIX / "fake_catalog.yaml").read_text(encoding="utf-8"))
-    return SimpleNamespace(indicators={k: SimpleNamespace(id=k, **v) for k, v in data["indicators"].items()})
 
 
 def course() -> dict:
