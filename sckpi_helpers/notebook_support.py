@@ -399,20 +399,12 @@ TIER_OF_CHECK = {1: "output", 2: "outcome1", 3: "outcome2", 4: "outcome3"}
 DIAGNOSIS_OF_CHECK = {1: "execution", 2: "activity", 3: "policy", 4: "system"}
 
 
-def data_anchor(settings, source: str):
-    """The settings whose ``data/processed/<scope>/`` build serves ``settings``' city
-    (``ingest.serving_settings``: a city without its own settings reuses a build that holds it)."""
-    from .ingest import serving_settings
-
-    return serving_settings(settings, source)
-
-
 def ensure_data(params: Params) -> tuple[Any, dict[str, Path]]:
     """``ingest.ensure_processed`` for the notebook's city, so it runs on a clean clone; returns
-    the settings of the build that serves it (see :func:`data_anchor`) and the build's files."""
+    the settings of the build that serves it (``ingest.serving_settings``) and the build's files."""
     from . import ingest
 
-    build = data_anchor(params.settings, params.source)
+    build = ingest.serving_settings(params.settings, params.source)
     return build, ingest.ensure_processed(build)
 
 

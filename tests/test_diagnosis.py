@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from lm_fixtures import FIX, ROOT, fake_catalog
+from lm_fixtures import FIX, fake_catalog, load_demo
 
 from sckpi_helpers.diagnosis import DIAGNOSIS_COLUMNS, FLAG_COLUMNS, diagnose, field_balance, system_flags
 from sckpi_helpers.kpi import track
@@ -233,14 +232,7 @@ def test_field_balance_finds_fields_without_or_with_weak_measures(tmp_path):
 
 @pytest.fixture(scope="module")
 def demo():
-    catalog = pytest.importorskip("sckpi_helpers.catalog").load_catalog()
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        from demo_local import make_local_frame
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-    model = load_logic_model(ROOT / "data" / "raw" / "demo" / "logic_model.yaml", catalog)
-    return catalog, model, make_local_frame
+    return load_demo()
 
 
 def demo_engine() -> pd.DataFrame:

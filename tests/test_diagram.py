@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 import yaml
-from lm_fixtures import FIX, ROOT, fake_catalog
+from lm_fixtures import FIX, fake_catalog, load_demo
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
@@ -117,15 +117,7 @@ def test_without_tracking_and_for_one_measure(course, caplog):
 
 
 def test_the_demo_model_draws_every_measure(caplog):
-    catalog = pytest.importorskip("sckpi_helpers.catalog").load_catalog()
-    import sys
-
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        from demo_local import make_local_frame
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-    model = load_logic_model(ROOT / "data" / "raw" / "demo" / "logic_model.yaml", catalog)
+    catalog, model, make_local_frame = load_demo()
     t = track(model, catalog, make_local_frame(), period="2024")
     fig = draw_logic_model(model, t)
     try:

@@ -2,7 +2,6 @@
 
 import hashlib
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -16,15 +15,6 @@ from sckpi_helpers.settings import demo_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-@pytest.fixture
-def demo_home(tmp_path, monkeypatch):
-    """A project root in tmp_path holding a copy of data/raw/demo (SCKPI_HOME points at it)."""
-    home = tmp_path / "home"
-    shutil.copytree(ROOT / "data" / "raw" / "demo", home / "data" / "raw" / "demo")
-    monkeypatch.setenv("SCKPI_HOME", str(home))
-    assert paths.project_root() == home.resolve()
-    return home
 
 
 @pytest.fixture
@@ -231,6 +221,18 @@ def test_each_settings_folder_gets_its_own_build(demo_home):
     assert first["panel"].parent.name == "demo" and second["panel"].parent.name == "other"
     assert _hashes(first["panel"].parent) == before  # the demo's build is untouched
     assert ingest.is_fresh(demo) and ingest.is_fresh(mine)
+
+
+def test_before_any_build_the_demo_source_is_served_by_the_demo_city(demo_home):
+    from sckpi_helpers.settings import CitySettings
+
+    assert ingest.serving_settings(CitySettings(city_code="99202"), "demo").city_code == "99201"
+
+
+def test_a_city_with_settings_is_served_by_its_own_build_with_the_source_asked_for(demo_home):
+    demo = demo_settings()
+    assert ingest.serving_settings(demo, "demo") is demo
+    assert ingest.serving_settings(demo, "estat-csv").source == "estat-csv"
 
 
 def test_a_city_without_settings_is_served_by_the_build_that_holds_it(built):

@@ -15,16 +15,6 @@ ROOT = Path(__file__).resolve().parents[1]
 EXTRA = [("demo.app_users", "アプリ利用者数", "人", "monthly")]
 
 
-@pytest.fixture
-def demo_home(tmp_path, monkeypatch):
-    """A project root in tmp_path holding a copy of data/raw/demo (SCKPI_HOME points at it)."""
-    import shutil
-
-    home = tmp_path / "home"
-    shutil.copytree(ROOT / "data" / "raw" / "demo", home / "data" / "raw" / "demo")
-    monkeypatch.setenv("SCKPI_HOME", str(home))
-    return home
-
 
 @pytest.fixture(scope="module")
 def catalog():

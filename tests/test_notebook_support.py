@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,29 +20,21 @@ DESIGN_PARAMS = {"city_code": "99201", "period": "2024", "logic_model_path": "",
                  "peer_group": "", "lang": "ja", "output_dir": ""}
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    root = tmp_path / "home"
-    shutil.copytree(REPO / "data" / "raw" / "demo", root / "data" / "raw" / "demo")
-    monkeypatch.setenv("SCKPI_HOME", str(root))
-    return root
-
-
 # ------------------------------------------------------------------------------------ parameters
 
-def test_validate_parameters_defaults(home, tmp_path):
+def test_validate_parameters_defaults(demo_home, tmp_path):
     p = ns.validate_parameters(**DESIGN_PARAMS, setup=False)
     assert p.city_code == "99201" and p.period_label == "2024" and p.period_ja == "2024年度"
     assert p.fiscal_year == 2024 and p.source == "demo" and p.lang == "ja" and p.output_dir is None
     assert p.city_name == "サンプル市"
-    assert p.logic_model_path == home / "data" / "raw" / "demo" / "logic_model.yaml"
+    assert p.logic_model_path == demo_home / "data" / "raw" / "demo" / "logic_model.yaml"
     assert p.peer_group == "prefecture"  # from the settings
     out = tmp_path / "out" / "x"
     q = ns.validate_parameters("99201", "2024Q4", "", "demo", "all", "ja", str(out), setup=False)
     assert q.output_dir == out and out.is_dir() and q.peer_group == "all" and q.period_ja == "2024年度第4四半期"
 
 
-def test_validate_parameters_lists_every_problem(home):
+def test_validate_parameters_lists_every_problem(demo_home):
     with pytest.raises(ns.ParameterError) as exc:
         ns.validate_parameters("1234", "2024Q7", "/no/such/model.yaml", "web", "", "fr", "", setup=False)
     msg = str(exc.value)
@@ -52,7 +43,7 @@ def test_validate_parameters_lists_every_problem(home):
     assert msg.count("\n  - ") == 5
 
 
-def test_city_without_settings_has_no_logic_model(home):
+def test_city_without_settings_has_no_logic_model(demo_home):
     p = ns.validate_parameters("99202", "2024", setup=False)
     assert p.logic_model_path is None and p.settings.base_dir is None
 
@@ -101,7 +92,7 @@ def test_summary_ja_lines():
     assert "ほか3件" in "\n".join(many)
 
 
-def test_publish_summary_and_show_figure(home, tmp_path):
+def test_publish_summary_and_show_figure(demo_home, tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -169,20 +160,3 @@ def test_notebooks_match_their_build_script():
 def test_expected_notebooks_exist():
     assert {p.stem for p in NOTEBOOKS} >= {"00_ingest", "check1_outputs", "check2_outcome1", "check3_outcome2",
                                           "check4_outcome3", "explorer"}
-
-
-def test_data_anchor_keeps_the_existing_build_for_cities_without_settings(home):
-    from sckpi_helpers.settings import CitySettings, find_settings
-
-    demo = find_settings("99201")
-    other = CitySettings(city_code="99202")
-    # nothing built yet: the demo source is served by the demo city's build (the whole prefecture)
-    assert ns.data_anchor(other, "demo").city_code == "99201"
-    assert ns.data_anchor(demo, "demo") is demo
-    # a build for 99201 exists: a city without settings uses it instead of rebuilding for itself
-    processed = home / "data" / "processed"
-    processed.mkdir(parents=True)
-    (processed / "ingest.json").write_text('{"city_code": "99201", "source": "demo"}', encoding="utf-8")
-    assert ns.data_anchor(other, "demo").city_code == "99201"
-    # a city with its own settings always gets its own build, with the source asked for
-    assert ns.data_anchor(demo, "estat-csv").source == "estat-csv"

@@ -29,11 +29,9 @@ FAKE_APP_ID = "fakeAppId0123456789abcdef"
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch):
+def home(demo_home, monkeypatch):
     """SCKPI_HOME = a tmp copy of the demo's raw data; the runner uses the fixture notebooks."""
-    root = tmp_path / "home"
-    shutil.copytree(REPO / "data" / "raw" / "demo", root / "data" / "raw" / "demo")
-    monkeypatch.setenv("SCKPI_HOME", str(root))
+    root = demo_home
     monkeypatch.setenv("SCKPI_NOTEBOOKS_DIR", str(FIXTURES))
     for var in ("SCKPI_FIXTURE_FAIL", "SCKPI_FIXTURE_LEAK", "ESTAT_APP_ID"):
         monkeypatch.delenv(var, raising=False)
