@@ -388,8 +388,12 @@ def execute_notebook(src: Path, out_ipynb: Path, params: dict[str, str], *, cwd:
     from papermill.exceptions import PapermillExecutionError
 
     try:
+        # The kernel starts in ``cwd`` through nbclient's resources path, not papermill's ``cwd=``:
+        # that one is a process-wide os.chdir, which races when notebooks run in parallel threads
+        # (a kernel could start in another run's folder or the caller's).
         _in_own_event_loop(pm.execute_notebook, str(src), str(out_ipynb), parameters=params,
-                           kernel_name=kernel_name, cwd=str(cwd), progress_bar=False, log_output=False,
+                           kernel_name=kernel_name, resources={"metadata": {"path": str(cwd)}},
+                           progress_bar=False, log_output=False,
                            request_save_on_cell_execute=True, execution_timeout=timeout,
                            kernel_manager_class=_quiet_kernel_manager())
         return True, None

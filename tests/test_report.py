@@ -54,6 +54,24 @@ def _code_sources(nb_path: Path) -> list[str]:
     return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
 
 
+def test_parallel_notebooks_start_in_the_report_folder_without_a_process_wide_chdir(home, monkeypatch):
+    """os.chdir is shared by every thread: with --jobs 2 one run's chdir would move another's kernel.
+    (papermill's file handler re-enters the current directory; that never moves anything.)"""
+    start, real_chdir, moves = os.getcwd(), os.chdir, []
+
+    def recording_chdir(path):
+        if os.path.realpath(path) != os.path.realpath(start):
+            moves.append(str(path))
+        real_chdir(path)
+
+    monkeypatch.setattr(os, "chdir", recording_chdir)
+    res = _run(jobs=2)
+    assert res.ok, [n.error for n in res.notebooks]
+    assert moves == [], f"process-wide chdir to {moves}"
+    for n in ("check1_outputs", "check2_outcome1", "check3_outcome2", "check4_outcome3"):
+        assert (home / "reports" / "99201" / "2024" / "files" / n / "summary.json").is_file()
+
+
 def test_report_set_manifest_and_indexes(home):
     res = _run(jobs=2)
     assert res.ok and res.status == "ok"
