@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from synthetic import FakeCatalog, real_catalog, synthetic_areas, synthetic_panel
 
-from sckpi_helpers import engine, peers
+from sckpi_helpers.indicators import engine
+from sckpi_helpers.indicators import peers
 
 GIB = 1024 ** 3
 

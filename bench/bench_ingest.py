@@ -25,8 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from sckpi_helpers.estat import parse_stats_data
-from sckpi_helpers.ssds import read_ssds_csv
+from sckpi_helpers.sources.estat_api import parse_stats_data
+from sckpi_helpers.sources.ssds_csv import read_ssds_csv
 
 N_AREAS, N_YEARS = 1741, 20
 API_ITEMS = [("A1101", "総人口", "人"), ("A7101", "世帯数", "世帯"), ("A4101", "出生数", "人")]

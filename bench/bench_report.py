@@ -32,8 +32,8 @@ BIN = Path(sys.executable).parent
 
 
 def demo_cities(n: int) -> list[str]:
-    from sckpi_helpers import ingest
-    from sckpi_helpers.settings import demo_settings
+    from sckpi_helpers.store import build as ingest
+    from sckpi_helpers.config.settings import demo_settings
 
     s = demo_settings()
     ingest.ensure_processed(s)
@@ -44,7 +44,7 @@ def demo_cities(n: int) -> list[str]:
 
 
 def run_sckpi(cities: list[str], jobs: int) -> tuple[float, list]:
-    from sckpi_helpers.report import run_batch
+    from sckpi_helpers.reports.runner import run_batch
 
     t0 = time.perf_counter()
     results = run_batch(cities, "2024", jobs=jobs, progress=False)
@@ -52,7 +52,7 @@ def run_sckpi(cities: list[str], jobs: int) -> tuple[float, list]:
 
 
 def run_baseline(cities: list[str], out: Path) -> float:
-    from sckpi_helpers.report import CHECK_NOTEBOOKS, default_notebooks_dir
+    from sckpi_helpers.reports.runner import CHECK_NOTEBOOKS, default_notebooks_dir
 
     nb_dir = default_notebooks_dir()
     lines = ["set -e"]

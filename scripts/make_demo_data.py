@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from sckpi_helpers import atomic
-from sckpi_helpers.external import _lg_check_digit
+from sckpi_helpers.sources.external import _lg_check_digit
 
 SEED = 20240401
 YEARS = list(range(2010, 2025))
@@ -413,8 +413,8 @@ class _Response:
 
 def write_api_cache(out: Path, demo: Demo, items: dict[str, dict]) -> int:
     """Let the kit's EstatClient fetch the demo's requests from the stand-in server."""
-    from sckpi_helpers.estat import EstatClient
-    from sckpi_helpers.ingest import demo_api_requests, fetch_api
+    from sckpi_helpers.sources.estat_api import EstatClient
+    from sckpi_helpers.store.build import demo_api_requests, fetch_api
 
     cache = out / "estat_api"
     if cache.exists():
@@ -621,9 +621,9 @@ def write_local(out: Path) -> str:
     except ImportError:
         return "skipped (scripts/demo_local.py not available)"
     from sckpi_helpers.catalog import load_catalog
-    from sckpi_helpers.local_data import logic_model_indicators, write_template
-    from sckpi_helpers.logic_model import load_logic_model
-    from sckpi_helpers.periods import parse_period
+    from sckpi_helpers.sources.local_data import logic_model_indicators, write_template
+    from sckpi_helpers.checks.logic_model import load_logic_model
+    from sckpi_helpers.config.periods import parse_period
 
     frame = make_local_frame(seed=7)
     catalog = load_catalog()

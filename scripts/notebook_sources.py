@@ -17,7 +17,7 @@ output_dir = ""           # where figures/tables are saved; empty: none
 '''
 
 VALIDATE = '''
-from sckpi_helpers import notebook_support as ns
+from sckpi_helpers.reports import notebook as ns
 
 P = ns.validate_parameters(city_code, period, logic_model_path, source, peer_group, lang, output_dir)
 '''

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sckpi_helpers import paths
+from sckpi_helpers.config import paths
 
 ROOT = Path(__file__).resolve().parents[1]
 

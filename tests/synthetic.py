@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sckpi_helpers.formula import referenced_names
+from sckpi_helpers.catalog.formula import referenced_names
 
 
 @dataclass

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from sckpi_helpers import areas
-from sckpi_helpers.areas import (
+from sckpi_helpers.sources import areas
+from sckpi_helpers.sources.areas import (
     apply_mergers,
     build_areas,
     check_digit,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sckpi_helpers import formula as fm
+from sckpi_helpers.catalog import formula as fm
 from sckpi_helpers.catalog import (
     FRAME_COLUMNS,
     TIER_CHECK,

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from synthetic import FakeCatalog, FakeIndicator, hand_panel, real_catalog, synthetic_panel
 
-from sckpi_helpers import engine
-from sckpi_helpers.engine import compute, coverage, coverage_summary
+from sckpi_helpers.indicators import engine
+from sckpi_helpers.indicators.engine import compute, coverage, coverage_summary
 from sckpi_helpers.errors import SckpiError
 
 CAT = FakeCatalog()

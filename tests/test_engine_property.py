@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic import FakeCatalog, hand_panel
 
-from sckpi_helpers.engine import compute
+from sckpi_helpers.indicators.engine import compute
 
 CAT = FakeCatalog()
 YEARS = list(range(2014, 2023))

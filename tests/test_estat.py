@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import requests
 
-from sckpi_helpers import estat
+from sckpi_helpers.sources import estat_api as estat
 from sckpi_helpers.errors import SckpiError
-from sckpi_helpers.estat import EstatClient, EstatError, cache_path, parse_stats_data
+from sckpi_helpers.sources.estat_api import EstatClient, EstatError, cache_path, parse_stats_data
 
 FIX = Path(__file__).parent / "fixtures" / "estat"
 APP_ID = "SECRETAPPID0123456789abcdef"

@@ -6,7 +6,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sckpi_helpers import external as ex
+from sckpi_helpers.sources import external as ex
 from sckpi_helpers.catalog import load_catalog
 from sckpi_helpers.errors import InputFileError, ValidationError
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sckpi_helpers.formula import FormulaEnv, FormulaError, evaluate, max_lag, parse, referenced_names
+from sckpi_helpers.catalog.formula import FormulaEnv, FormulaError, evaluate, max_lag, parse, referenced_names
 
 
 @pytest.fixture

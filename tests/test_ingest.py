@@ -8,10 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sckpi_helpers import atomic, ingest, paths
+from sckpi_helpers import atomic
+from sckpi_helpers.store import build as ingest
+from sckpi_helpers.config import paths
 from sckpi_helpers.cli import main
 from sckpi_helpers.errors import InputFileError, ValidationError
-from sckpi_helpers.settings import demo_settings
+from sckpi_helpers.config.settings import demo_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -212,7 +214,7 @@ def test_each_settings_folder_gets_its_own_build(demo_home):
         text = text.replace(f"  - {name}", f"  - ../demo/{name}").replace(f"logic_model: {name}",
                                                                            f"logic_model: ../demo/{name}")
     (other / "settings.yaml").write_text(text, encoding="utf-8")
-    from sckpi_helpers.settings import load_settings
+    from sckpi_helpers.config.settings import load_settings
 
     demo, mine = demo_settings(), load_settings(other / "settings.yaml")
     first = ingest.ensure_processed(demo)
@@ -224,7 +226,7 @@ def test_each_settings_folder_gets_its_own_build(demo_home):
 
 
 def test_before_any_build_the_demo_source_is_served_by_the_demo_city(demo_home):
-    from sckpi_helpers.settings import CitySettings
+    from sckpi_helpers.config.settings import CitySettings
 
     assert ingest.serving_settings(CitySettings(city_code="99202"), "demo").city_code == "99201"
 
@@ -236,7 +238,7 @@ def test_a_city_with_settings_is_served_by_its_own_build_with_the_source_asked_f
 
 
 def test_a_city_without_settings_is_served_by_the_build_that_holds_it(built):
-    from sckpi_helpers.settings import CitySettings
+    from sckpi_helpers.config.settings import CitySettings
 
     served = ingest.serving_settings(CitySettings(city_code="99203"))
     assert served.city_code == "99201" and ingest.scope_of(served) == "demo"

@@ -11,9 +11,9 @@ import pytest
 import yaml
 from lm_fixtures import fake_catalog
 
-from sckpi_helpers.kpi import TRACK_COLUMNS, judge, latest_status, next_milestone, track
-from sckpi_helpers.logic_model import load_logic_model
-from sckpi_helpers.style import STATUS_JA
+from sckpi_helpers.checks.kpi import TRACK_COLUMNS, judge, latest_status, next_milestone, track
+from sckpi_helpers.checks.logic_model import load_logic_model
+from sckpi_helpers.viz.style import STATUS_JA
 
 CAT = fake_catalog()
 

@@ -6,7 +6,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from sckpi_helpers import local_data as ld
+from sckpi_helpers.sources import local_data as ld
 from sckpi_helpers.catalog import load_catalog
 from sckpi_helpers.errors import InputFileError, ValidationError
 
@@ -148,7 +148,7 @@ def test_excel_rows_are_numbered_as_excel_shows_them(tmp_path, catalog):
 
 
 def test_logic_model_indicators_from_demo(catalog):
-    from sckpi_helpers.logic_model import load_logic_model
+    from sckpi_helpers.checks.logic_model import load_logic_model
 
     lm = ROOT / "data" / "raw" / "demo" / "logic_model.yaml"
     specs = ld.logic_model_indicators(load_logic_model(lm, catalog), catalog)

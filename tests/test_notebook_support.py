@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sckpi_helpers import notebook_support as ns
-from sckpi_helpers.style import STATUS_COLOURS
+from sckpi_helpers.reports import notebook as ns
+from sckpi_helpers.viz.style import STATUS_COLOURS
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
@@ -98,7 +98,7 @@ def test_publish_summary_and_show_figure(demo_home, tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sckpi_helpers.style import use_japanese_font
+    from sckpi_helpers.viz.style import use_japanese_font
 
     use_japanese_font()
 

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from synthetic import FakeCatalog, FakeIndicator, real_catalog, synthetic_areas, synthetic_panel
 
-from sckpi_helpers import engine, peers
+from sckpi_helpers.indicators import engine
+from sckpi_helpers.indicators import peers
 from sckpi_helpers.errors import SckpiError
 
 IND = [

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from sckpi_helpers.periods import (
+from sckpi_helpers.config.periods import (
     PeriodError,
     due_checks,
     parse_period,

@@ -13,7 +13,9 @@ import pytest
 from matplotlib.figure import Figure
 from synthetic import FakeCatalog, real_catalog, synthetic_areas, synthetic_panel
 
-from sckpi_helpers import engine, peers, plots
+from sckpi_helpers.indicators import engine
+from sckpi_helpers.indicators import peers
+from sckpi_helpers.viz import plots
 
 JA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 

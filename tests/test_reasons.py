@@ -3,7 +3,7 @@
 import pytest
 
 from sckpi_helpers.catalog import load_catalog
-from sckpi_helpers.reasons import reason_ja
+from sckpi_helpers.indicators.reasons import reason_ja
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from sckpi_helpers import cli, report
+from sckpi_helpers import cli
+from sckpi_helpers.reports import runner as report
 from sckpi_helpers.errors import SckpiError
-from sckpi_helpers.executors import SerialExecutor, make_executor
+from sckpi_helpers.reports.executors import SerialExecutor, make_executor
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "notebooks"
@@ -236,7 +237,7 @@ def test_app_id_never_written(home, monkeypatch):
 
 def test_parameters_come_from_settings_not_environment(monkeypatch):
     monkeypatch.setenv("ESTAT_APP_ID", FAKE_APP_ID)
-    from sckpi_helpers.settings import CitySettings
+    from sckpi_helpers.config.settings import CitySettings
 
     p = report.build_parameters("13101", "2025", CitySettings(city_code="13101"), source="estat-api")
     assert p == {"city_code": "13101", "period": "2025", "logic_model_path": "", "source": "estat-api",
@@ -313,7 +314,7 @@ def test_batch_runs_on_a_dask_scheduler(home):
 def test_an_unreachable_scheduler_is_a_clear_error():
     pytest.importorskip("dask.distributed")
     with pytest.raises(SckpiError, match="cannot connect to the Dask scheduler"):
-        from sckpi_helpers.executors import DaskExecutor
+        from sckpi_helpers.reports.executors import DaskExecutor
 
         DaskExecutor("tcp://127.0.0.1:1", connect_timeout=2)
 
@@ -322,13 +323,6 @@ def test_an_unreachable_scheduler_is_a_clear_error():
 # end to end on the demo with the real notebooks
 # ------------------------------------------------------------------------------------------------
 
-def _real_modules_ready() -> bool:
-    need = ["ingest", "engine", "peers", "plots", "logic_model", "kpi", "diagnosis", "diagram"]
-    return all((REPO / "sckpi_helpers" / f"{m}.py").exists() for m in need) and all(
-        (REPO / "notebooks" / f"{n}.ipynb").exists() for n in report.CHECK_NOTEBOOKS.values())
-
-
-@pytest.mark.skipif(not _real_modules_ready(), reason="the modules the notebooks call have not landed")
 def test_end_to_end_demo_report(tmp_path):
     home = tmp_path / "home"
     shutil.copytree(REPO / "data" / "raw" / "demo", home / "data" / "raw" / "demo")

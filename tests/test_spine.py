@@ -11,7 +11,7 @@ import pytest
 from sckpi_helpers import atomic
 from sckpi_helpers.cli import build_parser, main
 from sckpi_helpers.errors import InputFileError
-from sckpi_helpers.settings import load_settings
+from sckpi_helpers.config.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -106,7 +106,7 @@ def test_plots_render_japanese_without_tofu(tmp_path):
     import matplotlib.pyplot as plt
     from matplotlib import font_manager
 
-    from sckpi_helpers.style import use_japanese_font
+    from sckpi_helpers.viz.style import use_japanese_font
 
     family = use_japanese_font()
     font_path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from sckpi_helpers import estat
+from sckpi_helpers.sources import estat_api as estat
 from sckpi_helpers.errors import InputFileError
-from sckpi_helpers.ssds import SSDS_COLUMNS, read_ssds_csv
+from sckpi_helpers.sources.ssds_csv import SSDS_COLUMNS, read_ssds_csv
 
 FIX = Path(__file__).parent / "fixtures" / "ssds"
 

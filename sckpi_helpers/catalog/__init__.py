@@ -7,9 +7,9 @@ definitions, formulas and input ids from here, never from its own copy.
 
 from __future__ import annotations
 
-from .loader import BUNDLED_FILES, DATA_DIR, build_catalog, load_catalog
-from .model import FRAME_COLUMNS, Catalog, CatalogError, UnknownIdError
-from .schema import (
+from sckpi_helpers.catalog.loader import BUNDLED_FILES, DATA_DIR, build_catalog, load_catalog
+from sckpi_helpers.catalog.model import FRAME_COLUMNS, Catalog, CatalogError, UnknownIdError
+from sckpi_helpers.catalog.schema import (
     AVAILABILITY,
     CADENCES,
     DIRECTIONS,
@@ -33,7 +33,7 @@ Field = EvalField
 def render_catalog_html(catalog: Catalog | None = None, indicators=None,
                         title: str = "スマートシティ評価指標カタログ") -> str:
     """Self-contained HTML page of the catalog (see :mod:`.html`)."""
-    from .html import render_catalog_html as _render
+    from sckpi_helpers.reports.catalog_page import render_catalog_html as _render
 
     return _render(catalog if catalog is not None else load_catalog(), indicators, title=title)
 

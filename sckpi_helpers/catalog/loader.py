@@ -14,10 +14,10 @@ from typing import Any
 import pydantic
 import yaml
 
-from .. import formula as fm
-from ..errors import Problem
-from .model import Catalog, CatalogError
-from .schema import (
+from sckpi_helpers.catalog import formula as fm
+from sckpi_helpers.errors import Problem
+from sckpi_helpers.catalog.model import Catalog, CatalogError
+from sckpi_helpers.catalog.schema import (
     FOUNDATION_FIELDS,
     PSEUDO_INPUTS,
     SERVICE_PILLARS,

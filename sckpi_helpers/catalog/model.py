@@ -7,9 +7,9 @@ import difflib
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from .. import formula as fm
-from ..errors import SckpiError, ValidationError
-from .schema import (
+from sckpi_helpers.catalog import formula as fm
+from sckpi_helpers.errors import SckpiError, ValidationError
+from sckpi_helpers.catalog.schema import (
     PILLARS,
     PSEUDO_INPUTS,
     TIERS,

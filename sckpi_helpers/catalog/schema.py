@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from .. import formula as fm
+from sckpi_helpers.catalog import formula as fm
 
 TIERS = ("output", "outcome1", "outcome2", "outcome3")
 #: the PDCA check that watches each tier (Check❶–❹)

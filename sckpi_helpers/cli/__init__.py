@@ -1,0 +1,159 @@
+"""The ``sckpi`` command: one subcommand per job, with names and options schedulers can rely on.
+
+Each subcommand's work lives in the module that owns it; this file only declares the options
+(the stable interface) and dispatches. Bad options → one line on stderr and exit status 2.
+Errors in the user's data or settings (:class:`SckpiError`) → one message and exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from sckpi_helpers import __version__
+from sckpi_helpers.errors import SckpiError
+
+#: subcommand → "module:function" taking the parsed namespace and returning an exit status
+HANDLERS = {
+    "demo": "sckpi_helpers.cli.demo:cli_demo",
+    "catalog": "sckpi_helpers.cli.catalog:cli_catalog",
+    "ingest": "sckpi_helpers.store.build:cli_ingest",
+    "indicators": "sckpi_helpers.indicators.service:cli_indicators",
+    "template": "sckpi_helpers.sources.local_data:cli_template",
+    "report": "sckpi_helpers.reports.runner:cli_report",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage dump) and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' must be 1 or more")
+    return n
+
+
+def _area_code(text: str) -> str:
+    t = text.strip()
+    if not (len(t) == 5 and t.isdigit()):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a 5-digit area code (標準地域コード)")
+    return t
+
+
+def _year(text: str) -> int:
+    if not (len(text) == 4 and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a 4-digit year")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full option set; ``sckpi --help`` and ``sckpi SUB --help`` print it."""
+    p = _Parser(prog="sckpi", description=(
+        "Smart-city KPI kit: the Cabinet Office's KPI guideline (2022) as data, government "
+        "statistics in, composite indicators, logic-model diagnosis (Check1-4) and HTML reports."))
+    p.add_argument("--version", action="version", version=f"sckpi {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    d = sub.add_parser("demo", help="ingest the bundled demo data, compute indicators, render reports",
+                       description="Run the whole pipeline on the bundled fictional prefecture サンプル県 "
+                                   "(offline) and print the path of the report index.")
+    d.add_argument("--jobs", type=_positive_int, default=1, help="parallel notebook workers (default 1)")
+
+    c = sub.add_parser("catalog", help="list, filter and export the indicator catalog",
+                       description="List the guideline's indicators; filter; export as table, CSV or HTML.")
+    c.add_argument("--tier", choices=["output", "outcome1", "outcome2", "outcome3"], help="logic-model tier")
+    c.add_argument("--field", help="evaluation field id (e.g. mobility, disaster_crime, it_platform)")
+    c.add_argument("--pillar", help="pillar: social, economic, environmental, or a foundation field")
+    c.add_argument("--check", type=int, choices=[1, 2, 3, 4], help="PDCA check stage (Check1-4)")
+    c.add_argument("--required", action="store_true", help="only required (必須) indicators")
+    c.add_argument("--format", choices=["table", "csv", "html"], default="table", help="output format")
+    c.add_argument("--extra", action="append", default=[], metavar="FILE",
+                   help="a city's catalog extension (YAML), validated like the catalog; repeatable")
+    c.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+
+    i = sub.add_parser("ingest", help="read government statistics and local data into data/processed/",
+                       description="Turn e-Stat API responses, e-Stat CSV downloads, external statistics "
+                                   "and local data into one tidy Parquet panel under data/processed/.")
+    i.add_argument("--source", choices=["demo", "estat-api", "estat-csv"], required=True,
+                   help="demo: bundled data; estat-api: e-Stat API v3 (needs ESTAT_APP_ID); "
+                        "estat-csv: e-Stat/SSDS CSV downloads")
+    i.add_argument("--input", action="append", default=[], metavar="PATH",
+                   help="file or folder to read (estat-csv: the CSV downloads); repeatable")
+    i.add_argument("--city", type=_area_code, help="city whose settings, peers and local data to ingest")
+    i.add_argument("--areas", help="comma-separated 5-digit area codes (default: the city and its peers)")
+    i.add_argument("--years", help="year range, e.g. 2015-2024")
+    i.add_argument("--external", action="append", default=[], metavar="FILE",
+                   help="external statistics file (police, MHLW, election commission); repeatable")
+    i.add_argument("--local", action="append", default=[], metavar="FILE",
+                   help="local-data file from 'sckpi template'; repeatable")
+    i.add_argument("--refresh", action="store_true", help="estat-api: ignore the response cache")
+
+    n = sub.add_parser("indicators", help="compute tier-3 composite indicators for a city and year",
+                       description="Compute Check4's composite indicators and the city's standing among peers.")
+    n.add_argument("--city", type=_area_code, required=True, help="5-digit area code")
+    n.add_argument("--year", type=_year, required=True, help="year (YYYY)")
+    n.add_argument("--peer-group", help="peer group: prefecture, population_band, municipal_type, "
+                                        "list:CODE,CODE,… (default: the city's settings)")
+    n.add_argument("--adjusted-population", help="補正人口 definition (default: the city's settings)")
+    n.add_argument("--format", choices=["table", "csv"], default="table", help="output format")
+    n.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+
+    t = sub.add_parser("template", help="write a local-data template (Excel or CSV) for a city",
+                       description="Write a template with one row per indicator x period for the city "
+                                   "to fill (outputs, outcome tiers 1-2, foundation indicators).")
+    t.add_argument("--city", type=_area_code, required=True, help="5-digit area code")
+    t.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.csv")
+    t.add_argument("--logic-model", metavar="FILE", help="take the indicators from this logic model")
+    t.add_argument("--periods", help="period range, e.g. 2025Q1-2026Q4 (default: the current fiscal year)")
+
+    r = sub.add_parser("report", help="execute the check notebooks and render HTML reports",
+                       description="Execute the check notebooks due in a period with papermill, render them "
+                                   "to HTML under reports/<city>/<period>/, and update the indexes.")
+    who = r.add_mutually_exclusive_group(required=True)
+    who.add_argument("--city", type=_area_code, help="5-digit area code")
+    who.add_argument("--cities", help="comma-separated area codes (batch)")
+    who.add_argument("--peer-group", dest="batch_peer_group", metavar="G",
+                     help="batch over a peer group of the demo/processed areas")
+    r.add_argument("--period", required=True,
+                   help="2025 (fiscal year: Check1-4), 2025Q3 / 2025-10 / 2025H1 (Check1-2)")
+    r.add_argument("--jobs", type=_positive_int, default=1, help="parallel workers (default 1)")
+    r.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a Dask distributed scheduler (needs the [dask] extra)")
+    r.add_argument("--force", action="store_true", help="overwrite an existing report for the period")
+    r.add_argument("--source", choices=["demo", "estat-api", "estat-csv"],
+                   help="data source passed to the notebooks (default: the city's settings)")
+    r.add_argument("--only", metavar="NB", help="comma-separated notebook names to run (default: due checks)")
+    return p
+
+
+def _dispatch(target: str, args: argparse.Namespace) -> int:
+    module, func = target.split(":")
+    return int(getattr(importlib.import_module(module), func)(args) or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``sckpi`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(HANDLERS[args.command], args)
+    except SckpiError as exc:
+        print(f"sckpi {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("sckpi: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+"""Reporting periods on the Japanese fiscal year (年度, April–March).
+
+Labels the kit accepts and writes:
+
+- ``2025`` or ``FY2025`` — fiscal year 2025 (2025-04-01 … 2026-03-31), 2025年度
+- ``2025H1`` / ``2025H2`` — fiscal half (上期 Apr–Sep / 下期 Oct–Mar)
+- ``2025Q1`` … ``2025Q4`` — fiscal quarter (Q1 = Apr–Jun 2025, Q4 = Jan–Mar 2026), 第n四半期
+- ``2025-10`` — a calendar month
+- ``current-…`` / ``previous-…`` + ``year|half|quarter|month`` — relative to today, for schedulers
+  (``previous-quarter`` run on 10 January is 2025Q3, i.e. October–December 2025)
+
+Quarters are *fiscal* quarters because that is how municipal plans and council reports count them.
+Check❶/❷ are due every month or quarter, Check❸/❹ once a fiscal year (GUIDELINE.md, PDCA table).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from sckpi_helpers.errors import SckpiError
+
+Kind = Literal["year", "half", "quarter", "month"]
+
+#: cadence names used by the catalog and logic models → the period kind they are reported in
+CADENCE_KIND: dict[str, Kind | None] = {
+    "monthly": "month",
+    "quarterly": "quarter",
+    "semiannual": "half",
+    "yearly": "year",
+    "every_2_years": "year",
+    "every_5_years": "year",
+    "every_10_years": "year",
+    "as_needed": None,  # 適宜: any period; missing periods are not counted against it
+}
+
+_RE_YEAR = re.compile(r"^(?:FY)?(\d{4})$", re.IGNORECASE)
+_RE_HALF = re.compile(r"^(?:FY)?(\d{4})H([12])$", re.IGNORECASE)
+_RE_QUARTER = re.compile(r"^(?:FY)?(\d{4})Q([1-4])$", re.IGNORECASE)
+_RE_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+class PeriodError(SckpiError, ValueError):
+    """A period label the kit cannot read."""
+
+
+def _add_months(d: date, months: int) -> date:
+    m = d.month - 1 + months
+    return date(d.year + m // 12, m % 12 + 1, 1)
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A fiscal year, half, quarter or month. Ordered by start date, then length."""
+
+    start: date
+    months: int  # 12, 6, 3 or 1
+    kind: Kind
+
+    @property
+    def end(self) -> date:
+        """Last day of the period (inclusive)."""
+        return _add_months(self.start, self.months) - timedelta(days=1)
+
+    @property
+    def fiscal_year(self) -> int:
+        """年度 the period belongs to (Jan–Mar belong to the previous year's 年度)."""
+        return self.start.year if self.start.month >= 4 else self.start.year - 1
+
+    @property
+    def label(self) -> str:
+        """Canonical label, e.g. ``2025``, ``2025H1``, ``2025Q3``, ``2025-10``."""
+        fy = self.fiscal_year
+        if self.kind == "year":
+            return str(fy)
+        if self.kind == "half":
+            return f"{fy}H{1 if self.start.month == 4 else 2}"
+        if self.kind == "quarter":
+            return f"{fy}Q{((self.start.month - 4) % 12) // 3 + 1}"
+        return f"{self.start.year}-{self.start.month:02d}"
+
+    @property
+    def label_ja(self) -> str:
+        """Japanese label for reports, e.g. 2025年度第3四半期."""
+        fy = self.fiscal_year
+        if self.kind == "year":
+            return f"{fy}年度"
+        if self.kind == "half":
+            return f"{fy}年度{'上期' if self.start.month == 4 else '下期'}"
+        if self.kind == "quarter":
+            q = ((self.start.month - 4) % 12) // 3 + 1
+            return f"{fy}年度第{q}四半期"
+        return f"{self.start.year}年{self.start.month}月"
+
+    def next(self) -> Period:
+        """The period of the same kind that follows this one."""
+        return Period(_add_months(self.start, self.months), self.months, self.kind)
+
+    def previous(self) -> Period:
+        """The period of the same kind before this one."""
+        return Period(_add_months(self.start, -self.months), self.months, self.kind)
+
+    def contains(self, other: Period | date) -> bool:
+        """True when ``other`` (a date or a period) lies wholly inside this period."""
+        if isinstance(other, date):
+            return self.start <= other <= self.end
+        return self.start <= other.start and other.end <= self.end
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def fiscal_year(y: int) -> Period:
+    """Fiscal year ``y`` (April y … March y+1)."""
+    return Period(date(y, 4, 1), 12, "year")
+
+
+_RE_RELATIVE = re.compile(r"^(current|previous)-(year|half|quarter|month)$", re.IGNORECASE)
+
+
+def parse_period(text: str | int | Period, today: date | None = None) -> Period:
+    """Read a period label (see module doc); raises :class:`PeriodError` naming the bad label."""
+    if isinstance(text, Period):
+        return text
+    s = str(text).strip()
+    if m := _RE_RELATIVE.match(s):
+        here = period_for(today or date.today(), m[2].lower())  # type: ignore[arg-type]
+        return here if m[1].lower() == "current" else here.previous()
+    if m := _RE_YEAR.match(s):
+        return fiscal_year(int(m[1]))
+    if m := _RE_HALF.match(s):
+        return Period(date(int(m[1]), 4 if m[2] == "1" else 10, 1), 6, "half")
+    if m := _RE_QUARTER.match(s):
+        return Period(_add_months(date(int(m[1]), 4, 1), 3 * (int(m[2]) - 1)), 3, "quarter")
+    if m := _RE_MONTH.match(s):
+        month = int(m[2])
+        if not 1 <= month <= 12:
+            raise PeriodError(f"period '{s}': month must be 1–12")
+        return Period(date(int(m[1]), month, 1), 1, "month")
+    raise PeriodError(
+        f"period '{s}' is not one of YYYY (fiscal year), YYYYH1/H2, YYYYQ1–Q4 (fiscal quarter), YYYY-MM, "
+        "previous-quarter / current-year …")
+
+
+def period_range(first: str | Period, last: str | Period) -> list[Period]:
+    """All periods of ``first``'s kind from ``first`` to ``last`` inclusive."""
+    a, b = parse_period(first), parse_period(last)
+    if a.kind != b.kind:
+        raise PeriodError(f"period range {a}–{b} mixes kinds ({a.kind}, {b.kind})")
+    out = []
+    p = a
+    while p <= b:
+        out.append(p)
+        p = p.next()
+    return out
+
+
+def period_for(d: date, kind: Kind) -> Period:
+    """The period of ``kind`` that contains date ``d``."""
+    fy = d.year if d.month >= 4 else d.year - 1
+    if kind == "year":
+        return fiscal_year(fy)
+    if kind == "month":
+        return Period(date(d.year, d.month, 1), 1, "month")
+    months = 6 if kind == "half" else 3
+    offset = ((d.month - 4) % 12) // months * months
+    return Period(_add_months(date(fy, 4, 1), offset), months, kind)
+
+
+def periods_within(container: Period, kind: Kind) -> list[Period]:
+    """The periods of ``kind`` that make up ``container`` (e.g. the 4 quarters of a fiscal year)."""
+    first = period_for(container.start, kind)
+    return [p for p in period_range(first, period_for(container.end, kind)) if container.contains(p)]
+
+
+def due_checks(period: str | Period) -> list[int]:
+    """PDCA checks due in a period: Check❶❷ every month/quarter/half, all four at a fiscal year."""
+    p = parse_period(period)
+    return [1, 2, 3, 4] if p.kind == "year" else [1, 2]
+
+
+def parse_year_range(text: str) -> list[int]:
+    """``2015-2024`` → [2015, …, 2024]; ``2020`` → [2020]; ``2015,2020`` → [2015, 2020]."""
+    s = str(text).strip()
+    try:
+        if "," in s:
+            return sorted({int(x) for x in s.split(",") if x.strip()})
+        if "-" in s:
+            a, b = (int(x) for x in s.split("-", 1))
+            if b < a:
+                raise PeriodError(f"year range '{s}' ends before it starts")
+            return list(range(a, b + 1))
+        return [int(s)]
+    except ValueError as exc:
+        raise PeriodError(f"year range '{s}' is not YYYY, YYYY-YYYY or YYYY,YYYY") from exc
