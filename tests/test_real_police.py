@@ -207,3 +207,16 @@ def test_an_explicit_year_wins_and_a_file_without_one_needs_it(tmp_path):
     with pytest.raises(InputFileError, match="year="):
         read_keishicho(path)
     assert value(read_keishicho(path, year=2022)[0], "13101") == 2033
+
+
+@pytest.mark.parametrize(("path", "n_areas"), [(OPEN_DATA, 62), (R4, 59)], ids=lambda x: getattr(x, "name", x))
+def test_readers_return_panel_read_results(path, n_areas):
+    result = base.reader_for(path).read(path)
+    assert (result.target, len(result.frame), result.file) == ("panel", n_areas, str(path))
+
+
+def test_names_can_come_from_the_callers_areas_table():
+    tokyo = pd.DataFrame({"area_code": ["13101", "13303"], "area_name": ["千代田区", "瑞穂町"]})
+    frame, ignored = read_keishicho(R4, areas=tokyo)
+    assert frame["area_code"].tolist() == ["13101", "13303"]
+    assert sum(1 for i in ignored if "コードが決まらない" in i.reason) == 57

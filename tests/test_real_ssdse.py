@@ -143,20 +143,14 @@ def test_utf8_with_bom_reads_the_same(tmp_path, frame):
 
 
 # --------------------------------------------------------------------------------- errors
-def test_text_in_a_number_cell_names_line_and_item(tmp_path):
+@pytest.mark.parametrize(("line", "text", "row"), [(3, "約90万", 4),   # text in a number cell
+                                                   (1, "", 2)])      # an item without a year
+def test_a_bad_cell_is_refused_naming_line_and_item(tmp_path, line, text, row):
     lines = lines_of(SSDSE_FILE)
-    lines[3] = set_cell(lines[3], 4, "約90万")
+    lines[line] = set_cell(lines[line], 4, text)
     with pytest.raises(InputFileError) as err:
         ssdse.read_ssdse(write(tmp_path, "bad.csv", lines))
-    assert (err.value.problem.row, err.value.problem.column) == (4, "A110101")
-
-
-def test_an_item_without_a_year_is_refused(tmp_path):
-    lines = lines_of(SSDSE_FILE)
-    lines[1] = set_cell(lines[1], 4, "")
-    with pytest.raises(InputFileError) as err:
-        ssdse.read_ssdse(write(tmp_path, "noyear.csv", lines))
-    assert (err.value.problem.row, err.value.problem.column) == (2, "A110101")
+    assert (err.value.problem.row, err.value.problem.column) == (row, "A110101")
 
 
 def test_reading_another_format_as_ssdse_is_refused():
@@ -177,3 +171,8 @@ def test_municipality_names_of_the_bundled_file():
     assert len(names) == 1741
     row = names[names.area_code == "13401"].iloc[0]
     assert (row.pref_name, row.area_name) == ("東京都", "八丈町")
+
+
+def test_the_registered_reader_returns_item_rows():
+    result = base.get_reader("ssdse").read(SSDSE_FILE)
+    assert (result.kind, result.target, len(result.frame)) == ("ssdse", "items", 1741 * 125)

@@ -91,8 +91,7 @@ class SsdseReader(Reader):
     target = "items"
 
     def recognise(self, path: Path, head: bytes) -> bool:
-        rows = _head_rows(head, path)
-        return rows is not None and is_ssdse_a(rows)
+        return (rows := _head_rows(head, path)) is not None and is_ssdse_a(rows)
 
     def read(self, path: Path, **context: Any) -> ReadResult:
         frame, ignored = read_ssdse(path)
