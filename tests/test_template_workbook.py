@@ -126,7 +126,11 @@ def test_cli_template(tmp_path, demo_home):
     assert "env.course_participants" in {r[0] for r in wb["データ"].iter_rows(min_row=3, values_only=True)}
     text = "\n".join(str(c.value) for row in wb["説明"].iter_rows() for c in row if c.value)
     assert "sckpi ingest --city 99201 --source demo" in text  # the demo city's own source
-    # a city without a logic model gets the catalog's local indicators
+    # a city without settings nor logic model gets the catalog's local indicators, and no demo command
     out2 = tmp_path / "y.csv"
     assert main(["template", "--city", "13101", "--out", str(out2)]) == 0
     assert "t2.transport.satisfaction" in out2.read_text(encoding="utf-8-sig")
+    out3 = tmp_path / "z.xlsx"
+    assert main(["template", "--city", "13101", "--out", str(out3)]) == 0
+    text = "\n".join(str(c.value) for row in openpyxl.load_workbook(out3)["説明"].iter_rows() for c in row if c.value)
+    assert "--source SOURCE" in text and "--source demo" not in text

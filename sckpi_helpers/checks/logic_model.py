@@ -49,8 +49,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sckpi_helpers.errors import InputFileError, Problem, ValidationError
 from sckpi_helpers.config.periods import CADENCE_KIND, fiscal_year, parse_period, read_period
+from sckpi_helpers.errors import InputFileError, Problem, ValidationError
 from sckpi_helpers.sources.numbers import parse_number
 
 Tier = Literal["input", "activity", "output", "outcome1", "outcome2", "outcome3"]

@@ -30,9 +30,17 @@ from sckpi_helpers import atomic
 from sckpi_helpers.config import periods
 from sckpi_helpers.config.periods import parse_period_spec
 from sckpi_helpers.errors import InputFileError
-from sckpi_helpers.sources.local_workbook import (DATA_SHEET, EXAMPLE_MARK, HEADERS_JA, INSTRUCTIONS_SHEET,
-                                                  TEMPLATE_COLUMNS, IndicatorSpec, catalog_indicator_specs,
-                                                  indicator_spec, text_of)
+from sckpi_helpers.sources.local_workbook import (
+    DATA_SHEET,
+    EXAMPLE_MARK,
+    HEADERS_JA,
+    INSTRUCTIONS_SHEET,
+    TEMPLATE_COLUMNS,
+    IndicatorSpec,
+    catalog_indicator_specs,
+    indicator_spec,
+    text_of,
+)
 from sckpi_helpers.sources.numbers import plausible_range
 from sckpi_helpers.sources.tables import PROPS_PREFIX
 
@@ -125,8 +133,9 @@ def template_rows(city_code: str, indicators: Iterable[Any], periods_spec: Any,
 def instructions(city_code: str, city_name: str = "", source: str | None = None,
                  file_name: str = "local_data.xlsx") -> list[tuple[str, str]]:
     """The lines of the 説明 sheet (two columns), ending with the command that reads the file."""
-    src = source or "estat-api"
-    cmd = f"sckpi ingest --city {city_code} --source {src}"
+    cmd = f"sckpi ingest --city {city_code} --source {source or 'SOURCE'}"
+    which = [] if source else [("", "SOURCE は settings.yaml の source: estat-api（e-Stat API）・estat-csv"
+                                    "（e-Stat の CSV）・ssdse（同梱の SSDSE）。sckpi init --city で作れます")]
     who = f"{city_name}（{city_code}）" if city_name else city_code
     return [
         (f"{who} 地域データ入力シート", ""),
@@ -134,12 +143,12 @@ def instructions(city_code: str, city_name: str = "", source: str | None = None,
         ("記入のしかた", ""),
         ("1", f"「{DATA_SHEET}」シートの黄色の列「値」に実績値を入力します。1行が1つの指標の1つの期間です。"),
         ("2", "値が分からない・まだ無い期間は空欄のままにします（「未報告」として扱います）。0 と空欄は違います。"),
-        ("3", "数字だけを入力します（単位は書きません）。全角数字や 1,234 のような桁区切りも使えます。"
-              "割合（%）は 0〜100 の数（62.5）で書きます。"),
+        ("3", ("数字だけを入力します（単位は書きません）。全角数字や 1,234 のような桁区切りも使えます。"
+               "割合（%）は 0〜100 の数（62.5）で書きます。")),
         ("4", "「担当課」「出典」（名簿・ログ・アンケートなど）「備考」（速報値など）は分かる範囲で書きます。"),
         ("5", f"2行目の「{EXAMPLE_MARK}」の行は見本です。読み込まれないので、消しても残しても構いません。"),
-        ("6", "「指標ID」「期間」「単位」は変えないでください。セルの結合もしないでください。"
-              "同じ指標・期間の行は1つだけにしてください。"),
+        ("6", ("「指標ID」「期間」「単位」は変えないでください。セルの結合もしないでください。"
+               "同じ指標・期間の行は1つだけにしてください。")),
         ("", ""),
         ("列", "意味"),
         *[(HEADERS_JA[c], m) for c, m in (
@@ -155,9 +164,10 @@ def instructions(city_code: str, city_name: str = "", source: str | None = None,
         ("2025Q1 … 2025Q4", "2025年度の第1〜第4四半期（Q1 = 4〜6月、Q4 = 翌年1〜3月）"),
         ("2025-10", "2025年10月"),
         ("", ""),
-        ("読み込み", f"保存したら、次のコマンドで読み込みます（settings.yaml の local_data に {file_name} "
-                   "が登録されている場合）:"),
+        ("読み込み", (f"保存したら、次のコマンドで読み込みます（settings.yaml の local_data に {file_name} "
+                    "が登録されている場合）:")),
         ("", cmd),
+        *which,
         ("", f"別の場所に保存したときは、ファイルを指定します: {cmd} --local ファイルのパス"),
         ("", "問題があれば、ファイル名・行・列と直し方が一覧で表示されます。全部直してからもう一度実行してください。"),
     ]

@@ -48,8 +48,9 @@ def cli_template(args: argparse.Namespace) -> int:
     if not specs:
         raise SckpiError("no indicators for the template (empty logic model and catalog)")
     span = parse_period_spec(getattr(args, "periods", None))
+    known = settings.base_dir is not None  # a settings.yaml exists (else the defaults say nothing)
     out = write_template(args.out, args.city, specs, span, city_name=settings.name_ja or "",
-                         source=settings.source)
+                         source=settings.source if known else None)
     nrows = sum(len(periods_for_cadence(span, s.cadence)) for s in specs)
     first, last = min(span), max(span)
     print(f"wrote {out}: {len(specs)} indicators from {origin}, periods {first.label}"

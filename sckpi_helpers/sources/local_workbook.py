@@ -35,8 +35,13 @@ from sckpi_helpers.config import periods
 from sckpi_helpers.errors import InputFileError, Problem, SckpiError, ValidationError
 from sckpi_helpers.sources.base import LOCAL_COLUMNS, Ignored, Reader, ReadResult, register
 from sckpi_helpers.sources.cells import decode
-from sckpi_helpers.sources.numbers import (normalize_text, normalize_unit, parse_number, plain_text,
-                                           range_problem)
+from sckpi_helpers.sources.numbers import (
+    normalize_text,
+    normalize_unit,
+    parse_number,
+    plain_text,
+    range_problem,
+)
 from sckpi_helpers.sources.tables import PROPS_PREFIX, Table, read_table, validate_rows
 
 #: column ids of the template's data sheet, in order, with the Japanese header a clerk sees

@@ -48,8 +48,8 @@ def parse_number(v: Any) -> float | None:
     the minus signs ``−`` and ``▲``/``△`` (Japanese negative marks), and surrounding blanks.
     Refuses booleans, ``12,34`` (a misplaced separator), units (``5%``) and marks (``-``).
     """
-    if isinstance(v, bool):
-        raise ValueError(f"'{v}' is not a number")
+    if isinstance(v, bool):  # callers catch ValueError for every bad cell
+        raise ValueError(f"'{v}' is not a number")  # noqa: TRY004
     if v is None:
         return None
     if isinstance(v, int | float):
@@ -72,10 +72,11 @@ def normalize_unit(u: Any) -> str:
 
 
 #: units whose values are counts or amounts of something, hence never negative
-_COUNT_UNITS = frozenset(
+_COUNT_WORDS = (
     "人 名 者 件 台 回 個 箇所 か所 カ所 ヵ所 ケ所 施設 団体 社 校 園 店 世帯 戸 本 冊 基 機 棟 区画 地区 "
     "事業所 事例 種類 サービス 人日 人回 人泊 km m ha m2 m² t トン kg kWh MWh GJ 時間 分 日 秒 台数 "
-    "枚 通 票 アクセス PV ページビュー ダウンロード DL データセット".split())
+    "枚 通 票 アクセス PV ページビュー ダウンロード DL データセット")
+_COUNT_UNITS = frozenset(_COUNT_WORDS.split())
 _SCALE = re.compile(r"^(百万|十万|千|万|億)")
 _PERCENT = frozenset({"%", "パーセント", "割合(%)"})
 #: words in a unit that say the value is a change or a difference, which may be negative
