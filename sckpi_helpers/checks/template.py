@@ -134,8 +134,9 @@ def instructions(city_code: str, city_name: str = "", source: str | None = None,
                  file_name: str = "local_data.xlsx") -> list[tuple[str, str]]:
     """The lines of the 説明 sheet (two columns), ending with the command that reads the file."""
     cmd = f"sckpi ingest --city {city_code} --source {source or 'SOURCE'}"
-    which = [] if source else [("", "SOURCE は settings.yaml の source: estat-api（e-Stat API）・estat-csv"
-                                    "（e-Stat の CSV）・ssdse（同梱の SSDSE）。sckpi init --city で作れます")]
+    hint = ("SOURCE は settings.yaml の source: estat-api（e-Stat API）・estat-csv（e-Stat の CSV）・"
+            "ssdse（同梱の SSDSE）。settings.yaml は sckpi init --city で作れます")
+    which = [] if source else [("", hint)]
     who = f"{city_name}（{city_code}）" if city_name else city_code
     return [
         (f"{who} 地域データ入力シート", ""),
