@@ -213,3 +213,27 @@ def test_period_spec():
     assert [p.label for p in spec("2025Q1-2025Q4")] == ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]
     assert [p.label for p in spec("2025-04-2025-06")] == ["2025-04", "2025-05", "2025-06"]
     assert [p.label for p in spec("2024,2025")] == ["2024", "2025"]
+
+
+# ------------------------------------------------------------------ the shared row validation (sources.tables)
+def test_validate_rows_names_every_bad_cell_and_the_first_of_a_duplicate(tmp_path):
+    from sckpi_helpers.sources.tables import read_table, validate_rows
+
+    p = tmp_path / "t.csv"
+    p.write_text("コード,数\nA,1\nB,x\nA,2\n", encoding="cp932")
+    table = read_table(p, ["code", "n"], aliases={"コード": "code", "数": "n"})
+
+    def number(v, row):
+        return parse_number(v)
+
+    checked = validate_rows(table, {"code": lambda v, row: v, "n": number},
+                            key=lambda r: (r["code"],), key_column="code")
+    assert [(p.row, p.column) for p in checked.problems] == [(3, "数"), (4, "コード")]
+    assert "最初は 2 行目" in checked.problems[1].message
+    assert checked.rows == [(2, {"code": "A", "n": 1.0})]
+
+
+def test_a_japanese_csv_is_recognised_as_local_data(tmp_path):
+    p = tmp_path / "地域データ.csv"
+    p.write_text("指標ID,期間,値,単位\nt2.transport.satisfaction,2024,60,%\n", encoding="cp932")
+    assert reader_for(p).kind == "local-workbook"

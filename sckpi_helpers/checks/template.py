@@ -204,9 +204,29 @@ def _ranges(letter: str, rows: list[int]) -> str:
     return " ".join(parts)
 
 
+def _validation(ws: Any, cells: str, title: str, error: str, prompt: str = "", **kw: Any) -> None:
+    """Add a data validation that Excel enforces and explains (openpyxl shows nothing by default)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    dv = DataValidation(allow_blank=True, showErrorMessage=True, showInputMessage=bool(prompt),
+                        error=error, errorTitle=title, prompt=prompt or None,
+                        promptTitle=title if prompt else None, **kw)
+    for part in cells.split():
+        dv.add(part)
+    ws.add_data_validation(dv)
+
+
+def _value_rule(lo: float | None, hi: float | None) -> tuple[dict[str, str], str]:
+    """The decimal validation of a plausible range and how to say it."""
+    if lo is not None and hi is not None:
+        return {"operator": "between", "formula1": f"{lo:g}", "formula2": f"{hi:g}"}, f"{lo:g}〜{hi:g} の数"
+    if lo is not None:
+        return {"operator": "greaterThanOrEqual", "formula1": f"{lo:g}"}, f"{lo:g} 以上の数"
+    return {"operator": "between", "formula1": "-1E+15", "formula2": "1E+15"}, "数"
+
+
 def _add_validations(ws: Any, rows: list[dict[str, Any]], first: int) -> None:
     from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     col = {c: get_column_letter(i + 1) for i, c in enumerate(TEMPLATE_COLUMNS)}
     last = first + len(rows) + SPARE_ROWS - 1
@@ -214,39 +234,23 @@ def _add_validations(ws: Any, rows: list[dict[str, Any]], first: int) -> None:
     for i, r in enumerate(rows):
         by_range.setdefault(plausible_range(r["unit"]), []).append(first + i)
     by_range.setdefault((None, None), []).extend(range(first + len(rows), last + 1))
-    for (lo, hi), numbers in sorted(by_range.items(), key=lambda kv: kv[1][0] if kv[1] else 0):
-        if not numbers:
-            continue
-        if lo is not None and hi is not None:
-            dv, what = DataValidation("decimal", operator="between", formula1=f"{lo:g}", formula2=f"{hi:g}"), \
-                f"{lo:g}〜{hi:g} の数"
-        elif lo is not None:
-            dv, what = DataValidation("decimal", operator="greaterThanOrEqual", formula1=f"{lo:g}"), \
-                f"{lo:g} 以上の数"
-        else:
-            dv, what = DataValidation("decimal", operator="between", formula1="-1E+15", formula2="1E+15"), "数"
-        dv.allow_blank = True
-        dv.error, dv.errorTitle = f"{what}を数字だけで入力してください（未報告なら空欄）。", "値"
-        dv.prompt, dv.promptTitle = f"{what}を入力（単位は書かない）", "値"
-        for part in _ranges(col["value"], numbers).split():
-            dv.add(part)
-        ws.add_data_validation(dv)
+    for (lo, hi), numbers in sorted(by_range.items(), key=lambda kv: kv[1][0]):
+        rule, what = _value_rule(lo, hi)
+        _validation(ws, _ranges(col["value"], numbers), "値",
+                    f"{what}を数字だけで入力してください（単位は書きません。未報告なら空欄）。",
+                    f"{what}を入力（単位は書かない）", type="decimal", **rule)
     units = list(dict.fromkeys(r["unit"] for r in rows if r["unit"]))
     listed = ",".join(units)
     if units and all("," not in u and '"' not in u for u in units) and len(listed) < 250:
-        dv = DataValidation("list", formula1=f'"{listed}"', allow_blank=True)
-        dv.error, dv.errorTitle = "指標の定義の単位を選んでください。", "単位"
-        dv.add(f"{col['unit']}{first}:{col['unit']}{last}")
-        ws.add_data_validation(dv)
+        _validation(ws, f"{col['unit']}{first}:{col['unit']}{last}", "単位",
+                    "指標の定義の単位を選んでください。", type="list", formula1=f'"{listed}"')
     c = f"{col['period']}{first}"
     formula = (f'OR(AND(LEN({c})=4,ISNUMBER(-{c})),AND(LEN({c})=6,ISNUMBER(-LEFT({c},4)),'
                f'OR(MID({c},5,1)="Q",MID({c},5,1)="H"),ISNUMBER(-RIGHT({c},1))),'
                f'AND(LEN({c})=7,ISNUMBER(-LEFT({c},4)),MID({c},5,1)="-",ISNUMBER(-RIGHT({c},2))))')
-    dv = DataValidation("custom", formula1=formula, allow_blank=True, errorStyle="warning")
-    dv.error = "期間は 2025（年度）・2025H1・2025Q3・2025-10 の形で書きます（説明シート参照）。"
-    dv.errorTitle = "期間"
-    dv.add(f"{col['period']}{first}:{col['period']}{last}")
-    ws.add_data_validation(dv)
+    _validation(ws, f"{col['period']}{first}:{col['period']}{last}", "期間",
+                "期間は 2025（年度）・2025H1・2025Q3・2025-10 の形で書きます（説明シート参照）。",
+                type="custom", formula1=formula, errorStyle="warning")
 
 
 def _xlsx_bytes(city_code: str, rows: list[dict[str, Any]], lines: list[tuple[str, str]]) -> bytes:
