@@ -9,6 +9,10 @@ Labels the kit accepts and writes:
 - ``current-…`` / ``previous-…`` + ``year|half|quarter|month`` — relative to today, for schedulers
   (``previous-quarter`` run on 10 January is 2025Q3, i.e. October–December 2025)
 
+User files are read with :func:`read_period`, which also takes the Japanese forms (``2025年度``,
+``令和7年度``, ``2025年度第3四半期``, ``2025年10月``) and reads a date as the period of the indicator's
+cadence that holds it; :func:`parse_period_spec` reads ranges and lists (``2025Q1-2026Q4``).
+
 Quarters are *fiscal* quarters because that is how municipal plans and council reports count them.
 Check❶/❷ are due every month or quarter, Check❸/❹ once a fiscal year (GUIDELINE.md, PDCA table).
 """
