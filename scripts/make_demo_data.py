@@ -621,8 +621,8 @@ def write_local(out: Path) -> str:
     except ImportError:
         return "skipped (scripts/demo_local.py not available)"
     from sckpi_helpers.catalog import load_catalog
-    from sckpi_helpers.sources.local_data import logic_model_indicators, write_template
     from sckpi_helpers.checks.logic_model import load_logic_model
+    from sckpi_helpers.checks.template import logic_model_indicators, write_template
     from sckpi_helpers.config.periods import parse_period
 
     frame = make_local_frame(seed=7)
@@ -635,7 +635,8 @@ def write_local(out: Path) -> str:
         indicators = [(i, "", "", "as_needed") for i in ids]
     fys = sorted({parse_period(p).fiscal_year for p in frame["period"]})
     span = f"{fys[0]}-{fys[-1]}" if len(fys) > 1 else str(fys[0])
-    write_template(out / "local_data.xlsx", CITY, indicators, span, values=frame)
+    write_template(out / "local_data.xlsx", CITY, indicators, span, values=frame, city_name="サンプル市",
+                   source="demo")
     return f"{len(frame)} values"
 
 

@@ -49,8 +49,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sckpi_helpers.config.periods import CADENCE_KIND, fiscal_year, parse_period, read_period
 from sckpi_helpers.errors import InputFileError, Problem, ValidationError
-from sckpi_helpers.config.periods import CADENCE_KIND, fiscal_year, parse_period
+from sckpi_helpers.sources.numbers import parse_number
 
 Tier = Literal["input", "activity", "output", "outcome1", "outcome2", "outcome3"]
 Direction = Literal["higher", "lower", "neutral"]
@@ -95,14 +96,22 @@ class Milestone(_Strict):
     period: str | None = Field(None, description="period label (2022, 2024Q4, 2025H1, 2025-03)")
     date: dt.date | None = Field(None, description="ISO date, e.g. 2023-03-31")
 
+    @field_validator("value", mode="before")
+    @classmethod
+    def _number(cls, v: Any) -> Any:
+        # the kit's one number parser: １２０, 1,200, ▲5 as in the local-data workbook
+        x = parse_number(v)  # ValueError → a schema error naming the field
+        if x is None:
+            raise ValueError("value is empty")
+        return x
+
     @field_validator("period", mode="before")
     @classmethod
     def _period_text(cls, v: Any) -> Any:
         if v is None:
             return v
-        s = str(v).strip()
-        parse_period(s)  # PeriodError is a ValueError → a schema error naming the label
-        return parse_period(s).label
+        # the kit's one period reader: 2024Q4, 2025年度, 令和7年度 … (PeriodError is a ValueError)
+        return read_period(v).label
 
     @model_validator(mode="after")
     def _one_of(self) -> Milestone:

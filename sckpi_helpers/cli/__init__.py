@@ -21,7 +21,8 @@ HANDLERS = {
     "catalog": "sckpi_helpers.cli.catalog:cli_catalog",
     "ingest": "sckpi_helpers.store.build:cli_ingest",
     "indicators": "sckpi_helpers.indicators.service:cli_indicators",
-    "template": "sckpi_helpers.sources.local_data:cli_template",
+    "template": "sckpi_helpers.cli.template:cli_template",
+    "init": "sckpi_helpers.cli.init:cli_init",
     "report": "sckpi_helpers.reports.runner:cli_report",
 }
 
@@ -116,6 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.csv")
     t.add_argument("--logic-model", metavar="FILE", help="take the indicators from this logic model")
     t.add_argument("--periods", help="period range, e.g. 2025Q1-2026Q4 (default: the current fiscal year)")
+
+    s = sub.add_parser("init", help="scaffold data/raw/<city>/: settings, starter logic model, local-data workbook")
+    s.add_argument("--city", type=_area_code, required=True, help="5-digit area code")
+    s.add_argument("--name", help="area name (default: from the bundled SSDSE-A table)")
+    s.add_argument("--source", choices=["estat-api", "estat-csv", "ssdse"],
+                   help="statistics source (default: estat-api with ESTAT_APP_ID set, else ssdse)")
+    s.add_argument("--periods", help="workbook periods, e.g. 2025 (default: the current fiscal year)")
+    s.add_argument("--force", action="store_true", help="overwrite existing files")
 
     r = sub.add_parser("report", help="execute the check notebooks and render HTML reports",
                        description="Execute the check notebooks due in a period with papermill, render them "

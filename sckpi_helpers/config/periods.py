@@ -9,6 +9,10 @@ Labels the kit accepts and writes:
 - ``current-…`` / ``previous-…`` + ``year|half|quarter|month`` — relative to today, for schedulers
   (``previous-quarter`` run on 10 January is 2025Q3, i.e. October–December 2025)
 
+User files are read with :func:`read_period`, which also takes the Japanese forms (``2025年度``,
+``令和7年度``, ``2025年度第3四半期``, ``2025年10月``) and reads a date as the period of the indicator's
+cadence that holds it; :func:`parse_period_spec` reads ranges and lists (``2025Q1-2026Q4``).
+
 Quarters are *fiscal* quarters because that is how municipal plans and council reports count them.
 Check❶/❷ are due every month or quarter, Check❸/❹ once a fiscal year (GUIDELINE.md, PDCA table).
 """
@@ -195,3 +199,99 @@ def parse_year_range(text: str) -> list[int]:
         return [int(s)]
     except ValueError as exc:
         raise PeriodError(f"year range '{s}' is not YYYY, YYYY-YYYY or YYYY,YYYY") from exc
+
+
+_ERA_START = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988, "昭和": 1925, "S": 1925}
+_RE_JA_YEAR = r"(?:(?P<era>令和|平成|昭和|[RHS])(?P<eyear>\d{1,2}|元)|(?:FY)?(?P<year>\d{4}))"
+_RE_JA = re.compile(
+    rf"^{_RE_JA_YEAR}(?P<unit>年度?)?(?:(?:第(?P<q>[1-4])四半期|Q(?P<q2>[1-4]))|(?P<half>上半?期|下半?期)|"
+    r"(?:(?P<month>\d{1,2})月))?$", re.IGNORECASE)
+_RE_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]00:00(?::00)?)?$")
+
+
+def parse_period_spec(spec: object, today: date | None = None) -> list[Period]:
+    """Periods from a label (``2025``), a range (``2025Q1-2026Q4``, ``2025-04-2026-03``), a
+    comma-separated list, a :class:`Period`, a year number, or a list of any of these.
+    ``None`` → the current fiscal year. Used by ``sckpi template`` and ``sckpi init``."""
+    if spec is None:
+        return [period_for(today or date.today(), "year")]
+    if isinstance(spec, Period):
+        return [spec]
+    if isinstance(spec, int):
+        return [fiscal_year(spec)]
+    if not isinstance(spec, str):
+        return [p for s in spec for p in parse_period_spec(s, today)]  # type: ignore[attr-defined]
+    s = spec.strip()
+    if "," in s:
+        return parse_period_spec([x for x in s.split(",") if x.strip()], today)
+    try:
+        return [parse_period(s, today)]
+    except PeriodError:
+        pass
+    for sep in ("..", "〜", "~", "–", ":", "-"):
+        for i in (m.start() for m in re.finditer(re.escape(sep), s)):
+            try:
+                return period_range(s[:i].strip(), s[i + len(sep):].strip())
+            except PeriodError:
+                continue
+    raise PeriodError(f"period range '{s}' is not LABEL or LABEL-LABEL (e.g. 2025Q1-2026Q4)")
+
+
+def read_period(value: object, kind: Kind | None = None) -> Period:
+    """A period as people and spreadsheets write it — the one reader for user files.
+
+    Accepts the canonical labels (:func:`parse_period`), the Japanese forms ``2025年度``,
+    ``令和7年度``, ``R7``, ``2025年度第3四半期``, ``2025年度上期``, ``2025年10月``, ``令和7年10月``,
+    full-width digits, and a *date* (an Excel date cell, ``2024-10-01``, ``2024/10/1``). A date is
+    read as the period of ``kind`` that contains it (the indicator's cadence: quarterly → the fiscal
+    quarter holding the date); without a ``kind`` it is refused, never turned into a month silently.
+    Raises :class:`PeriodError` with a Japanese message saying what to write instead.
+    """
+    import unicodedata
+    from datetime import datetime
+
+    if isinstance(value, Period):
+        return value
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        if kind is None:
+            raise PeriodError(f"期間に日付 {value.isoformat()} が入っています。どの期間か決められないので、"
+                              "2025（年度）・2025Q3・2025-10 のような期間ラベルで書いてください")
+        return period_for(value, kind)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    s = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
+    if not s:
+        raise PeriodError("期間が空です。2025（年度）・2025Q3・2025-10 のように書いてください")
+    try:
+        return parse_period(s)
+    except PeriodError:
+        pass
+    if m := _RE_DATE.match(s):
+        try:
+            d = date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            raise PeriodError(f"期間 '{s}' は存在しない日付です") from None
+        return read_period(d, kind)
+    m = _RE_JA.match(s)
+    if m is None:
+        raise PeriodError(f"期間 '{s}' を読めません。2025（2025年度）・2025H1・2025Q3（年度の第3四半期）・"
+                          "2025-10（2025年10月）・令和7年度 のように書いてください")
+    if m["era"]:
+        era = m["era"] if len(m["era"]) > 1 else m["era"].upper()
+        y = _ERA_START[era] + (1 if m["eyear"] == "元" else int(m["eyear"]))
+    else:
+        y = int(m["year"])
+    q = m["q"] or m["q2"]
+    if m["month"]:
+        if m["unit"] == "年度":  # 2025年度1月 = January 2026
+            y += 1 if int(m["month"]) <= 3 else 0
+        return parse_period(f"{y}-{m['month']}")
+    if m["unit"] == "年" and not (q or m["half"]):
+        raise PeriodError(f"期間 '{s}' は暦年です。年度（4月〜翌3月）なら '{y}年度' または '{y}' と書いてください")
+    if q:
+        return parse_period(f"{y}Q{q}")
+    if m["half"]:
+        return parse_period(f"{y}H{1 if m['half'].startswith('上') else 2}")
+    return fiscal_year(y)

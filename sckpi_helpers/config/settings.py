@@ -17,7 +17,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sckpi_helpers.config import paths
 from sckpi_helpers.errors import InputFileError
 
-Source = Literal["demo", "estat-api", "estat-csv"]
+Source = Literal["demo", "estat-api", "estat-csv", "ssdse"]
 
 
 class CitySettings(BaseModel):

@@ -37,7 +37,8 @@ import pandas as pd
 
 from sckpi_helpers.sources.cells import ALL_MARKS, canonical_mark
 from sckpi_helpers.errors import Problem, SckpiError, ValidationError
-from sckpi_helpers.sources.local_data import normalize_text, normalize_unit, parse_number, plain_text, read_table
+from sckpi_helpers.sources.numbers import normalize_text, normalize_unit, parse_number, plain_text
+from sckpi_helpers.sources.tables import read_table
 
 #: columns of ``data/processed/panel.parquet`` (DESIGN.md)
 PANEL_COLUMNS = ["area_code", "area_name", "year", "variable", "value", "unit", "source",

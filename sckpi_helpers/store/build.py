@@ -38,7 +38,7 @@ from sckpi_helpers import atomic
 from sckpi_helpers.config import paths
 from sckpi_helpers.errors import InputFileError, Problem, SckpiError, ValidationError
 from sckpi_helpers.sources.external import PANEL_COLUMNS, SOURCE_PREFIX, panel_frame, read_external
-from sckpi_helpers.sources.local_data import LOCAL_COLUMNS, local_frame, read_local
+from sckpi_helpers.sources.local_workbook import LOCAL_COLUMNS, local_frame, read_local
 from sckpi_helpers.config.periods import parse_year_range
 from sckpi_helpers.config.settings import CitySettings, demo_settings
 
@@ -157,7 +157,8 @@ def _read_overrides(path: Path | None) -> pd.DataFrame | None:
     ``municipal_type`` and any other areas.parquet column, overriding what the codes imply."""
     if path is None or not path.exists():
         return None
-    from sckpi_helpers.sources.local_data import normalize_text, read_table
+    from sckpi_helpers.sources.numbers import normalize_text
+    from sckpi_helpers.sources.tables import read_table
 
     table = read_table(path, [], sheet=None)
     aliases = {"code": "area_code", "name": "area_name", "type": "municipal_type"}
