@@ -3,6 +3,14 @@
 Each subcommand's work lives in the module that owns it; this file only declares the options
 (the stable interface) and dispatches. Bad options → one line on stderr and exit status 2.
 Errors in the user's data or settings (:class:`SckpiError`) → one message and exit status 1.
+
+One vocabulary across commands: ``--period`` for a period or a range of them (``2024``,
+``2015-2024``, ``2025Q3``), ``--cities`` for a comma-separated list of area codes, ``--city`` for
+one. Earlier spellings (``--year``, ``--years``, ``--periods``, ``--areas``) still work — same
+``dest``, so handlers and existing cron lines are unaffected — but are hidden from ``--help`` and
+print a one-line deprecation warning on stderr.
+
+Stage 10: imports the config stage at parse time (period labels) and each handler lazily.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import sys
 from collections.abc import Sequence
 
 from sckpi_helpers import __version__
+from sckpi_helpers.config.periods import PeriodError, parse_period, parse_year_range
 from sckpi_helpers.errors import SckpiError
 
 #: subcommand → "module:function" taking the parsed namespace and returning an exit status
@@ -20,17 +29,54 @@ HANDLERS = {
     "demo": "sckpi_helpers.cli.demo:cli_demo",
     "catalog": "sckpi_helpers.cli.catalog:cli_catalog",
     "ingest": "sckpi_helpers.store.build:cli_ingest",
-    "indicators": "sckpi_helpers.indicators.service:cli_indicators",
+    "indicators": "sckpi_helpers.cli.indicators:cli_indicators",
     "template": "sckpi_helpers.sources.local_data:cli_template",
     "report": "sckpi_helpers.reports.runner:cli_report",
 }
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with a one-line error (no usage dump) and exit status 2."""
+    """argparse with a one-line error (no usage dump) and exit status 2, and options that are
+    required under either their documented or their deprecated spelling."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.required_options: list[tuple[str, str]] = []  # (dest, documented flag)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]  # noqa: ANN001
+        ns, rest = super().parse_known_args(args, namespace)
+        missing = [flag for dest, flag in self.required_options if getattr(ns, dest, None) is None]
+        if missing:
+            self.error(f"the following arguments are required: {', '.join(missing)}")
+        return ns, rest
+
+
+class _DeprecatedAlias(argparse.Action):
+    """An earlier spelling of an option: stores into the same ``dest``, hidden from ``--help``,
+    warns once on stderr so the user can update scripts before the alias goes."""
+
+    def __init__(self, option_strings: list[str], dest: str, new: str = "", **kwargs) -> None:
+        kwargs.update(help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+        super().__init__(option_strings, dest, **kwargs)
+        self.new = new
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # noqa: ANN001
+        print(f"{parser.prog}: warning: {option_string} is deprecated, use {self.new}", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+def _option(parser: _Parser, flag: str, *deprecated: str, dest: str, required: bool = False,
+            **kwargs) -> None:
+    """Declare ``flag`` (documented) and its ``deprecated`` spellings, all storing into ``dest``."""
+    parser.add_argument(flag, dest=dest, **kwargs)
+    for old in deprecated:
+        parser.add_argument(old, dest=dest, action=_DeprecatedAlias, new=flag, type=kwargs.get("type"),
+                            metavar=kwargs.get("metavar"))
+    if required:
+        parser.required_options.append((dest, flag))
 
 
 def _positive_int(text: str) -> int:
@@ -50,10 +96,34 @@ def _area_code(text: str) -> str:
     return t
 
 
-def _year(text: str) -> int:
-    if not (len(text) == 4 and text.isdigit()):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a 4-digit year")
-    return int(text)
+def _area_codes(text: str) -> str:
+    """``13101,13102`` → the same list, each code checked, as one comma-separated string."""
+    codes = [c.strip() for c in text.split(",") if c.strip()]
+    if not codes:
+        raise argparse.ArgumentTypeError("no area code given (e.g. 13101,13102)")
+    return ",".join(_area_code(c) for c in codes)
+
+
+def _one_year(text: str) -> int:
+    """``2022`` / ``FY2022`` / ``previous-year`` → 2022: one year, for a Check❹ comparison."""
+    try:
+        p = parse_period(text)
+    except PeriodError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if p.kind != "year":
+        raise argparse.ArgumentTypeError(f"'{text}' is a {p.kind}; give a year, e.g. 2022")
+    return p.fiscal_year
+
+
+def _year_range(text: str) -> str:
+    """``2015-2024``, ``2020`` or ``2015,2020`` — checked here, read by the handler."""
+    try:
+        years = parse_year_range(text)
+    except PeriodError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not years or any(not 1900 <= y <= 2100 for y in years):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a range of 4-digit years, e.g. 2015-2024")
+    return text.strip()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,8 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--input", action="append", default=[], metavar="PATH",
                    help="file or folder to read (estat-csv: the CSV downloads); repeatable")
     i.add_argument("--city", type=_area_code, help="city whose settings, peers and local data to ingest")
-    i.add_argument("--areas", help="comma-separated 5-digit area codes (default: the city and its peers)")
-    i.add_argument("--years", help="year range, e.g. 2015-2024")
+    _option(i, "--cities", "--areas", dest="areas", type=_area_codes, metavar="CODES",
+            help="comma-separated 5-digit area codes to keep (default: the city and its peers)")
+    _option(i, "--period", "--years", dest="years", type=_year_range, metavar="YEARS",
+            help="years to keep, e.g. 2015-2024 (default: the city's settings)")
     i.add_argument("--external", action="append", default=[], metavar="FILE",
                    help="external statistics file (police, MHLW, election commission); repeatable")
     i.add_argument("--local", action="append", default=[], metavar="FILE",
@@ -102,12 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
     n = sub.add_parser("indicators", help="compute tier-3 composite indicators for a city and year",
                        description="Compute Check4's composite indicators and the city's standing among peers.")
     n.add_argument("--city", type=_area_code, required=True, help="5-digit area code")
-    n.add_argument("--year", type=_year, required=True, help="year (YYYY)")
+    _option(n, "--period", "--year", dest="year", type=_one_year, required=True, metavar="YEAR",
+            help="the year to compare, e.g. 2022 (also FY2022, previous-year)")
     n.add_argument("--peer-group", help="peer group: prefecture, population_band, municipal_type, "
                                         "list:CODE,CODE,… (default: the city's settings)")
     n.add_argument("--adjusted-population", help="補正人口 definition (default: the city's settings)")
     n.add_argument("--format", choices=["table", "csv"], default="table", help="output format")
-    n.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    n.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout; "
+                                                 "CSV files are UTF-8 with BOM (Excel)")
 
     t = sub.add_parser("template", help="write a local-data template (Excel or CSV) for a city",
                        description="Write a template with one row per indicator x period for the city "
@@ -115,14 +189,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--city", type=_area_code, required=True, help="5-digit area code")
     t.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.csv")
     t.add_argument("--logic-model", metavar="FILE", help="take the indicators from this logic model")
-    t.add_argument("--periods", help="period range, e.g. 2025Q1-2026Q4 (default: the current fiscal year)")
+    _option(t, "--period", "--periods", dest="periods", metavar="PERIODS",
+            help="period or range, e.g. 2025 or 2025Q1-2026Q4 (default: the current fiscal year)")
 
     r = sub.add_parser("report", help="execute the check notebooks and render HTML reports",
                        description="Execute the check notebooks due in a period with papermill, render them "
                                    "to HTML under reports/<city>/<period>/, and update the indexes.")
     who = r.add_mutually_exclusive_group(required=True)
     who.add_argument("--city", type=_area_code, help="5-digit area code")
-    who.add_argument("--cities", help="comma-separated area codes (batch)")
+    who.add_argument("--cities", type=_area_codes, metavar="CODES", help="comma-separated area codes (batch)")
     who.add_argument("--peer-group", dest="batch_peer_group", metavar="G",
                      help="batch over a peer group of the demo/processed areas")
     r.add_argument("--period", required=True,
