@@ -54,12 +54,14 @@ def decimals_for(value: float, unit: str | None) -> int:
     return max(SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(abs(value))), 0)
 
 
-def round_value(value: Any, unit: str | None) -> float:
-    """``value`` rounded for output by :func:`decimals_for`; NaN stays NaN."""
+def round_value(value: Any, unit: str | None) -> float | int:
+    """``value`` rounded for output by :func:`decimals_for` (an ``int`` when no decimals are kept,
+    so CSV shows ``12101``, not ``12101.0``); NaN stays NaN."""
     if value is None or pd.isna(value):
         return np.nan
     x = float(value)
-    return round(x, decimals_for(x, unit))
+    decimals = decimals_for(x, unit)
+    return round(x, decimals) if decimals else int(round(x))
 
 
 def format_value(value: Any, unit: str | None) -> str:
@@ -75,7 +77,8 @@ def csv_frame(table: pd.DataFrame) -> pd.DataFrame:
     rank and n as integers (empty when missing)."""
     out = table.copy()
     for col in ("value", "peer_median"):
-        out[col] = [round_value(v, u) for v, u in zip(out[col], out["unit"], strict=True)]
+        out[col] = pd.Series([round_value(v, u) for v, u in zip(out[col], out["unit"], strict=True)],
+                             index=out.index, dtype=object)
     for col in ("percentile", "deviation_score"):
         out[col] = pd.to_numeric(out[col], errors="coerce").round(1)
     for col in ("rank", "n", "year"):

@@ -27,6 +27,8 @@ ELLIPSIS = "…"
 MISSING = "-"
 #: narrowest a text column is cut to before the renderer gives up and clips whole lines
 MIN_TEXT_WIDTH = 6
+#: what a text column may shrink to when the table cannot fit otherwise (one 全角 character + …)
+LAST_RESORT_WIDTH = 3
 DEFAULT_TERMINAL_WIDTH = 100
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -149,8 +151,11 @@ def _layout(head: list[str], body: list[list[str]], align: list[str], width: int
         if width is None:
             return keep, widths
         widths = _fit_widths(widths, [floors[i] for i in keep], width, sep)
-        if sum(widths) + sep * (len(widths) - 1) <= width or not pending:
+        if sum(widths) + sep * (len(widths) - 1) <= width:
             return keep, widths
+        if not pending:  # last resort before clipping lines: text columns below their floors
+            last = [None if floors[i] is None else min(floors[i], LAST_RESORT_WIDTH) for i in keep]
+            return keep, _fit_widths(widths, last, width, sep)
         keep.remove(pending.pop(0))
 
 
