@@ -93,7 +93,7 @@ def test_missing_period_names_the_documented_flag(capsys):
 def _readme_commands() -> list[list[str]]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     cmds = []
-    for span in re.findall(r"`([^`]*)`", text) + re.findall(r"```(?:sh|cron)?\n(.*?)```", text, re.S):
+    for span in re.findall(r"`([^`]*)`", text) + re.findall(r"```(?:sh|cron)?\n(.*?)```", text, re.DOTALL):
         for m in re.finditer(r"sckpi ((?:demo|catalog|ingest|indicators|template|report)\b[^`&\n|]*)", span):
             cmds.append(m.group(1).split())
     return cmds

@@ -36,7 +36,7 @@ def slug(heading: str) -> str:
 
 
 def anchors(md: Path) -> set[str]:
-    return {slug(m) for m in re.findall(r"^#+ (.+)$", md.read_text(encoding="utf-8"), re.M)}
+    return {slug(m) for m in re.findall(r"^#+ (.+)$", md.read_text(encoding="utf-8"), re.MULTILINE)}
 
 
 def links(md: Path) -> list[str]:
@@ -82,7 +82,7 @@ def test_citations_name_the_summary_by_its_path():
 
 
 def test_every_section_the_code_cites_exists():
-    headings = " ".join(re.findall(r"^#+ (.+)$", GUIDELINE.read_text(encoding="utf-8"), re.M)).lower()
+    headings = " ".join(re.findall(r"^#+ (.+)$", GUIDELINE.read_text(encoding="utf-8"), re.MULTILINE)).lower()
     cited = set()
     for f in CITING:
         for m in re.finditer(r"GUIDELINE\.md, ([\"“]?)([^\"”)]+)\1", f.read_text(encoding="utf-8")):

@@ -11,8 +11,8 @@ import pytest
 
 from sckpi_helpers import atomic
 from sckpi_helpers.cli import build_parser, main
-from sckpi_helpers.errors import InputFileError
 from sckpi_helpers.config.settings import load_settings
+from sckpi_helpers.errors import InputFileError
 
 ROOT = Path(__file__).resolve().parents[1]
 

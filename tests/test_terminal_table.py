@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from sckpi_helpers.reports.terminal_table import (
-    clip, display_width, fit_lines, format_number, looks_numeric, render, terminal_width,
+    clip,
+    display_width,
+    fit_lines,
+    format_number,
+    looks_numeric,
+    render,
+    terminal_width,
 )
 
 NAMES = ["防犯性（刑法犯認知件数／補正人口）", "人口増減率", "crime rate", "ｶﾀｶﾅ半角", "過密状態（居住者1人あたりの部屋数）"]

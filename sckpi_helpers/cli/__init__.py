@@ -39,14 +39,14 @@ class _Parser(argparse.ArgumentParser):
     """argparse with a one-line error (no usage dump) and exit status 2, and options that are
     required under either their documented or their deprecated spelling."""
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.required_options: list[tuple[str, str]] = []  # (dest, documented flag)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
-    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]  # noqa: ANN001
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]
         ns, rest = super().parse_known_args(args, namespace)
         missing = [flag for dest, flag in self.required_options if getattr(ns, dest, None) is None]
         if missing:
@@ -63,7 +63,7 @@ class _DeprecatedAlias(argparse.Action):
         super().__init__(option_strings, dest, **kwargs)
         self.new = new
 
-    def __call__(self, parser, namespace, values, option_string=None) -> None:  # noqa: ANN001
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
         print(f"{parser.prog}: warning: {option_string} is deprecated, use {self.new}", file=sys.stderr)
         setattr(namespace, self.dest, values)
 

@@ -61,7 +61,7 @@ def round_value(value: Any, unit: str | None) -> float | int:
         return np.nan
     x = float(value)
     decimals = decimals_for(x, unit)
-    return round(x, decimals) if decimals else int(round(x))
+    return round(x, decimals) if decimals else round(x)
 
 
 def format_value(value: Any, unit: str | None) -> str:
