@@ -67,22 +67,6 @@ def test_deprecated_spellings_still_work_and_warn(old, new, capsys):
     assert "deprecated" in err and new[-2] in err and len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("argv", [
-    ["indicators", "--city", "13101"],                          # no period at all
-    ["indicators", "--city", "13101", "--period", "2022Q3"],    # a quarter is not a year to compare
-    ["indicators", "--city", "13101", "--period", "20x0"],
-    ["ingest", "--source", "demo", "--period", "2024-2015"],    # ends before it starts
-    ["ingest", "--source", "demo", "--cities", "1310"],         # not a 5-digit code
-    ["report", "--cities", "13101,abc", "--period", "2025"],
-])
-def test_bad_periods_and_lists_exit_2_with_one_line(argv, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "error:" in err
-
-
 def test_missing_period_names_the_documented_flag(capsys):
     with pytest.raises(SystemExit):
         main(["indicators", "--city", "13101"])
