@@ -96,6 +96,7 @@ def test_numeric_column_detection():
     assert looks_numeric(["1,234", "12.5%", "3/29", "-"])
     assert not looks_numeric(["1", "abc"])
     assert not looks_numeric(["-", None])
+    assert not looks_numeric(["13101", "01201"])  # area codes are identifiers
 
 
 def test_format_number_keeps_four_significant_digits_and_whole_numbers():

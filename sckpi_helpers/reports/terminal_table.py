@@ -32,6 +32,7 @@ LAST_RESORT_WIDTH = 3
 DEFAULT_TERMINAL_WIDTH = 100
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_CODE_TEXT = re.compile(r"^0\d")  # zero-padded: an identifier such as area code 01201, not a number
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?(%|/\d+)?$")
 
 
@@ -100,7 +101,8 @@ def cell_text(value: object) -> str:
 
 
 def looks_numeric(cells: Sequence[object]) -> bool:
-    """True when every non-missing cell is a number or reads as one (``1,234``, ``12.5%``, ``3/29``)."""
+    """True when every non-missing cell is a number or reads as one (``1,234``, ``12.5%``, ``3/29``);
+    zero-padded codes (``01201``) are identifiers, so a column holding one is text."""
     seen = False
     for c in cells:
         if c is None:
@@ -111,7 +113,7 @@ def looks_numeric(cells: Sequence[object]) -> bool:
         s = str(c).strip()
         if s in {"", MISSING, "…"}:
             continue
-        if not _NUMBER_TEXT.match(s) or not any(ch.isdigit() for ch in s):
+        if not _NUMBER_TEXT.match(s) or not any(ch.isdigit() for ch in s) or _CODE_TEXT.match(s):
             return False
         seen = True
     return seen
