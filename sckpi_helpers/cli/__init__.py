@@ -7,7 +7,7 @@ Errors in the user's data or settings (:class:`SckpiError`) → one message and 
 One vocabulary across commands: ``--period`` for a period or a range of them (``2024``,
 ``2015-2024``, ``2025Q3``), ``--cities`` for a comma-separated list of area codes, ``--city`` for
 one. Earlier spellings (``--year``, ``--years``, ``--periods``, ``--areas``) still work — same
-``dest``, so handlers and existing cron lines are unaffected — but are hidden from ``--help`` and
+``dest``, so handlers and existing cron lines are unaffected — but are not in ``--help`` and
 print a one-line deprecation warning on stderr.
 
 Stage 10: imports the config stage at parse time (period labels) and each handler lazily.
@@ -36,47 +36,34 @@ HANDLERS = {
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with a one-line error (no usage dump) and exit status 2, and options that are
-    required under either their documented or their deprecated spelling."""
+    """argparse with a one-line error (no usage dump) and exit status 2, and deprecated option
+    spellings that are rewritten to the documented ones (with a warning) before parsing."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.required_options: list[tuple[str, str]] = []  # (dest, documented flag)
+        self.deprecated: dict[str, str] = {}  # old spelling → documented flag
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]
-        ns, rest = super().parse_known_args(args, namespace)
-        missing = [flag for dest, flag in self.required_options if getattr(ns, dest, None) is None]
-        if missing:
-            self.error(f"the following arguments are required: {', '.join(missing)}")
-        return ns, rest
+        if args is not None and self.deprecated:
+            args = [self._current(a) for a in args]
+        return super().parse_known_args(args, namespace)
+
+    def _current(self, arg: str) -> str:
+        old, eq, value = arg.partition("=")
+        new = self.deprecated.get(old)
+        if new is None:
+            return arg
+        print(f"{self.prog}: warning: {old} is deprecated, use {new}", file=sys.stderr)
+        return new + eq + value
 
 
-class _DeprecatedAlias(argparse.Action):
-    """An earlier spelling of an option: stores into the same ``dest``, hidden from ``--help``,
-    warns once on stderr so the user can update scripts before the alias goes."""
-
-    def __init__(self, option_strings: list[str], dest: str, new: str = "", **kwargs) -> None:
-        kwargs.update(help=argparse.SUPPRESS, default=argparse.SUPPRESS)
-        super().__init__(option_strings, dest, **kwargs)
-        self.new = new
-
-    def __call__(self, parser, namespace, values, option_string=None) -> None:
-        print(f"{parser.prog}: warning: {option_string} is deprecated, use {self.new}", file=sys.stderr)
-        setattr(namespace, self.dest, values)
-
-
-def _option(parser: _Parser, flag: str, *deprecated: str, dest: str, required: bool = False,
-            **kwargs) -> None:
-    """Declare ``flag`` (documented) and its ``deprecated`` spellings, all storing into ``dest``."""
-    parser.add_argument(flag, dest=dest, **kwargs)
-    for old in deprecated:
-        parser.add_argument(old, dest=dest, action=_DeprecatedAlias, new=flag, type=kwargs.get("type"),
-                            metavar=kwargs.get("metavar"))
-    if required:
-        parser.required_options.append((dest, flag))
+def _option(parser: _Parser, flag: str, *deprecated: str, **kwargs) -> None:
+    """Declare ``flag`` (documented in ``--help``) and earlier spellings that still work."""
+    parser.add_argument(flag, **kwargs)
+    parser.deprecated.update(dict.fromkeys(deprecated, flag))
 
 
 def _positive_int(text: str) -> int:
