@@ -25,7 +25,7 @@ from wcwidth import wcswidth, wcwidth
 
 ELLIPSIS = "…"
 MISSING = "-"
-#: narrowest a text column is cut to before the renderer gives up and clips whole lines
+#: narrowest a text column is cut to (unless the caller says otherwise) before columns are dropped
 MIN_TEXT_WIDTH = 6
 #: what a text column may shrink to when the table cannot fit otherwise (one 全角 character + …)
 LAST_RESORT_WIDTH = 3
