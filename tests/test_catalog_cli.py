@@ -6,17 +6,45 @@ import io
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from sckpi_helpers.cli import main
+from sckpi_helpers.reports.terminal_table import display_width
 
 FIXTURES = Path(__file__).parent / "fixtures" / "catalog"
 
 
-def test_table_lists_filtered_indicators_with_japanese_names(capsys):
+def test_table_lists_filtered_indicators_with_japanese_names(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
     assert main(["catalog", "--field", "disaster_crime", "--tier", "outcome3"]) == 0
     out = capsys.readouterr().out
     assert "防犯性" in out and "災害対応度" in out and "t3.soc.crime_rate" in out
     assert "2 indicator(s)" in out and "人口増減率" not in out
+
+
+def second_column_start(line: str) -> int:
+    """Display column where the second cell (after the first two-space gap) starts."""
+    k = line.index("  ")
+    while line[k] == " ":
+        k += 1
+    return display_width(line[:k])
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120])
+def test_table_fits_the_terminal_with_names_aligned(capsys, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert main(["catalog", "--tier", "outcome3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert all(display_width(line) <= columns for line in lines)
+    assert len({second_column_start(line) for line in lines[:1] + lines[2:-1]}) == 1  # 指標名 aligned
+
+
+def test_table_to_a_file_keeps_full_names(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    out = tmp_path / "catalog.txt"
+    assert main(["catalog", "--tier", "outcome3", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "防犯性（刑法犯認知件数／補正人口）" in text and "…" not in text
 
 
 def test_required_filter(capsys):

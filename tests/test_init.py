@@ -40,7 +40,7 @@ def test_names_from_the_bundled_ssdse_file():
 
 
 def test_init_scaffolds_settings_logic_model_and_workbook(home, capsys):
-    assert main(["init", "--city", "13101", "--periods", "2025"]) == 0
+    assert main(["init", "--city", "13101", "--period", "2025"]) == 0
     folder = home / "data" / "raw" / "13101"
     settings = find_settings("13101")
     assert (settings.name_ja, settings.source, settings.base_dir) == ("千代田区", "ssdse", folder)

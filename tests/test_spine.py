@@ -10,8 +10,8 @@ import pytest
 
 from sckpi_helpers import atomic
 from sckpi_helpers.cli import build_parser, main
-from sckpi_helpers.errors import InputFileError
 from sckpi_helpers.config.settings import load_settings
+from sckpi_helpers.errors import InputFileError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,8 +29,13 @@ def test_every_subcommand_documents_its_options(sub, capsys):
 
 
 @pytest.mark.parametrize("argv", [
-    ["indicators", "--city", "1310", "--year", "2020"],      # not a 5-digit code
-    ["indicators", "--city", "13101", "--year", "20x0"],
+    ["indicators", "--city", "1310", "--period", "2020"],    # not a 5-digit code
+    ["indicators", "--city", "13101", "--period", "20x0"],
+    ["indicators", "--city", "13101"],                        # no period at all
+    ["indicators", "--city", "13101", "--period", "2022Q3"],  # a quarter is not a year to compare
+    ["ingest", "--source", "demo", "--period", "2024-2015"],  # ends before it starts
+    ["ingest", "--source", "demo", "--cities", "1310"],       # not a 5-digit code
+    ["report", "--cities", "13101,abc", "--period", "2025"],
     ["report", "--city", "13101"],                            # --period missing
     ["report", "--city", "13101", "--period", "2024", "--jobs", "0"],
     ["catalog", "--tier", "outcome9"],

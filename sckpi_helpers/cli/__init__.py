@@ -3,6 +3,14 @@
 Each subcommand's work lives in the module that owns it; this file only declares the options
 (the stable interface) and dispatches. Bad options → one line on stderr and exit status 2.
 Errors in the user's data or settings (:class:`SckpiError`) → one message and exit status 1.
+
+One vocabulary across commands: ``--period`` for a period or a range of them (``2024``,
+``2015-2024``, ``2025Q3``), ``--cities`` for a comma-separated list of area codes, ``--city`` for
+one. Earlier spellings (``--year``, ``--years``, ``--periods``, ``--areas``) still work — same
+``dest``, so handlers and existing cron lines are unaffected — but are not in ``--help`` and
+print a one-line deprecation warning on stderr.
+
+Stage 10: imports the config stage at parse time (period labels) and each handler lazily.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import sys
 from collections.abc import Sequence
 
 from sckpi_helpers import __version__
+from sckpi_helpers.config.periods import PeriodError, parse_period, parse_year_range
 from sckpi_helpers.errors import SckpiError
 
 #: subcommand → "module:function" taking the parsed namespace and returning an exit status
@@ -20,7 +29,7 @@ HANDLERS = {
     "demo": "sckpi_helpers.cli.demo:cli_demo",
     "catalog": "sckpi_helpers.cli.catalog:cli_catalog",
     "ingest": "sckpi_helpers.store.build:cli_ingest",
-    "indicators": "sckpi_helpers.indicators.service:cli_indicators",
+    "indicators": "sckpi_helpers.cli.indicators:cli_indicators",
     "template": "sckpi_helpers.cli.template:cli_template",
     "init": "sckpi_helpers.cli.init:cli_init",
     "report": "sckpi_helpers.reports.runner:cli_report",
@@ -28,10 +37,34 @@ HANDLERS = {
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with a one-line error (no usage dump) and exit status 2."""
+    """argparse with a one-line error (no usage dump) and exit status 2, and deprecated option
+    spellings that are rewritten to the documented ones (with a warning) before parsing."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.deprecated: dict[str, str] = {}  # old spelling → documented flag
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]
+        if args is not None and self.deprecated:
+            args = [self._current(a) for a in args]
+        return super().parse_known_args(args, namespace)
+
+    def _current(self, arg: str) -> str:
+        old, eq, value = arg.partition("=")
+        new = self.deprecated.get(old)
+        if new is None:
+            return arg
+        print(f"{self.prog}: warning: {old} is deprecated, use {new}", file=sys.stderr)
+        return new + eq + value
+
+
+def _option(parser: _Parser, flag: str, *deprecated: str, **kwargs) -> None:
+    """Declare ``flag`` (documented in ``--help``) and earlier spellings that still work."""
+    parser.add_argument(flag, **kwargs)
+    parser.deprecated.update(dict.fromkeys(deprecated, flag))
 
 
 def _positive_int(text: str) -> int:
@@ -51,10 +84,34 @@ def _area_code(text: str) -> str:
     return t
 
 
-def _year(text: str) -> int:
-    if not (len(text) == 4 and text.isdigit()):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a 4-digit year")
-    return int(text)
+def _area_codes(text: str) -> str:
+    """``13101,13102`` → the same list, each code checked, as one comma-separated string."""
+    codes = [c.strip() for c in text.split(",") if c.strip()]
+    if not codes:
+        raise argparse.ArgumentTypeError("no area code given (e.g. 13101,13102)")
+    return ",".join(_area_code(c) for c in codes)
+
+
+def _one_year(text: str) -> int:
+    """``2022`` / ``FY2022`` / ``previous-year`` → 2022: one year, for a Check❹ comparison."""
+    try:
+        p = parse_period(text)
+    except PeriodError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if p.kind != "year":
+        raise argparse.ArgumentTypeError(f"'{text}' is a {p.kind}; give a year, e.g. 2022")
+    return p.fiscal_year
+
+
+def _year_range(text: str) -> str:
+    """``2015-2024``, ``2020`` or ``2015,2020`` — checked here, read by the handler."""
+    try:
+        years = parse_year_range(text)
+    except PeriodError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not years or any(not 1900 <= y <= 2100 for y in years):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a range of 4-digit years, e.g. 2015-2024")
+    return text.strip()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,8 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--input", action="append", default=[], metavar="PATH",
                    help="file or folder to read (estat-csv: the CSV downloads); repeatable")
     i.add_argument("--city", type=_area_code, help="city whose settings, peers and local data to ingest")
-    i.add_argument("--areas", help="comma-separated 5-digit area codes (default: the city and its peers)")
-    i.add_argument("--years", help="year range, e.g. 2015-2024")
+    _option(i, "--cities", "--areas", dest="areas", type=_area_codes, metavar="CODES",
+            help="comma-separated 5-digit area codes to keep (default: the city and its peers)")
+    _option(i, "--period", "--years", dest="years", type=_year_range, metavar="YEARS",
+            help="years to keep, e.g. 2015-2024 (default: the city's settings)")
     i.add_argument("--external", action="append", default=[], metavar="FILE",
                    help="external statistics file (police, MHLW, election commission); repeatable")
     i.add_argument("--local", action="append", default=[], metavar="FILE",
@@ -103,12 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
     n = sub.add_parser("indicators", help="compute tier-3 composite indicators for a city and year",
                        description="Compute Check4's composite indicators and the city's standing among peers.")
     n.add_argument("--city", type=_area_code, required=True, help="5-digit area code")
-    n.add_argument("--year", type=_year, required=True, help="year (YYYY)")
+    _option(n, "--period", "--year", dest="year", type=_one_year, required=True, metavar="YEAR",
+            help="the year to compare, e.g. 2022 (also FY2022, previous-year)")
     n.add_argument("--peer-group", help="peer group: prefecture, population_band, municipal_type, "
                                         "list:CODE,CODE,… (default: the city's settings)")
     n.add_argument("--adjusted-population", help="補正人口 definition (default: the city's settings)")
     n.add_argument("--format", choices=["table", "csv"], default="table", help="output format")
-    n.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    n.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout; "
+                                                 "CSV files are UTF-8 with BOM (Excel)")
 
     t = sub.add_parser("template", help="write a local-data template (Excel or CSV) for a city",
                        description="Write a template with one row per indicator x period for the city "
@@ -116,14 +177,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--city", type=_area_code, required=True, help="5-digit area code")
     t.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.csv")
     t.add_argument("--logic-model", metavar="FILE", help="take the indicators from this logic model")
-    t.add_argument("--periods", help="period range, e.g. 2025Q1-2026Q4 (default: the current fiscal year)")
+    _option(t, "--period", "--periods", dest="periods", metavar="PERIODS",
+            help="period or range, e.g. 2025 or 2025Q1-2026Q4 (default: the current fiscal year)")
 
     s = sub.add_parser("init", help="scaffold data/raw/<city>/: settings, starter logic model, local-data workbook")
     s.add_argument("--city", type=_area_code, required=True, help="5-digit area code")
     s.add_argument("--name", help="area name (default: from the bundled SSDSE-A table)")
     s.add_argument("--source", choices=["estat-api", "estat-csv", "ssdse"],
                    help="statistics source (default: estat-api with ESTAT_APP_ID set, else ssdse)")
-    s.add_argument("--periods", help="workbook periods, e.g. 2025 (default: the current fiscal year)")
+    _option(s, "--period", "--periods", dest="periods", metavar="PERIODS",
+            help="workbook periods, e.g. 2025 or 2025Q1-2026Q4 (default: the current fiscal year)")
     s.add_argument("--force", action="store_true", help="overwrite existing files")
 
     r = sub.add_parser("report", help="execute the check notebooks and render HTML reports",
@@ -131,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "to HTML under reports/<city>/<period>/, and update the indexes.")
     who = r.add_mutually_exclusive_group(required=True)
     who.add_argument("--city", type=_area_code, help="5-digit area code")
-    who.add_argument("--cities", help="comma-separated area codes (batch)")
+    who.add_argument("--cities", type=_area_codes, metavar="CODES", help="comma-separated area codes (batch)")
     who.add_argument("--peer-group", dest="batch_peer_group", metavar="G",
                      help="batch over a peer group of the demo/processed areas")
     r.add_argument("--period", required=True,

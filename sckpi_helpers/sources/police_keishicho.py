@@ -36,7 +36,7 @@ import pandas as pd
 from sckpi_helpers.errors import InputFileError
 from sckpi_helpers.sources.base import PANEL_COLUMNS, Ignored, Reader, ReadResult, register
 from sckpi_helpers.sources.cells import canonical_mark
-from sckpi_helpers.sources.local_data import parse_number
+from sckpi_helpers.sources.numbers import parse_number
 from sckpi_helpers.sources.police_open_data import NameIndex, first_row, known_names, read_rows
 
 #: catalog input id (inputs.yaml: 刑法犯認知件数)

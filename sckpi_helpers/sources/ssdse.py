@@ -39,7 +39,7 @@ from sckpi_helpers.config import paths
 from sckpi_helpers.errors import InputFileError
 from sckpi_helpers.sources.base import ITEM_COLUMNS, Ignored, Reader, ReadResult, register
 from sckpi_helpers.sources.cells import canonical_mark, decode
-from sckpi_helpers.sources.local_data import parse_number
+from sckpi_helpers.sources.numbers import parse_number
 
 #: first cell of row 1: ``SSDSE-A-2025`` (older editions may omit ``-A``); SSDSE-B…E are other
 #: shapes (prefectures, time series) and are not read here
