@@ -78,7 +78,8 @@ def api_response(n_records: int = 100_000, seed: int = 1) -> bytes:
             "DATA_INF": {"NOTE": [{"@char": "***", "$": "該当数値がないもの"},
                                   {"@char": "X", "$": "秘匿"}],
                          "VALUE": values}}}}
-    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+    # compact, as e-Stat sends it (no blanks after "," and ":")
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def ssds_csv(seed: int = 2) -> bytes:
