@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import requests
 
-from sckpi_helpers.sources import estat_api as estat
 from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.sources import estat_api as estat
 from sckpi_helpers.sources.estat_api import EstatClient, EstatError, cache_path, parse_stats_data
 
 FIX = Path(__file__).parent / "fixtures" / "estat"

@@ -259,7 +259,8 @@ def _clean_numbers(cells: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.n
         values = pd.to_numeric(pd.Series(numbers.to_pylist(), dtype=object),
                                errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         bad = np.isnan(values) & ~pc.is_null(numbers).to_numpy(zero_copy_only=False)
-    bad |= ~np.isfinite(values) & ~np.isnan(values)
+    # "nan"/"inf" typed in a cell are text, not statistics
+    bad |= ~np.isfinite(values) & ~pc.is_null(numbers).to_numpy(zero_copy_only=False)
     mark_np = is_mark.to_numpy(zero_copy_only=False)
     flags = np.full(len(values), None, dtype=object)
     if mark_np.any():
