@@ -121,3 +121,16 @@ def test_a_saved_error_answer_is_an_error(tmp_path):
         root["RESULT"] = {"STATUS": 100, "ERROR_MSG": "認証に失敗しました。"}
     with pytest.raises(InputFileError, match="STATUS 100"):
         read(edited(tmp_path, SURVEY, fail))
+
+
+def test_a_folder_of_real_files_finds_each_file_its_reader(tmp_path):
+    import shutil
+
+    from sckpi_helpers.sources.base import expand
+
+    for src in (SSDS_B, SURVEY, META,
+                REAL.parent / "ssds-csv" / "population_A1101-A1231_1980-2015.csv"):
+        shutil.copy(src, tmp_path / src.name)
+    kinds = {p.name: getattr(reader_for(p), "kind", None) for p in expand([tmp_path])}
+    assert kinds == {SSDS_B.name: "estat-json", SURVEY.name: "estat-json", META.name: None,
+                     "population_A1101-A1231_1980-2015.csv": "ssds-csv"}
