@@ -409,3 +409,10 @@ def test_a_cached_no_data_answer_is_not_replayed(tmp_path):
         off.get_stats_data("0000020201", areas=["01100"])
     c = client(tmp_path, FakeResponse(200, body("single_page.json")))
     assert len(c.fetch_frame("0000020201", areas=["01100"])) == 6
+
+
+def test_text_inside_values_survives_the_fast_path():
+    page = load("special_values.json")
+    page["GET_STATS_DATA"]["STATISTICAL_DATA"]["DATA_INF"]["VALUE"][0]["@unit"] = "人:1,000"
+    raw = json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode()
+    assert parse_stats_data([raw]).unit.iloc[0] == "人:1,000"

@@ -47,6 +47,7 @@ KNOWN_SPECIALS: dict[str, str] = dict(MARKS)
 _DIMENSION = re.compile(r"^@(tab|cat\d{2})$")
 _VALUE_ARRAY = re.compile(rb'"VALUE"\s*:\s*\[')
 _BOM = b"\xef\xbb\xbf"
+_COLON_TO_COMMA = bytes.maketrans(b":", b",")
 
 
 class EstatParseError(SckpiError):
@@ -155,9 +156,13 @@ def _records_as_csv(segment: bytes, expected: int) -> pa.Table | None:
     n_cols = 2 * first.count(b'":"')
     if n_cols == 0:
         return None
+    if body.count(b":") == n_cols // 2 * expected:  # no ":" inside any value: swap them all
+        body = body.translate(_COLON_TO_COMMA)
+    else:
+        body = body.replace(b'":"', b'","')
     try:
         table = pa_csv.read_csv(
-            pa.BufferReader(body.replace(b'":"', b'","').replace(b"},{", b"\n")),
+            pa.BufferReader(body.replace(b"},{", b"\n")),
             read_options=pa_csv.ReadOptions(autogenerate_column_names=True),
             convert_options=pa_csv.ConvertOptions(
                 column_types={f"f{i}": pa.string() for i in range(n_cols)}))
