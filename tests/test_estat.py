@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import requests
 
-from sckpi_helpers.sources import estat_api as estat
 from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.sources import estat_api as estat
 from sckpi_helpers.sources.estat_api import EstatClient, EstatError, cache_path, parse_stats_data
 
 FIX = Path(__file__).parent / "fixtures" / "estat"
@@ -39,9 +39,11 @@ class FakeSession:
     def __init__(self, *answers: FakeResponse | Exception) -> None:
         self.answers = list(answers)
         self.calls: list[tuple[str, dict]] = []
+        self.timeouts: list = []
 
     def get(self, url: str, params: dict | None = None, timeout: float | None = None):
         self.calls.append((url, dict(params or {})))
+        self.timeouts.append(timeout)
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
@@ -287,3 +289,130 @@ def test_values_are_floats_and_nan_marks_missing():
     df = parse_stats_data([load("special_values.json")])
     assert all(isinstance(v, float) for v in df["value"])
     assert math.isnan(df["value"].iloc[0]) and isinstance(df, pd.DataFrame)
+
+
+def test_columns_are_the_items_columns_every_reader_emits():
+    from sckpi_helpers.sources.base import ITEM_COLUMNS
+
+    df = parse_stats_data([load("single_page.json")])
+    assert list(df.columns) == ITEM_COLUMNS and (df["source"] == "").all()
+
+
+# ------------------------------------------------------------------------ dimensions (issue #13)
+def _cube(cat02_classes: list[str], values: list[dict]) -> dict:
+    """A table with @tab and cat01..cat06 (SSDS-like tab, one class each for cat03..cat06)."""
+    objs = [{"@id": "tab", "@name": "表章項目", "CLASS": {"@code": "01", "@name": "人数"}},
+            {"@id": "cat01", "@name": "項目", "CLASS": {"@code": "100", "@name": "就業者数",
+                                                         "@unit": "人"}},
+            {"@id": "cat02", "@name": "男女", "CLASS": [{"@code": c, "@name": f"性{c}"}
+                                                      for c in cat02_classes]}]
+    objs += [{"@id": f"cat0{k}", "@name": f"分類{k}", "CLASS": {"@code": "1", "@name": "総数"}}
+             for k in range(3, 7)]
+    objs += [{"@id": "area", "@name": "地域", "CLASS": {"@code": "13101", "@name": "東京都 千代田区"}},
+             {"@id": "time", "@name": "年", "CLASS": {"@code": "2020000000", "@name": "2020年"}}]
+    return {"GET_STATS_DATA": {
+        "RESULT": {"STATUS": 0, "ERROR_MSG": ""},
+        "PARAMETER": {"STATS_DATA_ID": "0003999999"},
+        "STATISTICAL_DATA": {"RESULT_INF": {"TOTAL_NUMBER": len(values), "FROM_NUMBER": 1,
+                                            "TO_NUMBER": len(values)},
+                             "TABLE_INF": {"@id": "0003999999"},
+                             "CLASS_INF": {"CLASS_OBJ": objs},
+                             "DATA_INF": {"VALUE": values}}}}
+
+
+def _value(cat02: str, v: str) -> dict:
+    return {"@tab": "01", "@cat01": "100", "@cat02": cat02, "@cat03": "1", "@cat04": "1",
+            "@cat05": "1", "@cat06": "1", "@area": "13101", "@time": "2020000000", "$": v}
+
+
+def test_every_dimension_that_tells_values_apart_is_kept_in_the_item_key():
+    df = parse_stats_data([_cube(["1", "2", "3"], [_value("1", "30"), _value("2", "16"),
+                                                   _value("3", "14")])])
+    assert df.set_index("item_code")["value"].to_dict() == {
+        "100|cat02=1": 30.0, "100|cat02=2": 16.0, "100|cat02=3": 14.0}
+    assert df.iloc[1]["item_name"] == "就業者数 | 男女: 性2" and (df["unit"] == "人").all()
+
+
+def test_values_that_would_collapse_onto_one_key_are_an_error_naming_the_dimension():
+    # the table declares one class for cat02, yet two values differ in it: never merged
+    with pytest.raises(SckpiError, match=r"0003999999.*collapse.*cat02"):
+        parse_stats_data([_cube(["1"], [_value("1", "30"), _value("2", "16")])])
+
+
+def test_the_same_page_twice_is_an_error_not_a_merge():
+    page = load("single_page.json")
+    with pytest.raises(SckpiError, match="share one key"):
+        parse_stats_data([page, page])
+
+
+def test_units_are_nfkc_normalised_once():
+    page = load("single_objects.json")
+    page["GET_STATS_DATA"]["STATISTICAL_DATA"]["DATA_INF"]["VALUE"]["@unit"] = "ｈａ"
+    assert parse_stats_data([page]).iloc[0]["unit"] == "ha"
+
+
+@pytest.mark.parametrize("name", ["single_page.json", "special_values.json", "paged_1.json"])
+def test_fast_paths_give_the_same_frame_as_plain_json(name):
+    page = load(name)
+    plain = parse_stats_data([page])                                            # dicts
+    pretty = parse_stats_data([body(name)])                                     # bytes, pretty
+    compact = parse_stats_data([json.dumps(page, ensure_ascii=False,
+                                           separators=(",", ":")).encode()])    # Arrow CSV path
+    escaped = parse_stats_data([json.dumps(page, separators=(",", ":")).encode()])  # \u escapes
+    for other in (pretty, compact, escaped):
+        pd.testing.assert_frame_equal(plain, other)
+
+
+# ------------------------------------------------------------------- waiting (issue #10)
+def test_default_waiting_on_a_dead_server_ends_within_a_minute(tmp_path, monkeypatch):
+    now = [0.0]
+    monkeypatch.setattr(estat, "_clock", lambda: now[0])
+    monkeypatch.setattr(estat, "_sleep", lambda s: now.__setitem__(0, now[0] + s))
+
+    class DeadServer(FakeSession):
+        def get(self, url, params=None, timeout=None):
+            self.calls.append((url, dict(params or {})))
+            self.timeouts.append(timeout)
+            now[0] += sum(timeout) if isinstance(timeout, tuple) else timeout  # waits it all out
+            raise requests.Timeout("read timed out")
+
+    c = EstatClient(app_id=APP_ID, cache_dir=tmp_path / "cache", session=DeadServer())
+    with pytest.raises(SckpiError, match="Timeout"):
+        c.get_stats_data("0000020201")
+    assert now[0] < 60 and len(c.session.calls) >= 2
+
+
+def test_timeout_and_retries_are_options(tmp_path):
+    c = client(tmp_path, requests.ConnectionError("refused"), timeout=3, retries=0)
+    with pytest.raises(SckpiError, match="after 1 attempt"):
+        c.get_stats_data("0000020201")
+    assert c.session.timeouts == [3]
+
+
+# ------------------------------------------------------------------ STATUS 1 (issue #10)
+def test_no_data_answer_is_not_cached(tmp_path):
+    c = client(tmp_path, FakeResponse(200, body("status1_nodata.json")),
+               FakeResponse(200, body("single_page.json")))
+    assert c.fetch_frame("0000020201", areas=["01100"]).empty
+    assert not list((tmp_path / "cache").rglob("*.json"))
+    assert len(c.fetch_frame("0000020201", areas=["01100"])) == 6  # asked again, data now
+    assert len(c.session.calls) == 2
+
+
+def test_a_cached_no_data_answer_is_not_replayed(tmp_path):
+    params = next(EstatClient._filter_sets("0000020201", ["01100"], None, None, None))
+    path = cache_path(tmp_path / "cache", "getStatsData", params)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(body("status1_nodata.json"))  # left by an older version
+    off = EstatClient(cache_dir=tmp_path / "cache", offline=True, session=FakeSession())
+    with pytest.raises(SckpiError, match="offline: no cached"):
+        off.get_stats_data("0000020201", areas=["01100"])
+    c = client(tmp_path, FakeResponse(200, body("single_page.json")))
+    assert len(c.fetch_frame("0000020201", areas=["01100"])) == 6
+
+
+def test_text_inside_values_survives_the_fast_path():
+    page = load("special_values.json")
+    page["GET_STATS_DATA"]["STATISTICAL_DATA"]["DATA_INF"]["VALUE"][0]["@unit"] = "人:1,000"
+    raw = json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode()
+    assert parse_stats_data([raw]).unit.iloc[0] == "人:1,000"

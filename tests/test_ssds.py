@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from sckpi_helpers.sources import estat_api as estat
 from sckpi_helpers.errors import InputFileError
-from sckpi_helpers.sources.ssds_csv import SSDS_COLUMNS, read_ssds_csv
+from sckpi_helpers.sources import estat_api as estat
+from sckpi_helpers.sources.base import ITEM_COLUMNS, get_reader, reader_for
+from sckpi_helpers.sources.ssds_csv import SSDS_COLUMNS, TRUNCATED, read_ssds, read_ssds_csv
 
 FIX = Path(__file__).parent / "fixtures" / "ssds"
 
@@ -26,9 +27,9 @@ def test_reads_each_encoding_and_preamble_length(name):
     assert cell(df, "11100", "A1101").value == 1_324_025.0
 
 
-def test_columns_match_the_api_parser_plus_source():
+def test_columns_match_the_api_parser_and_the_items_columns():
     df = read_ssds_csv(FIX / "cp932_8lines.csv")
-    assert list(df.columns) == SSDS_COLUMNS == [*estat.COLUMNS, "source"]
+    assert list(df.columns) == SSDS_COLUMNS == estat.COLUMNS == ITEM_COLUMNS
     assert (df.source == "e-Stat SSDS CSV cp932_8lines.csv").all()
     assert df["year"].dtype == "int64" and df["value"].dtype == "float64"
 
@@ -111,3 +112,58 @@ def test_leading_zero_dropped_by_excel_is_restored(tmp_path):
     src = (FIX / "utf8bom_4lines.csv").read_bytes().replace(b'"01100"', b'"1100"')
     (tmp_path / "x.csv").write_bytes(src)
     assert "01100" in set(read_ssds_csv(tmp_path / "x.csv").area_code)
+
+
+# ------------------------------------------------------------------- cut-off files (issue #10)
+def _cut(tmp_path, tail: bytes) -> Path:
+    src = (FIX / "utf8bom_4lines.csv").read_bytes().rstrip(b"\r\n")
+    lines = src.split(b"\n")
+    out = tmp_path / "cut.csv"
+    out.write_bytes(b"\n".join(lines[:-1]) + b"\n" + tail)
+    return out
+
+
+def test_file_cut_off_inside_a_quoted_number_names_file_and_line(tmp_path):
+    # the last row stops in the middle of "1,973,395": a reader must not make 1,973 → 1973
+    path = _cut(tmp_path, '"2020100000","2020年度","01100","北海道 札幌市","1,97'.encode())
+    with pytest.raises(InputFileError, match=TRUNCATED) as info:
+        read_ssds_csv(path)
+    assert info.value.problem.file.endswith("cut.csv")
+    assert info.value.problem.row == path.read_bytes().count(b"\n") + 1
+
+
+def test_file_cut_off_after_a_cell_names_the_short_last_row(tmp_path):
+    path = _cut(tmp_path, '"2020100000","2020年度","01100","北海道 札幌市","1,973,395"\n'.encode())
+    with pytest.raises(InputFileError, match=TRUNCATED) as info:
+        read_ssds_csv(path)
+    assert info.value.problem.row == path.read_bytes().count(b"\n")
+
+
+def test_notes_under_the_table_are_ignored_and_reported(tmp_path):
+    src = (FIX / "cp932_8lines.csv").read_bytes() + "\r\n\"注）2020年度は速報値\"\r\n".encode("cp932")
+    (tmp_path / "x.csv").write_bytes(src)
+    res = read_ssds(tmp_path / "x.csv")
+    assert len(res.frame) == 15 and any("注記" in i.reason for i in res.ignored)
+
+
+# ------------------------------------------------------------------------- the reader
+def test_reader_is_registered_and_recognises_downloads():
+    reader = get_reader("ssds-csv")
+    for name in ("utf8bom_4lines.csv", "cp932_8lines.csv", "utf8_nobom_8lines.csv"):
+        assert reader_for(FIX / name) is reader
+    res = reader.read(FIX / "cp932_8lines.csv")
+    assert (res.kind, res.target, len(res.frame)) == ("ssds-csv", "items", 15)
+
+
+def test_reader_does_not_claim_a_table_without_survey_year(tmp_path):
+    (tmp_path / "x.csv").write_text("地域コード,都道府県,市区町村,総人口\nR01100,北海道,札幌市,1\n",
+                                    encoding="utf-8")
+    assert not get_reader("ssds-csv").recognise(tmp_path / "x.csv",
+                                                (tmp_path / "x.csv").read_bytes())
+
+
+def test_nan_typed_in_a_cell_is_text_not_a_missing_value(tmp_path):
+    src = (FIX / "utf8bom_4lines.csv").read_bytes().replace(b'"38210"', b'"nan"')
+    (tmp_path / "x.csv").write_bytes(src)
+    with pytest.raises(InputFileError, match="'nan' is not a number"):
+        read_ssds_csv(tmp_path / "x.csv")

@@ -1,8 +1,15 @@
-"""e-Stat API v3 client (getStatsData, getMetaInfo) with a raw-response cache, and its parser.
+"""e-Stat API v3 client (getStatsData, getMetaInfo) with a raw-response cache.
 
 Why a cache of *raw* bodies: a report must be reproducible years later from exactly what e-Stat
-said, and a second ``sckpi ingest`` must not spend the user's daily request quota. Why the appId
-is scrubbed everywhere: it is a personal credential, and caches, logs and tracebacks get shared.
+said, and a second ``sckpi ingest`` must not spend the user's daily request quota. Only answers
+with data are cached: an error or a "no data" answer (STATUS 1) is asked again next time, since it
+may be a passing state of the server. Why the appId is scrubbed everywhere: it is a personal
+credential, and caches, logs and tracebacks get shared. Why bounded waiting: a dead server must
+fail in well under a minute by default, not after minutes of silent retries.
+
+The response parser lives in :mod:`sckpi_helpers.sources.estat_json` (re-exported here).
+
+Stage: ``sources`` — imports ``errors``, ``atomic``, ``config`` and ``sources.*``.
 """
 
 from __future__ import annotations
@@ -18,15 +25,22 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+import orjson
 import pandas as pd
 import requests
 from urllib3.util.retry import RequestHistory, Retry
 
-from sckpi_helpers.config import paths
 from sckpi_helpers.atomic import atomic_write_bytes
-from sckpi_helpers.sources.cells import MARKS
+from sckpi_helpers.config import paths
 from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.sources.base import ITEM_COLUMNS
+from sckpi_helpers.sources.estat_json import (
+    KNOWN_SPECIALS,
+    municipality_part,
+    parse_stats_data,
+    split_item_code,
+    year_of_time_code,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +48,11 @@ BASE_URL = "https://api.e-stat.go.jp/rest/3.0/app/json"
 MAX_CODES_PER_FILTER = 100  # e-Stat accepts at most 100 comma-separated codes per cd* filter
 MAX_LIMIT = 100_000  # records per page; the API's default and its maximum
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-#: Marks e-Stat tables use for "no number" even when DATA_INF.NOTE does not declare them.
-KNOWN_SPECIALS: dict[str, str] = dict(MARKS)
-COLUMNS = ["stats_data_id", "area_code", "area_name", "area_full_name", "time_code", "year",
-           "item_code", "item_name", "unit", "value", "annotation"]
+#: the parser's columns (the items columns every reader emits)
+COLUMNS = ITEM_COLUMNS
+#: default waiting: seconds to connect, seconds without a byte from the server, attempts after the
+#: first, and the most seconds one request may take with all its retries (dead server → < 1 min)
+CONNECT_TIMEOUT, READ_TIMEOUT, RETRIES, MAX_TOTAL = 5.0, 20.0, 2, 55.0
 _ROOTS = {"getStatsData": "GET_STATS_DATA", "getMetaInfo": "GET_META_INFO"}
 
 
@@ -103,20 +118,30 @@ class EstatClient:
     Retries (timeouts, connection errors, 429/5xx) follow a :class:`urllib3.util.Retry` policy,
     driven here rather than inside the HTTP adapter so that an injected session (a proxy setup,
     a test double) gets the same behaviour.
+
+    Waiting is bounded: ``timeout`` is the seconds without an answer before an attempt is given
+    up (a number, or ``(connect, read)``), ``retries`` the attempts after the first, and
+    ``max_total`` the seconds one request may take with every retry and back-off — no retry starts
+    that could end after it. The defaults give up on a dead server within a minute.
     """
 
     def __init__(self, app_id: str | None = None, cache_dir: str | Path | None = None,
                  offline: bool = False, session: requests.Session | None = None,
-                 base_url: str = BASE_URL, timeout: float = 60, retries: int = 5,
-                 backoff_factor: float = 1.0) -> None:
+                 base_url: str = BASE_URL,
+                 timeout: float | tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+                 retries: int = RETRIES, backoff_factor: float = 0.5,
+                 max_total: float = MAX_TOTAL) -> None:
+        if retries < 0 or max_total <= 0:
+            raise SckpiError("e-Stat client: retries must be >= 0 and max_total > 0")
         self._app_id = app_id or os.environ.get("ESTAT_APP_ID") or None
         self.cache_dir = Path(cache_dir) if cache_dir is not None else paths.raw_dir() / "estat"
         self.offline = offline
         self.session = session if session is not None else requests.Session()
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.max_total = max_total
         self.retry = Retry(total=retries, connect=retries, read=retries, status=retries,
-                           backoff_factor=backoff_factor, backoff_max=60,
+                           backoff_factor=backoff_factor, backoff_max=10,
                            status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET"}))
         self.requests_made = 0
         _install_log_scrubber()
@@ -130,21 +155,22 @@ class EstatClient:
                        times: Sequence[str] | None = None,
                        cats: Mapping[str, Sequence[str]] | None = None,
                        levels: Mapping[str, Any] | None = None,
-                       refresh: bool = False) -> list[dict]:
-        """Every page of every request needed, as raw JSON dicts.
+                       refresh: bool = False, raw: bool = False) -> list[dict] | list[bytes]:
+        """Every page of every request needed, as JSON dicts (``raw=True``: the bodies as bytes,
+        which :func:`parse_stats_data` reads fastest).
 
         Filters longer than 100 codes are split into several requests (the cartesian product of
         the chunks); each request follows ``NEXT_KEY`` with the same filters.
         """
-        pages: list[dict] = []
+        pages: list = []
         for params in self._filter_sets(stats_data_id, areas, times, cats, levels):
             start: int | None = None
             while True:
                 p = dict(params)
                 if start is not None:
                     p["startPosition"] = str(start)
-                body = self._request("getStatsData", p, refresh=refresh)
-                pages.append(body)
+                content, body = self._request("getStatsData", p, refresh=refresh)
+                pages.append(content if raw else body)
                 nxt = (body.get("GET_STATS_DATA", {}).get("STATISTICAL_DATA", {})
                        .get("RESULT_INF", {}).get("NEXT_KEY"))
                 if nxt in (None, ""):
@@ -158,7 +184,7 @@ class EstatClient:
     def get_meta_info(self, stats_data_id: str, *, refresh: bool = False) -> dict:
         """The table's metadata (classification codes and names) as the raw JSON dict."""
         return self._request("getMetaInfo", {"statsDataId": str(stats_data_id), "lang": "J"},
-                             refresh=refresh)
+                             refresh=refresh)[1]
 
     def fetch_frame(self, stats_data_id: str, *, areas: Sequence[str] | None = None,
                     times: Sequence[str] | None = None,
@@ -167,7 +193,8 @@ class EstatClient:
                     refresh: bool = False) -> pd.DataFrame:
         """``get_stats_data`` + ``parse_stats_data``."""
         return parse_stats_data(self.get_stats_data(stats_data_id, areas=areas, times=times,
-                                                    cats=cats, levels=levels, refresh=refresh))
+                                                    cats=cats, levels=levels, refresh=refresh,
+                                                    raw=True))
 
     # -- request building ---------------------------------------------------------------------
     @staticmethod
@@ -197,14 +224,19 @@ class EstatClient:
             yield {**base, **dict(combo)}
 
     # -- transport ----------------------------------------------------------------------------
-    def _request(self, endpoint: str, params: dict[str, str], *, refresh: bool) -> dict:
+    def _request(self, endpoint: str, params: dict[str, str], *,
+                 refresh: bool) -> tuple[bytes, dict]:
+        """(body bytes, parsed body) from the cache or from e-Stat."""
         if params.get("replaceSpChars", "0") != "0":  # guard: never let a zero hide a secret cell
             raise SckpiError("replaceSpChars must stay 0")
         path = cache_path(self.cache_dir, endpoint, params)
         sid = params.get("statsDataId")
         if not refresh and path.exists():
-            log.debug("e-Stat cache hit %s %s -> %s", endpoint, _describe(params), path.name)
-            return self._check(endpoint, json.loads(path.read_bytes()), sid)
+            cached = path.read_bytes()
+            body = orjson.loads(cached)
+            if _status(endpoint, body) != 1:  # a "no data" answer saved by an older version: ask again
+                log.debug("e-Stat cache hit %s %s -> %s", endpoint, _describe(params), path.name)
+                return cached, self._check(endpoint, body, sid)
         if self.offline:
             raise SckpiError(f"offline: no cached e-Stat response for {endpoint} "
                              f"{_describe(params)} (expected {path}); run once online with "
@@ -215,29 +247,32 @@ class EstatClient:
                              "https://www.e-stat.go.jp/api/)")
         raw = self._get(endpoint, params)
         try:
-            body = json.loads(raw)
+            body = orjson.loads(raw)
         except ValueError:
             raise SckpiError(f"e-Stat {endpoint} {_describe(params)} did not return JSON: "
                              f"{self._scrub(raw[:200].decode('utf-8', 'replace'))!r}") from None
         checked = self._check(endpoint, body, sid)  # raises before caching an error answer
+        if _status(endpoint, body) == 1:  # "no data" may be passing: never cached, never replayed
+            return raw, checked
         if self._app_id.encode() in raw:  # never seen, but a cache must not hold the credential
             log.warning("e-Stat echoed the appId in its %s response; scrubbed before caching",
                         endpoint)
             raw = raw.replace(self._app_id.encode(), b"***")
         atomic_write_bytes(path, raw)
         log.info("e-Stat %s %s cached at %s", endpoint, _describe(params), path.name)
-        return checked
+        return raw, checked
 
     def _get(self, endpoint: str, params: dict[str, str]) -> bytes:
         url = f"{self.base_url}/{endpoint}"
         retry = self.retry
+        started = _clock()
         while True:
             error: str | None = None
             status: int | None = None
             try:
                 self.requests_made += 1
                 resp = self.session.get(url, params={"appId": self._app_id, **params},
-                                        timeout=self.timeout)
+                                        timeout=self._attempt_timeout(started))
                 status = resp.status_code
                 if status == 200:
                     return resp.content
@@ -255,12 +290,26 @@ class EstatClient:
                               history=(*retry.history,
                                        RequestHistory("GET", endpoint, None, status, None)))
             wait = retry.get_backoff_time()
+            if _clock() - started + wait + self._shortest_attempt() > self.max_total:
+                msg = f"{error}; no time left for another attempt within {self.max_total:g} s"
+                break
             log.warning("e-Stat %s %s failed (%s); retry %d in %.1fs", endpoint,
                         _describe(params), error, len(retry.history), wait)
             _sleep(wait)
         # raised outside the except blocks: no chained exception carrying the URL (and appId)
         raise SckpiError(f"e-Stat request {endpoint} {_describe(params)} failed after "
                          f"{len(retry.history) + 1} attempt(s): {msg}")
+
+    def _attempt_timeout(self, started: float) -> float | tuple[float, float]:
+        """This attempt's timeout, cut so that it ends within ``max_total`` of the first."""
+        left = max(self.max_total - (_clock() - started), 0.1)
+        if isinstance(self.timeout, tuple):
+            return (min(self.timeout[0], left), min(self.timeout[1], left))
+        return min(self.timeout, left)
+
+    def _shortest_attempt(self) -> float:
+        """The least time a retry is worth: its connect timeout (a dead server answers nothing)."""
+        return float(self.timeout[0] if isinstance(self.timeout, tuple) else self.timeout)
 
     def _scrub(self, text: str) -> str:
         text = _APPID_IN_URL.sub(r"\1***", text)
@@ -285,6 +334,19 @@ def _sleep(seconds: float) -> None:  # module-level so tests can skip the waitin
     time.sleep(seconds)
 
 
+def _clock() -> float:  # module-level so tests can pretend time passes
+    return time.monotonic()
+
+
+def _status(endpoint: str, body: Any) -> int | None:
+    root = body.get(_ROOTS.get(endpoint, ""), body) if isinstance(body, dict) else None
+    result = root.get("RESULT") if isinstance(root, dict) else None
+    try:
+        return int(result["STATUS"])  # type: ignore[index]
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
 def _param_name(prefix: str, key: str) -> str:
     """``("cd", "cat01") -> "cdCat01"``; ``"cdCat01"`` passes through."""
     if key.startswith(prefix) and len(key) > len(prefix) and key[len(prefix)].isupper():
@@ -301,127 +363,6 @@ def _describe(params: Mapping[str, str]) -> str:
             parts.append(f"{k}={v if len(v) <= 40 else v[:37] + '...'}")
     parts += [f"{k}={v[:40]}" for k, v in params.items() if k.startswith("cdCat")]
     return " ".join(parts)
-
-
-# ---------------------------------------------------------------------------------- the parser
-def _as_list(x: Any) -> list:
-    """e-Stat's JSON gives one element as an object and several as a list."""
-    if x is None:
-        return []
-    return x if isinstance(x, list) else [x]
-
-
-def split_item_code(code: str) -> str:
-    """``"A1101_総人口"`` → ``"A1101"`` (SSDS names carry their code); plain codes pass through."""
-    return code.split("_", 1)[0] if "_" in code else code
-
-
-def strip_code_prefix(code: str, name: str) -> str:
-    """``("A1101", "A1101_総人口")`` → ``"総人口"``."""
-    prefix = f"{code}_"
-    return name.removeprefix(prefix)
-
-
-def municipality_part(full_name: str) -> str:
-    """``"埼玉県 さいたま市"`` → ``"さいたま市"``; ``"北海道 札幌市 中央区"`` → ``"札幌市中央区"``.
-
-    The prefecture is dropped when the name starts with one (a word ending in 都/道/府/県).
-    """
-    parts = full_name.split()
-    if len(parts) > 1 and parts[0][-1:] in "都道府県":
-        return "".join(parts[1:])
-    return full_name.strip()
-
-
-def year_of_time_code(codes: pd.Series) -> pd.Series:
-    """``2020000000`` (calendar) and ``2020100000`` (fiscal) → 2020: the first four digits."""
-    years = pd.to_numeric(codes.astype(str).str[:4], errors="coerce")
-    if years.isna().any():
-        bad = codes[years.isna()].iloc[0]
-        raise SckpiError(f"time code {bad!r} does not start with a four-digit year")
-    return years.astype("int64")
-
-
-def _class_maps(pages: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, dict]]:
-    maps: dict[str, dict[str, dict]] = {}
-    for page in pages:
-        sd = page.get("GET_STATS_DATA", {}).get("STATISTICAL_DATA", {})
-        for obj in _as_list(sd.get("CLASS_INF", {}).get("CLASS_OBJ")):
-            m = maps.setdefault(obj.get("@id", ""), {})
-            for c in _as_list(obj.get("CLASS")):
-                m[str(c.get("@code"))] = c
-    return maps
-
-
-def parse_stats_data(pages: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """Tidy frame from getStatsData pages: one row per VALUE.
-
-    Columns: ``stats_data_id, area_code, area_name, area_full_name, time_code, year, item_code,
-    item_name, unit, value, annotation``. Special characters (declared in ``DATA_INF.NOTE`` or in
-    :data:`KNOWN_SPECIALS`) become NaN with the mark kept in ``annotation``; anything else that is
-    not a number is an error naming the statsDataId, the record position and the value.
-    """
-    sids: list[str] = []
-    cols: dict[str, list] = {k: [] for k in ("@area", "@time", "@cat01", "@unit", "@anno", "$")}
-    specials = dict(KNOWN_SPECIALS)
-    for page in pages:
-        root = page.get("GET_STATS_DATA", {})
-        sd = root.get("STATISTICAL_DATA", {})
-        sid = str(sd.get("TABLE_INF", {}).get("@id")
-                  or root.get("PARAMETER", {}).get("STATS_DATA_ID") or "")
-        data_inf = sd.get("DATA_INF") or {}
-        for note in _as_list(data_inf.get("NOTE")):
-            specials[str(note.get("@char"))] = str(note.get("$", ""))
-        values = _as_list(data_inf.get("VALUE"))
-        sids.extend([sid] * len(values))
-        for key, col in cols.items():
-            col.extend([v.get(key) for v in values])
-    if not sids:
-        return _empty_frame()
-    maps = _class_maps(pages)
-    df = pd.DataFrame({"stats_data_id": sids, "area_code": cols["@area"],
-                       "time_code": cols["@time"], "item_code": cols["@cat01"]})
-    raw = pd.Series(cols["$"], dtype=object)
-    value = pd.to_numeric(raw, errors="coerce").astype("float64")
-    not_number = ~np.isfinite(value.to_numpy())  # "inf" is no statistic either
-    annotation = pd.Series(cols["@anno"], dtype=object)
-    if not_number.any():
-        marks = raw[not_number]
-        bad = ~marks.isin(list(specials))
-        if bad.any():
-            pos = int(marks.index[bad.to_numpy()][0])
-            raise SckpiError(f"e-Stat statsDataId {sids[pos]}: record {pos + 1} has value "
-                             f"{raw.iloc[pos]!r}, which is neither a number nor a declared "
-                             f"special character ({', '.join(sorted(specials))})")
-        annotation[not_number] = marks.to_numpy()
-    value[not_number] = np.nan
-    df["value"] = value
-
-    # name lookups run once per class code (≈1,741 areas), never once per record
-    area_map = maps.get("area", {})
-    full_names = {k: str(c.get("@name", "")) for k, c in area_map.items()}
-    df["area_full_name"] = df["area_code"].map(full_names)
-    df["area_name"] = df["area_code"].map({k: municipality_part(v) for k, v in full_names.items()})
-    time_codes = pd.Series(pd.unique(df["time_code"].astype(str).to_numpy()))
-    years = dict(zip(time_codes, year_of_time_code(time_codes), strict=True))
-    df["year"] = df["time_code"].astype(str).map(years).astype("int64")
-    cat_map = maps.get("cat01", {})
-    codes = df["item_code"].fillna("")
-    df["item_name"] = codes.map({k: strip_code_prefix(split_item_code(k), str(c.get("@name", "")))
-                                 for k, c in cat_map.items()})
-    df["item_code"] = codes.map({c: split_item_code(c) if c else None for c in pd.unique(codes)})
-    class_unit = df["item_code"].map({split_item_code(k): c.get("@unit")
-                                      for k, c in cat_map.items()})
-    df["unit"] = pd.Series(cols["@unit"], dtype=object).fillna(class_unit).fillna("")
-    df["annotation"] = annotation.where(annotation.notna(), None)
-    return df[COLUMNS]
-
-
-def _empty_frame() -> pd.DataFrame:
-    df = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
-    df["year"] = df["year"].astype("int64")
-    df["value"] = df["value"].astype("float64")
-    return df
 
 
 __all__ = [

@@ -1,37 +1,54 @@
 """Reader for CSV files downloaded from e-Stat's SSDS pages (統計でみる都道府県・市区町村のすがた).
 
-Users download these by hand, so the reader accepts them exactly as they come: a block of
-title/legend lines before the header (its length depends on the download options, so the header is
-*found*, never assumed), Shift_JIS/CP932 or UTF-8 with or without BOM, numbers with thousands
-separators, full-width digits or trailing spaces, and flags (``X``, ``-``, ``***``, ``…``) in place
-of numbers. The result has the same tidy columns as :func:`sckpi_helpers.estat.parse_stats_data`
-plus ``source``, so ingest treats API and CSV data alike.
+Users download these by hand, so the reader accepts them exactly as they come, in both layouts
+e-Stat has shipped: a block of title/legend lines before the header (its length depends on the
+download options, so the header is *found*, never assumed) with a ``注釈`` column after each item,
+or a ``/項目 コード`` row above the header and a ``/項目`` column before the items. Shift_JIS/CP932
+or UTF-8 with or without BOM; numbers with thousands separators, full-width digits or trailing
+spaces; marks (``X``, ``-``, ``***``, ``…``) in place of numbers, kept as the annotation with no
+value. Units are NFKC-normalised once (``【ｈａ】`` → ``ha``).
+
+Why Arrow: a national download is 35,000 rows × dozens of items; Arrow's CSV reader splits and
+types it in C++, the cleaning runs once over all item cells together, and the tidy columns are
+built by ``take`` from a few distinct strings — close to a bare ``pandas.read_csv`` + ``melt``.
+Line numbers for messages are only worked out when there is something to report.
+
+A file cut off in the middle (an unterminated quoted field, a short last row — ``…,"77,5`` at
+the end) is an error, never a number: "ファイルが途中で切れています".
+
+Stage: ``sources`` — imports ``errors``, ``sources.base``, ``sources.cells`` and
+``sources.estat_json``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import logging
 import re
 import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
-from sckpi_helpers.sources.cells import ALL_MARKS, VARIANTS, decode
 from sckpi_helpers.errors import InputFileError
-from sckpi_helpers.sources.estat_api import COLUMNS, municipality_part
-
-log = logging.getLogger(__name__)
+from sckpi_helpers.sources.base import ITEM_COLUMNS, Ignored, Reader, ReadResult, register
+from sckpi_helpers.sources.cells import ALL_MARKS, VARIANTS, decode, normalize_unit
+from sckpi_helpers.sources.estat_json import municipality_part
 
 #: Marks SSDS puts where a number would be; kept as ``annotation``, value NaN.
 FLAGS = ALL_MARKS
-_FLAG_CANONICAL = VARIANTS
+SSDS_COLUMNS = ITEM_COLUMNS
 _ITEM = re.compile(r"^#?(?P<code>[A-Za-z0-9]+)_(?P<name>.+?)\s*(?:【(?P<unit>[^】]*)】)?$")
 _SPACES = re.compile(r"\s+")
-SSDS_COLUMNS = [*COLUMNS, "source"]
+_HEADER_SEARCH_ROWS = 200
+TRUNCATED = "ファイルが途中で切れています"
 
 
 def _key(cell: str) -> str:
@@ -39,141 +56,264 @@ def _key(cell: str) -> str:
     return _SPACES.sub("", cell.replace("\ufeff", ""))
 
 
-def _read_rows(text: str) -> tuple[list[list[str]], list[int]]:
-    """All CSV rows with the editor line number each starts on."""
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
+# ------------------------------------------------------------------------------------ header
+@dataclass
+class _Header:
+    cells: list[str]        # as published, stripped
+    line: int               # its 1-based line
+    offset: int             # where the data rows start in the text
+    preamble: list[list[str]]
+
+    @property
+    def keys(self) -> list[str]:
+        return [_key(c) for c in self.cells]
+
+
+def _rows_with_offsets(text: str, limit: int) -> Iterator[tuple[list[str], int, int]]:
+    """(row, first line, offset after the row) for the first ``limit`` CSV rows."""
+    end = [0]
+
+    def lines() -> Iterator[str]:
+        pos = 0
+        while pos < len(text):
+            nl = text.find("\n", pos)
+            stop = len(text) if nl < 0 else nl + 1
+            end[0] = stop
+            yield text[pos:stop]
+            pos = stop
+
+    reader = csv.reader(lines())
     start = 1
-    for row in reader:
-        rows.append(row)
-        lines.append(start)
+    for _, row in zip(range(limit), reader, strict=False):
+        yield row, start, end[0]
         start = reader.line_num + 1
-    return rows, lines
 
 
-def _find_header(rows: list[list[str]], lines: list[int], path: Path) -> int:
-    for i, row in enumerate(rows):
+def _find_header(text: str, path: Path | None) -> _Header:
+    preamble: list[list[str]] = []
+    for row, line, offset in _rows_with_offsets(text, _HEADER_SEARCH_ROWS):
         keys = {_key(c) for c in row}
         if "地域コード" in keys:
-            return i
-        if "調査年コード" in keys:
+            return _Header([c.replace("\ufeff", "").strip() for c in row], line, offset, preamble)
+        if "調査年コード" in keys and path is not None:
             raise InputFileError("the header row has no '地域 コード' column (re-download with "
-                                 "area codes shown)", file=path, row=lines[i], column="地域 コード")
+                                 "area codes shown)", file=path, row=line, column="地域 コード")
+        preamble.append(row)
     raise InputFileError("no header row with '地域 コード' found; is this an e-Stat SSDS CSV "
                          "download?", file=path)
 
 
-def _clean_numbers(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(value, flag-or-None, bad mask) for a column of cells, working on unique strings only."""
-    raw = raw.astype("str")  # pandas' Arrow-backed strings: vectorised strip/replace
-    stripped = raw.str.strip()
-    cleaned = stripped.str.replace(",", "", regex=False)
-    wide = ~cleaned.str.isascii()  # full-width digits/commas are rare: NFKC only those
-    if wide.any():
-        cleaned = cleaned.astype(object)
-        cleaned[wide] = [unicodedata.normalize("NFKC", u).strip().replace(",", "")
-                         for u in cleaned[wide]]
-    is_flag = stripped.isin(FLAGS) | cleaned.isin(FLAGS)
-    value = pd.to_numeric(cleaned.where(~is_flag & (cleaned != "")), errors="coerce")
-    bad = value.isna() & ~is_flag & (cleaned != "")
-    value = value.astype("float64")
-    bad |= ~np.isfinite(value.fillna(0.0))
-    flags = (stripped.where(is_flag).astype(object)
-             .map(lambda f: _FLAG_CANONICAL.get(f, f), na_action="ignore").astype(object))
-    return value.where(~bad), flags, bad
+@dataclass
+class _Layout:
+    area: int
+    area_name: int | None
+    time: int | None
+    time_name: int | None
+    items: list[tuple[int, int | None, str, str, str]]   # (column, 注釈 column, code, name, unit)
+    other: list[int]                                     # columns that are none of these
 
 
-def read_ssds_csv(path: str | Path) -> pd.DataFrame:
-    """Tidy frame (``estat.COLUMNS`` + ``source``), one row per area × year × item.
-
-    Raises :class:`InputFileError` naming the file, the line (as an editor numbers it) and the
-    column header for a missing header row, a missing ``地域 コード`` column, an area code that is
-    not one, or text in a numeric column.
-    """
-    path = Path(path)
-    rows, lines = _read_rows(decode(path.read_bytes(), path))
-    h = _find_header(rows, lines, path)
-    header = [c.replace("\ufeff", "").strip() for c in rows[h]]
-    keys = [_key(c) for c in header]
-    width = len(header)
-    col_area, col_area_name = keys.index("地域コード"), _index(keys, "地域")
-    col_time, col_time_name = _index(keys, "調査年コード"), _index(keys, "調査年")
-    if col_time is None and col_time_name is None:
+def _layout(header: _Header, path: Path) -> _Layout:
+    keys, cells = header.keys, header.cells
+    fixed = {name: (keys.index(name) if name in keys else None)
+             for name in ("地域コード", "地域", "調査年コード", "調査年")}
+    if fixed["調査年コード"] is None and fixed["調査年"] is None:
         raise InputFileError("the header row has no '調査年 コード' or '調査年' column", file=path,
-                             row=lines[h], column="調査年 コード")
-    items = []
-    for j, cell in enumerate(header):
+                             row=header.line, column="調査年 コード")
+    items, used = [], {i for i in fixed.values() if i is not None}
+    for j, cell in enumerate(cells):
         m = _ITEM.match(cell)
-        if m and j not in (col_area, col_area_name, col_time, col_time_name):
-            note = j + 1 if j + 1 < width and keys[j + 1] == "注釈" else None
-            items.append((j, note, m["code"], m["name"].strip(), (m["unit"] or "").strip()))
+        if m and j not in used:
+            note = j + 1 if j + 1 < len(keys) and keys[j + 1] == "注釈" else None
+            items.append((j, note, m["code"], m["name"].strip(), normalize_unit(m["unit"] or "")))
+            used |= {j} | ({note} if note is not None else set())
     if not items:
         raise InputFileError("no item columns like 'A1101_総人口【人】' in the header row",
-                             file=path, row=lines[h])
-
-    body = [(r + [""] * (width - len(r)))[:width] for r in rows[h + 1:]]
-    data = pd.DataFrame(body, columns=range(width), dtype=object)
-    data["_line"] = lines[h + 1:]
-    data = data[data[col_area].str.strip() != ""]  # blank lines and trailing notes
-    if data.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in SSDS_COLUMNS})
-
-    area = data[col_area].map(lambda s: unicodedata.normalize("NFKC", s).strip())
-    area = area.where(~area.str.fullmatch(r"\d{4}"), "0" + area)  # Excel drops the leading zero
-    bad_area = ~area.str.fullmatch(r"\d{5}")
-    if bad_area.any():
-        i = bad_area.to_numpy().argmax()
-        raise InputFileError(f"{data[col_area].iloc[i]!r} is not a 5-digit area code", file=path,
-                             row=int(data["_line"].iloc[i]), column=header[col_area])
-    time_code, year = _years(data, col_time, col_time_name, header, path)
-    full = (data[col_area_name].str.strip() if col_area_name is not None
-            else pd.Series("", index=data.index))
-    base = pd.DataFrame({"stats_data_id": _stats_data_id(rows[:h]), "area_code": area,
-                         "area_name": full.map(municipality_part), "area_full_name": full,
-                         "time_code": time_code, "year": year})
-    frames = []
-    for j, note, code, name, unit in items:
-        value, flags, bad = _clean_numbers(data[j])
-        if bad.any():
-            i = bad.to_numpy().argmax()
-            raise InputFileError(f"{data[j].iloc[i]!r} is not a number (nor a flag like X, -, "
-                                 "***, …)", file=path, row=int(data["_line"].iloc[i]),
-                                 column=header[j])
-        annotation = flags
-        if note is not None:
-            text = data[note].str.strip()
-            text = text.where(text != "")
-            annotation = flags.where(text.isna(), flags.fillna("").str.cat(text, sep=" ").str.strip())
-        f = base.assign(item_code=code, item_name=name, unit=unit, value=value.to_numpy(),
-                        annotation=annotation.astype(object).where(annotation.notna(), None))
-        frames.append(f)
-    out = pd.concat(frames, ignore_index=True)
-    out["source"] = f"e-Stat SSDS CSV {path.name}"
-    return out[SSDS_COLUMNS]
+                             file=path, row=header.line)
+    other = [j for j, k in enumerate(keys) if j not in used and k not in ("", "/項目")]
+    return _Layout(fixed["地域コード"], fixed["地域"], fixed["調査年コード"], fixed["調査年"],  # type: ignore[arg-type]
+                   items, other)
 
 
-def _index(keys: list[str], name: str) -> int | None:
-    return keys.index(name) if name in keys else None
+# -------------------------------------------------------------------------------------- body
+@dataclass
+class _Body:
+    table: pa.Table              # every column as text, one row per data line
+    text: str
+    first_line: int
+    width: int
+    kept: np.ndarray | None = None      # rows of the read table still in ``table``
+    _lines: list[int] | None = None     # the line of each read row, worked out only when needed
+
+    def line_of(self, i: int) -> int:
+        """The line (as an editor numbers it) of row ``i`` of ``table``."""
+        if self._lines is None:
+            self._lines = [line for line, row in _data_rows(self.text, self.first_line)
+                           if len(row) == self.width]
+        return self._lines[int(self.kept[i]) if self.kept is not None else i]
 
 
-def _years(data: pd.DataFrame, col_time: int | None, col_time_name: int | None,
-           header: list[str], path: Path) -> tuple[pd.Series, pd.Series]:
-    """Year from ``調査年 コード`` (2020100000) or else from ``調査年`` (2020年度)."""
-    col = col_time if col_time is not None else col_time_name
+def _data_rows(text: str, first_line: int) -> Iterator[tuple[int, list[str]]]:
+    """(line, row) of every non-empty CSV row of ``text`` (Arrow skips empty lines too)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = first_line
+    for row in reader:
+        if row:
+            yield start, row
+        start = first_line + reader.line_num
+
+
+def _unterminated_line(text: str, data: bytes, first_line: int) -> int | None:
+    """The line whose quoted field never closes (SSDS cells hold no line breaks), or None."""
+    if data.count(b'"') % 2 == 0:
+        return None
+    for n, line in enumerate(text.splitlines(), start=first_line):
+        if line.count('"') % 2:
+            return n
+    return first_line
+
+
+def _read_body(text: str, header: _Header, path: Path) -> tuple[_Body, list[Ignored]]:
+    body_text = text[header.offset:]
+    width = len(header.cells)
+    first_line = header.line + 1
+    data = body_text.encode("utf-8")
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":
+        end -= 1
+    last_line = first_line + data.count(b"\n", 0, end)
+    bad_line = _unterminated_line(body_text, data, first_line)
+    if bad_line is not None:
+        what = (f"{TRUNCATED}（最後の行の引用符 \" が閉じていません）。ダウンロードし直してください"
+                if bad_line == last_line else "引用符 \" が閉じていません")
+        raise InputFileError(what, file=path, row=bad_line)
+    invalid: list[str] = []
+
+    def on_invalid(row: Any) -> str:
+        invalid.append(row.text)
+        return "skip"
+
+    names = [f"c{j}" for j in range(width)]
+    table = pa_csv.read_csv(
+        pa.BufferReader(data),
+        read_options=pa_csv.ReadOptions(column_names=names),
+        parse_options=pa_csv.ParseOptions(invalid_row_handler=on_invalid),
+        convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                              strings_can_be_null=False, quoted_strings_can_be_null=False))
+    ignored: list[Ignored] = []
+    if invalid:  # rows of another width: notes under the table, or a damaged row / file
+        rows = [(line, row) for line, row in _data_rows(body_text, first_line) if len(row) != width]
+        notes = []
+        for line, row in rows:
+            code = row[0].strip() if row else ""
+            looks_like_data = any(re.fullmatch(r"\d{4,5}", c.strip()) for c in row[:6])
+            if looks_like_data and line == last_line and len(row) < width:
+                raise InputFileError(f"{TRUNCATED}（最後の行の列が {len(row)} 個しかありません。見出しは "
+                                     f"{width} 列）。ダウンロードし直してください", file=path, row=line)
+            if looks_like_data:
+                raise InputFileError(f"この行の列は {len(row)} 個で、見出しの {width} 列と合いません",
+                                     file=path, row=line)
+            notes.append((line, code))
+        if notes:
+            ignored.append(Ignored(str(path), "表の下の注記など（列の数が見出しと違う行）",
+                                   row=notes[0][0], count=len(notes)))
+    return _Body(table, body_text, first_line, width), ignored
+
+
+# ------------------------------------------------------------------------------------ values
+def _normalised(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Stripped text; NFKC only where a cell is not plain ASCII (full-width digits, ｈａ …)."""
+    col = pc.utf8_trim_whitespace(col)
+    if pc.all(pc.string_is_ascii(col)).as_py() is False:
+        col = pa.chunked_array([pa.array([unicodedata.normalize("NFKC", s).strip()
+                                          for s in col.to_pylist()], pa.string())])
+    return col
+
+
+def _numbers(text: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray, pa.Array | None]:
+    """(is a mark, the cells to read as numbers, their float values or None when some is text)."""
+    is_mark = pc.is_in(text, value_set=pa.array(sorted(FLAGS), pa.string()))
+    numbers = pc.if_else(pc.or_(is_mark, pc.equal(text, "")), pa.scalar(None, pa.string()), text)
+    try:
+        return is_mark, numbers, pc.cast(numbers, pa.float64())
+    except pa.ArrowInvalid:
+        return is_mark, numbers, None
+
+
+def _clean_numbers(cells: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(value, canonical mark or None, bad mask) of item cells, all items together.
+
+    Cells as e-Stat writes them (``"1234"``, ``"***"``) are read in one cast; only when that fails
+    are blanks, thousands separators and full-width characters cleaned, and only then is a cell
+    that is still not a number looked for cell by cell.
+    """
+    text = cells
+    is_mark, numbers, value = _numbers(text)
+    if value is None:
+        text = pc.replace_substring(_normalised(cells), ",", "")
+        is_mark, numbers, value = _numbers(text)
+    if value is not None:
+        values = value.to_numpy(zero_copy_only=False).astype("float64")
+        bad = np.zeros(len(values), dtype=bool)
+    else:  # some cell is text: find which, the slow way
+        values = pd.to_numeric(pd.Series(numbers.to_pylist(), dtype=object),
+                               errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        bad = np.isnan(values) & ~pc.is_null(numbers).to_numpy(zero_copy_only=False)
+    # "nan"/"inf" typed in a cell are text, not statistics
+    bad |= ~np.isfinite(values) & ~pc.is_null(numbers).to_numpy(zero_copy_only=False)
+    mark_np = is_mark.to_numpy(zero_copy_only=False)
+    flags = np.full(len(values), None, dtype=object)
+    if mark_np.any():
+        idx, marks = _encode(text.filter(is_mark))
+        flags[mark_np] = np.array([VARIANTS.get(m, m) for m in marks], dtype=object)[idx]
+    return values, flags, bad
+
+
+def _take(distinct: list[str], idx: np.ndarray) -> pd.Series:
+    """A text column from a few distinct strings: pointers to them, no copy of the text."""
+    return pd.Series(np.array(distinct, dtype=object)[idx], dtype=object)
+
+
+def _encode(col: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    enc = pc.dictionary_encode(col).combine_chunks()
+    return enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), enc.dictionary.to_pylist()
+
+
+def _areas(body: _Body, layout: _Layout, header: _Header, path: Path) -> tuple[np.ndarray, list[str]]:
+    idx, codes = _encode(body.table.column(layout.area))
+    if pc.all(pc.match_substring_regex(pa.array(codes, pa.string()), r"^\d{5}$")).as_py():
+        return idx, codes
+    fixed = []
+    for c in codes:
+        a = unicodedata.normalize("NFKC", c).strip()
+        fixed.append("0" + a if re.fullmatch(r"\d{4}", a) else a)   # Excel drops the leading zero
+    bad = [k for k, a in enumerate(fixed) if not re.fullmatch(r"\d{5}", a)]
+    if bad:
+        i = int(np.flatnonzero(np.isin(idx, bad))[0])
+        raise InputFileError(f"{codes[idx[i]]!r} is not a 5-digit area code", file=path,
+                             row=body.line_of(i), column=header.cells[layout.area])
+    return idx, fixed
+
+
+def _years(body: _Body, layout: _Layout, header: _Header,
+           path: Path) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """(index per row, time codes, years): from ``調査年 コード`` (2020100000) or ``調査年``."""
+    col = layout.time if layout.time is not None else layout.time_name
     assert col is not None
-    text = data[col].map(lambda s: unicodedata.normalize("NFKC", s).strip())
-    year = pd.to_numeric(text.str.extract(r"^(\d{4})", expand=False), errors="coerce")
-    if year.isna().any():
-        i = year.isna().to_numpy().argmax()
-        raise InputFileError(f"{data[col].iloc[i]!r} does not start with a four-digit year",
-                             file=path, row=int(data["_line"].iloc[i]), column=header[col])
-    if col_time is not None:
-        time_code = text
-    else:  # e-Stat's time codes: 2020100000 = fiscal 2020, 2020000000 = calendar 2020
-        kind = text.str.contains("年度").map({True: "100000", False: "000000"})
-        time_code = year.astype("int64").astype(str) + kind
-    return time_code, year.astype("int64")
+    idx, texts = _encode(body.table.column(col))
+    texts = [unicodedata.normalize("NFKC", t).strip() for t in texts]
+    years, codes = [], []
+    for k, t in enumerate(texts):
+        m = re.match(r"^(\d{4})", t)
+        if not m:
+            i = int(np.flatnonzero(idx == k)[0])
+            raise InputFileError(f"{t!r} does not start with a four-digit year", file=path,
+                                 row=body.line_of(i), column=header.cells[col])
+        years.append(int(m.group(1)))
+        # e-Stat's time codes: 2020100000 = fiscal 2020, 2020000000 = calendar 2020
+        codes.append(t if layout.time is not None
+                     else m.group(1) + ("100000" if "年度" in t else "000000"))
+    return idx, codes, np.array(years, dtype=np.int64)
 
 
 def _stats_data_id(preamble: list[list[str]]) -> str:
@@ -186,4 +326,135 @@ def _stats_data_id(preamble: list[list[str]]) -> str:
     return ""
 
 
-__all__ = ["FLAGS", "SSDS_COLUMNS", "decode", "read_ssds_csv"]
+# -------------------------------------------------------------------------------------- read
+def read_ssds(path: str | Path) -> ReadResult:
+    """Tidy rows (:data:`ITEM_COLUMNS`), one per area × year × item, and what was left out.
+
+    Raises :class:`InputFileError` naming the file, the line (as an editor numbers it) and the
+    column header for a missing header row, a missing ``地域 コード`` column, an area code that is
+    not one, text in a numeric column, a damaged row or a file cut off in the middle.
+    """
+    path = Path(path)
+    text = decode(path.read_bytes(), path)
+    header = _find_header(text, path)
+    layout = _layout(header, path)
+    body, ignored = _read_body(text, header, path)
+    ignored += [Ignored(str(path), "SSDS の項目でない列", column=header.cells[j]) for j in layout.other]
+    table = body.table
+    keep = pc.not_equal(pc.utf8_trim_whitespace(table.column(layout.area)), "")
+    if not pc.all(keep).as_py():  # blank lines and trailing notes have no area code
+        n_blank = len(table) - pc.sum(keep).as_py()
+        first = int(np.flatnonzero(~keep.to_numpy(zero_copy_only=False))[0])
+        ignored.append(Ignored(str(path), "地域コードのない行", row=body.line_of(first), count=n_blank))
+        body.kept = np.flatnonzero(keep.to_numpy(zero_copy_only=False))
+        body.table = table = table.filter(keep)
+    n = len(table)
+    if n == 0:
+        return ReadResult("ssds-csv", "items", _empty(), ignored, file=str(path))
+
+    area_idx, area_codes = _areas(body, layout, header, path)
+    time_idx, time_codes, years = _years(body, layout, header, path)
+    if layout.area_name is not None:
+        name_idx, full = _encode(pc.utf8_trim_whitespace(table.column(layout.area_name)))
+    else:
+        name_idx, full = np.zeros(n, dtype=np.int64), [""]
+
+    items = layout.items
+    k = len(items)
+    value, flags, bad = _clean_numbers(pa.chunked_array(
+        [c for j, *_ in items for c in table.column(j).chunks], pa.string()))
+    if bad.any():
+        pos = int(np.argmax(bad))
+        j = items[pos // n][0]
+        raise InputFileError(f"{table.column(j)[pos % n].as_py()!r} is not a number (nor a flag like "
+                             "X, -, ***, …)", file=path, row=body.line_of(pos % n),
+                             column=header.cells[j])
+    annotation = flags
+    if any(note is not None for _, note, *_ in items):
+        empty = pa.array([""] * n, pa.string())
+        notes = pc.utf8_trim_whitespace(pa.chunked_array(
+            [c for _, note, *_ in items
+             for c in (table.column(note).chunks if note is not None else [empty])], pa.string()))
+        has_note = pc.not_equal(notes, "").to_numpy(zero_copy_only=False)
+        if has_note.any():
+            texts = notes.filter(pa.array(has_note)).to_pylist()
+            annotation[has_note] = [f"{f} {t}" if f else t
+                                    for f, t in zip(annotation[has_note], texts, strict=True)]
+
+    rows = np.tile(np.arange(n), k)
+    item_of = np.repeat(np.arange(k), n)
+    frame = pd.DataFrame({
+        "stats_data_id": _take([_stats_data_id(header.preamble)], np.zeros(n * k, dtype=np.int64)),
+        "area_code": _take(area_codes, area_idx[rows]),
+        "area_name": _take([municipality_part(f) for f in full], name_idx[rows]),
+        "area_full_name": _take(full, name_idx[rows]),
+        "time_code": _take(time_codes, time_idx[rows]),
+        "year": years[time_idx][rows],
+        "item_code": _take([it[2] for it in items], item_of),
+        "item_name": _take([it[3] for it in items], item_of),
+        "unit": _take([it[4] for it in items], item_of),
+        "value": value,
+        "annotation": pd.Series(annotation, dtype=object),
+        "source": _take([f"e-Stat SSDS CSV {path.name}"], np.zeros(n * k, dtype=np.int64)),
+    }, columns=ITEM_COLUMNS, copy=False)
+    return ReadResult("ssds-csv", "items", frame, ignored, file=str(path))
+
+
+def read_ssds_csv(path: str | Path) -> pd.DataFrame:
+    """The tidy frame of :func:`read_ssds` (columns :data:`ITEM_COLUMNS`)."""
+    return read_ssds(path).frame
+
+
+def _empty() -> pd.DataFrame:
+    df = pd.DataFrame({c: pd.Series(dtype=object) for c in ITEM_COLUMNS})
+    df["year"] = df["year"].astype("int64")
+    df["value"] = df["value"].astype("float64")
+    return df
+
+
+# ------------------------------------------------------------------------------------ reader
+def _sniff_text(head: bytes) -> str | None:
+    """The sniffed bytes as text (a multi-byte character cut at the end is dropped)."""
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return head.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 3:
+                try:
+                    return head[:exc.start].decode(encoding)
+                except UnicodeDecodeError:
+                    continue
+    return None
+
+
+class SsdsCsvReader(Reader):
+    """e-Stat SSDS 市区町村データ CSV downloads (either layout)."""
+
+    kind = "ssds-csv"
+    title_ja = "e-Stat 社会・人口統計体系（SSDS）CSV ダウンロード"
+    target = "items"
+
+    def recognise(self, path: Path, head: bytes) -> bool:
+        """A header row with 地域 コード, 調査年 (コード) and at least one ``A1101_総人口`` item.
+
+        SSDSE files have 地域コード too, but no 調査年 column and bare item codes: not claimed.
+        """
+        text = _sniff_text(head)
+        if text is None or "\0" in text:
+            return False
+        try:
+            header = _find_header(text, None)
+        except (InputFileError, csv.Error):
+            return False
+        keys = set(header.keys)
+        return (("調査年コード" in keys or "調査年" in keys)
+                and any(_ITEM.match(c) for c in header.cells))
+
+    def read(self, path: Path, **context: Any) -> ReadResult:
+        return read_ssds(path)
+
+
+register(SsdsCsvReader())
+
+__all__ = ["FLAGS", "SSDS_COLUMNS", "TRUNCATED", "SsdsCsvReader", "decode", "read_ssds",
+           "read_ssds_csv"]
