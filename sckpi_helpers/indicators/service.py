@@ -18,9 +18,11 @@ import pandas as pd
 
 from sckpi_helpers.config import paths
 from sckpi_helpers.atomic import atomic_write_parquet, atomic_write_text
-from sckpi_helpers.indicators.engine import adjusted_population_formula, compute, coverage, coverage_summary
+from sckpi_helpers.indicators.coverage import coverage, coverage_summary
+from sckpi_helpers.indicators.engine import adjusted_population_formula, compute
 from sckpi_helpers.errors import SckpiError
-from sckpi_helpers.indicators.peers import compare, peer_group, pillar_summary
+from sckpi_helpers.indicators.peers import compare, pillar_summary
+from sckpi_helpers.store.peer_groups import peer_group
 from sckpi_helpers.config.settings import CitySettings, find_settings
 
 INDICATORS_FILE = "indicators.parquet"

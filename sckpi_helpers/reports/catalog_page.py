@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from html import escape
 
 from sckpi_helpers.catalog.model import Catalog
-from sckpi_helpers.catalog.schema import AVAILABILITY_JA, DIRECTION_JA, TIER_JA, TIERS, Indicator
+from sckpi_helpers.catalog.schema import TIERS, Indicator
+from sckpi_helpers.config.vocabulary import AVAILABILITY_JA, DIRECTION_JA, PILLAR_JA as _PILLAR_JA, TIER_JA
 
-_PILLAR_JA = {"social": "社会", "economic": "経済", "environmental": "環境"}
 
 _CSS = """
 :root{--fg:#1f2328;--muted:#57606a;--line:#d0d7de;--bg:#f6f8fa;--req:#b42318;--opt:#1f5fad}
