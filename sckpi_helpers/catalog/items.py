@@ -157,7 +157,7 @@ def _combine(rows: pd.DataFrame, source: Any, designated: set[str]) -> pd.DataFr
         used = sorted(fm.referenced_names(source.designated_city))
         total = np.where(is_des, _evaluate(tree, cols), total)
         complete = np.where(is_des, present[used].all(axis=1).to_numpy(), complete)
-    first_ann = ann.bfill(axis=1).iloc[:, 0].to_numpy(dtype=object) if len(codes) else None
+    first_ann = ann[summed].bfill(axis=1).iloc[:, 0].to_numpy(dtype=object)
     out = pd.DataFrame({"area_code": area, "year": vals.index.get_level_values("year").astype("int64"),
                         "value": total, "annotation": np.where(np.isnan(total), first_ann, None),
                         "designated": is_des})
@@ -184,7 +184,6 @@ def tidy_to_inputs(tidy: pd.DataFrame, catalog: Any, designated: Iterable[str] =
     t["year"] = t["year"].astype("int64")
     if "annotation" not in t.columns:
         t["annotation"] = None
-    sid = t["stats_data_id"].fillna("").astype(str) if "stats_data_id" in t.columns else pd.Series("", index=t.index)
     unused: set[str] = set()
     expected = expected_names(catalog)
     if "item_name" in t.columns:
@@ -194,8 +193,8 @@ def tidy_to_inputs(tidy: pd.DataFrame, catalog: Any, designated: Iterable[str] =
                 t = t[t["item_code"] != code]
                 unused.add(f"{code}: e-Stat names it '{published}', the catalog expects "
                            f"'{expected[code]}' — not used")
-        sid = sid.reindex(t.index)
     t = t[t["value"].notna() | t["annotation"].notna()]
+    sid = t["stats_data_id"].fillna("").astype(str) if "stats_data_id" in t.columns else pd.Series("", index=t.index)
     used: set[str] = set()
     frames = []
     for input_id, s in estat_sources(catalog):
