@@ -130,8 +130,11 @@ class Demo:
         t = lambda y: (y - 2010) / 10
         for y in YEARS:
             pp = pop[y]
-            put("A4101", y, round(pp * (0.0085 - 0.003 * (1 - urban) - 0.00025 * (y - 2010)) + self.noise(3)))
-            put("A4200", y, round(pp * (0.0085 + 0.008 * (1 - urban) + 0.0002 * (y - 2010)) + self.noise(3)))
+            # counts are never negative (catalog.ranges would treat a negative count as an error)
+            put("A4101", y, max(0, round(pp * (0.0085 - 0.003 * (1 - urban) - 0.00025 * (y - 2010))
+                                     + self.noise(3))))
+            put("A4200", y, max(0, round(pp * (0.0085 + 0.008 * (1 - urban) + 0.0002 * (y - 2010))
+                                     + self.noise(3))))
             mig = 0.035 * (0.5 + urban * 0.7)
             put("A5103", y, round(pp * mig * (1 + growth * 8) + self.noise(pp * 0.001)))
             put("A5104", y, round(pp * mig * (1 - growth * 8) + self.noise(pp * 0.001)))
@@ -222,10 +225,10 @@ class Demo:
             pp = pop[y]
             hosp = max(0, round(pp / 16_000 * (0.7 + 0.4 * urban) + self.noise(0.4)))
             put("I510120", y, hosp)
-            put("I5102", y, round(pp * (0.00075 + 0.0002 * urban) + self.noise(1)))
+            put("I5102", y, max(0, round(pp * (0.00075 + 0.0002 * urban) + self.noise(1))))
         for y in DOCTOR_YEARS:
-            put("I6100", y, round(pop[y] * (0.0009 + 0.0022 * urban ** 1.5) * (1 + 0.01 * (y - 2010))
-                                  + self.noise(1)))
+            put("I6100", y, max(0, round(pop[y] * (0.0009 + 0.0022 * urban ** 1.5) * (1 + 0.01 * (y - 2010))
+                                         + self.noise(1))))
         # J 福祉
         for y in YEARS:
             pp = pop[y]

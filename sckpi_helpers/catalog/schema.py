@@ -155,7 +155,7 @@ class Source(_Strict):
     @property
     def label(self) -> str:
         """One line for tables and the panel's ``source`` column."""
-        codes = self.item_codes
+        codes = self.summed_codes
         if self.kind == "estat" and self.stats_data_id and codes:
             years = ""
             if self.from_year or self.to_year:
