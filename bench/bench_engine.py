@@ -32,6 +32,7 @@ from synthetic import FakeCatalog, real_catalog, synthetic_areas, synthetic_pane
 
 from sckpi_helpers.indicators import engine
 from sckpi_helpers.indicators import peers
+from sckpi_helpers.store import peer_groups
 
 GIB = 1024 ** 3
 
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         results = engine.compute(panel, catalog)
         t1 = time.perf_counter()
-        group = peers.peer_group(areas, city, "all")
+        group = peer_groups.peer_group(areas, city, "all")
         cmp_ = peers.compare(results, catalog, city, year, group)
         pillars = peers.pillar_summary(cmp_, catalog)
         allsc = peers.scores(results, catalog, year)

@@ -130,8 +130,11 @@ class Demo:
         t = lambda y: (y - 2010) / 10
         for y in YEARS:
             pp = pop[y]
-            put("A4101", y, round(pp * (0.0085 - 0.003 * (1 - urban) - 0.00025 * (y - 2010)) + self.noise(3)))
-            put("A4200", y, round(pp * (0.0085 + 0.008 * (1 - urban) + 0.0002 * (y - 2010)) + self.noise(3)))
+            # counts are never negative (catalog.ranges would treat a negative count as an error)
+            put("A4101", y, max(0, round(pp * (0.0085 - 0.003 * (1 - urban) - 0.00025 * (y - 2010))
+                                     + self.noise(3))))
+            put("A4200", y, max(0, round(pp * (0.0085 + 0.008 * (1 - urban) + 0.0002 * (y - 2010))
+                                     + self.noise(3))))
             mig = 0.035 * (0.5 + urban * 0.7)
             put("A5103", y, round(pp * mig * (1 + growth * 8) + self.noise(pp * 0.001)))
             put("A5104", y, round(pp * mig * (1 - growth * 8) + self.noise(pp * 0.001)))
@@ -145,11 +148,14 @@ class Demo:
             put("A1301", y, u15)
             put("A1303", y, o65)
             put("A1302", y, cp - u15 - o65 - round(cp * 0.004))  # 年齢不詳
-            put("A1401", y, round(u15 * (0.31 - 0.01 * t(y)) + self.noise(5)))
+            put("A1405", y, round(u15 * (0.372 - 0.012 * t(y)) + self.noise(5)))  # 0～5歳人口
             inf = round(cp * (inflow + self.noise(0.003)))
             outf = round(cp * (outflow + self.noise(0.003)))
-            put("A6106", y, inf)
-            put("A6105", y, outf)
+            # 流入 = A6105 (県内他市区町村から) + A6106 (他県から); 流出 = A6103 + A6104
+            put("A6105", y, round(inf * 0.8))
+            put("A6106", y, inf - round(inf * 0.8))
+            put("A6103", y, round(outf * 0.8))
+            put("A6104", y, outf - round(outf * 0.8))
             day = cp + inf - outf
             put("A6107", y, day)
             put("A6108", y, round(day / cp * 100, 1))
@@ -160,13 +166,18 @@ class Demo:
             lf = round(p15 * lf_rate)
             unemp = round(lf * (0.055 - 0.015 * t(y) + self.noise(0.004)))
             emp = lf - unemp
-            put("F1100", y, p15)
             put("F1101", y, lf)
+            put("F1108", y, p15 - lf)  # 非労働力人口 (労働力状態「不詳」なし)
             put("F1102", y, emp)
             put("F1107", y, unemp)
             male = round(emp * (0.56 - 0.01 * t(y)))
             put("F110201", y, male)
             put("F110202", y, emp - male)
+            prim = round(emp * (0.02 + 0.10 * (1 - urban)))
+            sec = round(emp * (0.27 - 0.07 * urban))
+            put("F2201", y, prim)
+            put("F2211", y, sec)
+            put("F2221", y, emp - prim - sec - round(emp * 0.02))  # 2 % 分類不能
             m15 = round(p15 * 0.48)
             put("X.population_15plus_male", y, m15)
             put("X.population_15plus_female", y, p15 - m15)
@@ -190,12 +201,12 @@ class Demo:
             put("X.tree_cover_area", y, round(area_ha * (forest + 0.04) * (1 - 0.006 * t(y))))
         # C 経済基盤
         for y in ECON_CENSUS:
-            put("C2107", y, round(pop[y] * (0.045 + 0.01 * urban) * (1 - 0.01 * (y - 2012))))
+            put("C2108", y, round(pop[y] * (0.045 + 0.01 * urban) * (1 - 0.01 * (y - 2012))))
         # D 行政基盤 (千円)
         for y in YEARS:
             pp = pop[y]
-            put("D3103", y, round(pp * (118 + 50 * urban) * (1 + 0.008 * (y - 2010)) + self.noise(pp * 2)))
-            put("D3304", y, round(pp * (420 + 300 * (1 - urban)) * (1 - 0.01 * (y - 2010))
+            put("D320101", y, round(pp * (118 + 50 * urban) * (1 + 0.008 * (y - 2010)) + self.noise(pp * 2)))
+            put("D3205", y, round(pp * (420 + 300 * (1 - urban)) * (1 - 0.01 * (y - 2010))
                                   + self.noise(pp * 5)))
         # H 居住 (not tabulated for municipalities under 15,000)
         for y in HOUSING:
@@ -213,16 +224,18 @@ class Demo:
         for y in YEARS:
             pp = pop[y]
             hosp = max(0, round(pp / 16_000 * (0.7 + 0.4 * urban) + self.noise(0.4)))
-            put("I5101", y, hosp)
-            put("I5102", y, round(pp * (0.00075 + 0.0002 * urban) + self.noise(1)))
+            put("I510120", y, hosp)
+            put("I5102", y, max(0, round(pp * (0.00075 + 0.0002 * urban) + self.noise(1))))
         for y in DOCTOR_YEARS:
-            put("I6100", y, round(pop[y] * (0.0009 + 0.0022 * urban ** 1.5) * (1 + 0.01 * (y - 2010))
-                                  + self.noise(1)))
+            put("I6100", y, max(0, round(pop[y] * (0.0009 + 0.0022 * urban ** 1.5) * (1 + 0.01 * (y - 2010))
+                                         + self.noise(1))))
         # J 福祉
         for y in YEARS:
             pp = pop[y]
             put("J250302", y, max(1, round(pp / 2_600 * (1 + 0.025 * (y - 2010)) + self.noise(0.5))))
-            put("J2503", y, max(0, round(pp * (old + 0.01 * (y - 2010)) / 2_300 + self.noise(0.4))))
+            # 介護老人福祉施設数: J230121 (詳細票) to 2017, J230127 (基本票) from 2018
+            put("J230121" if y <= 2017 else "J230127", y,
+                max(0, round(pp * (old + 0.01 * (y - 2010)) / 2_300 + self.noise(0.4))))
         # K 安全 and the police's own series (external), crime and accidents per 1,000
         crime_rate = (0.0045 + 0.0045 * urban)
         acc_rate = (0.0035 + 0.0015 * urban)
@@ -290,9 +303,10 @@ def catalog_items() -> dict[str, dict]:
     out = {}
     for iid, var in cat.inputs.items():
         for s in var.sources:
-            if s.kind == "estat" and s.stats_data_id and s.item_code:
-                out.setdefault(s.item_code, {"input": iid, "sid": s.stats_data_id,
-                                             "name": s.name or var.name_ja, "unit": var.unit})
+            if s.kind == "estat" and s.stats_data_id:
+                for code, name in s.published_names.items():
+                    out.setdefault(code, {"input": iid, "sid": s.stats_data_id, "name": name,
+                                          "unit": var.unit})
     return out
 
 
@@ -461,9 +475,9 @@ def write_ssds_csv(path: Path, demo: Demo, items: dict[str, dict]) -> None:
                 else:
                     any_value = True
                     cell = f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
-                    if c == "D3304" and code == "99365" and y == 2015:
+                    if c == "D3205" and code == "99365" and y == 2015:
                         cell = "X"
-                    if c == "J2503" and code == "99364" and y == 2019:
+                    if c == "J230127" and code == "99364" and y == 2019:
                         cell, note = "-", "調査票未回収"
                 row += [cell, note]
             if any_value:

@@ -43,6 +43,7 @@ class FakeInput:
     max_fill_years: int | None = None
     cadence: str = "yearly"
     unit: str = ""
+    range: tuple[float | None, float | None] | None = None
 
 
 ADJUSTED_DEFINITIONS = {
@@ -100,7 +101,7 @@ FAKE_INDICATORS = [
 FAKE_INPUTS = {
     "population_census": FakeInput("population_census", "carry_forward", 9, "every_5_years", "人"),
     "inflow_population": FakeInput("inflow_population", "carry_forward", 9, "every_5_years", "人"),
-    "day_night_ratio": FakeInput("day_night_ratio", "carry_forward", 9, "every_5_years", "%"),
+    "day_night_ratio": FakeInput("day_night_ratio", "carry_forward", 9, "every_5_years", "%", (0, None)),
     "population_under5": FakeInput("population_under5", "carry_forward", 9, "every_5_years", "人"),
     "dwellings": FakeInput("dwellings", "carry_forward", 9, "every_5_years", "戸"),
     "total_floor_area": FakeInput("total_floor_area", "carry_forward", 9, "every_5_years", "㎡"),

@@ -43,9 +43,10 @@ def test_themes_as_the_field_table_lists_them(cat):
 
 # ------------------------------------------------------------------ counts (counted from GUIDELINE.md)
 def test_outcome3_service_indicators_per_pillar(cat):
-    """社会 19 rows, 環境 14 (7 CO2, 1 大気, 4 廃棄物, 2 土地利用), 経済 13."""
+    """社会 19 rows, 環境 14 (7 CO2, 1 大気, 4 廃棄物, 2 土地利用), 経済 13; plus the kit's
+    街頭犯罪 variant of 防犯性 (for cities without 刑法犯認知件数)."""
     t3 = [i for i in cat.filter(tier="outcome3") if i.pillar in ("social", "environmental", "economic")]
-    assert Counter(i.pillar for i in t3) == {"social": 19, "environmental": 14, "economic": 13}
+    assert Counter(i.pillar for i in t3) == {"social": 19 + 1, "environmental": 14, "economic": 13}
 
 
 def test_foundation_indicators_per_field_and_tier(cat):
@@ -70,8 +71,8 @@ def test_outcome2_examples_per_theme(cat):
 
 def test_totals_per_tier(cat):
     assert Counter(i.tier for i in cat.indicators.values()) == {"outcome1": 13, "outcome2": 78,
-                                                                "outcome3": 47}
-    assert len(cat.indicators) == 138
+                                                                "outcome3": 47 + 1}
+    assert len(cat.indicators) == 138 + 1  # + t3.soc.street_crime_rate
 
 
 def test_guideline_order_is_kept(cat):
@@ -130,7 +131,7 @@ def test_formulas_named_in_the_guideline(cat):
     assert "lag(population_resident)" in cat.get("t3.soc.population_change").formula
     assert "prev_obs(turnout)" in cat.get("t3.soc.turnout_change").formula
     assert "lag(tree_cover_area)" in cat.get("t3.env.tree_cover_change").formula
-    assert cat.get("t3.soc.childcare_capacity").inputs == ["nurseries", "population_under5"]
+    assert cat.get("t3.soc.childcare_capacity").inputs == ["nurseries", "population_0_5"]
 
 
 def test_statistics_that_do_not_exist_per_municipality_say_so(cat):
@@ -150,7 +151,7 @@ def test_crime_and_traffic_inputs_have_estat_and_police_sources(cat):
 
 # ------------------------------------------------------------------ inputs
 CORE_INPUTS = """population_census population_resident population_under15 population_15_64
-population_65plus population_under5 births deaths in_migrants out_migrants daytime_population
+population_65plus population_0_5 births deaths in_migrants out_migrants daytime_population
 inflow_population outflow_population day_night_ratio households area_total area_habitable hospitals
 clinics doctors nurseries elderly_care_facilities crimes_recognised traffic_accidents traffic_deaths
 disaster_base_hospitals_area medical_area_population labour_force employed unemployed
@@ -166,7 +167,7 @@ def test_every_core_input_of_the_design_is_declared(cat):
 def test_design_item_codes(cat):
     codes = {"population_census": "A1101", "population_resident": "A2301", "births": "A4101",
              "deaths": "A4200", "day_night_ratio": "A6108", "households": "A7101", "area_total": "B1101",
-             "hospitals": "I5101", "doctors": "I6100", "nurseries": "J250302", "labour_force": "F1101"}
+             "hospitals": "I510120", "doctors": "I6100", "nurseries": "J250302", "labour_force": "F1101"}
     for name, code in codes.items():
         estat = [s for s in cat.inputs[name].sources if s.kind == "estat"]
         assert estat[0].item_code == code
@@ -174,14 +175,15 @@ def test_design_item_codes(cat):
 
 
 def test_census_inputs_are_carried_forward_at_most_nine_years(cat):
-    for name in ("population_census", "day_night_ratio", "inflow_population", "population_under5"):
+    for name in ("population_census", "day_night_ratio", "inflow_population", "population_0_5"):
         var = cat.inputs[name]
         assert (var.cadence, var.fill, var.max_fill_years) == ("every_5_years", "carry_forward", 9)
 
 
 def test_unconfirmed_item_codes_are_flagged(cat):
-    src = cat.inputs["daytime_population"].sources[0]
+    src = cat.inputs["traffic_deaths"].sources[0]  # K3103: in no published material
     assert src.kind == "estat" and src.confirmed is False
+    assert cat.inputs["daytime_population"].sources[0].confirmed  # A6107: SSDS download header
 
 
 # ------------------------------------------------------------------ every formula evaluates
@@ -209,7 +211,7 @@ def test_every_formula_gives_finite_values_on_a_synthetic_panel(cat):
         vals = fm.evaluate_series(ind.formula, env)
         assert np.isfinite(vals[last]).all(), (ind.id, vals)
         checked += 1
-    assert checked == 46
+    assert checked == 47
 
 
 def test_every_adjusted_population_definition_evaluates(cat):
@@ -253,8 +255,8 @@ def test_get_unknown_id_suggests_close_matches(cat):
 
 def test_filter_combines_criteria(cat):
     got = cat.filter(field="disaster_crime", tier="outcome3")
-    assert [i.id for i in got] == ["t3.soc.crime_rate", "t3.soc.disaster_readiness"]
-    assert len(cat.filter(check=4)) == 47
+    assert [i.id for i in got] == ["t3.soc.crime_rate", "t3.soc.street_crime_rate", "t3.soc.disaster_readiness"]
+    assert len(cat.filter(check=4)) == 48
     assert len(cat.filter(pillar="it_platform")) == 17
 
 
@@ -266,7 +268,7 @@ def test_filter_rejects_unknown_values(cat):
 def test_to_frame_columns(cat):
     df = cat.to_frame()
     assert list(df.columns) == FRAME_COLUMNS
-    assert len(df) == 138 and df["id"].is_unique
+    assert len(df) == 139 and df["id"].is_unique
     assert df.loc[df.id == "t3.soc.crime_rate", "inputs"].item() == "adjusted_population crimes_recognised"
 
 
@@ -289,3 +291,11 @@ def test_html_subset_and_title_are_escaped(cat):
     html = render_catalog_html(cat, cat.filter(required=True), title="A & <B>")
     assert "<title>A &amp; &lt;B&gt;</title>" in html
     assert "t3.soc.crime_rate" in html and "t2.transport.safety" not in html
+
+
+def test_field_labels_have_one_home():
+    """The evaluation fields' Japanese names in the vocabulary are the catalog's."""
+    from sckpi_helpers.catalog import load_catalog
+    from sckpi_helpers.config.vocabulary import FIELD_JA
+
+    assert FIELD_JA == {k: f.name_ja for k, f in load_catalog().fields.items()}

@@ -19,7 +19,7 @@ def test_table_lists_filtered_indicators_with_japanese_names(capsys, monkeypatch
     assert main(["catalog", "--field", "disaster_crime", "--tier", "outcome3"]) == 0
     out = capsys.readouterr().out
     assert "防犯性" in out and "災害対応度" in out and "t3.soc.crime_rate" in out
-    assert "2 indicator(s)" in out and "人口増減率" not in out
+    assert "3 indicator(s)" in out and "人口増減率" not in out
 
 
 def second_column_start(line: str) -> int:
@@ -64,7 +64,7 @@ def test_csv_is_utf8_with_bom_and_has_the_frame_columns(tmp_path):
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     df = pd.read_csv(io.StringIO(raw.decode("utf-8-sig")))
-    assert len(df) == 47 and list(df.columns[:3]) == ["id", "name_ja", "name_en"]
+    assert len(df) == 48 and list(df.columns[:3]) == ["id", "name_ja", "name_en"]  # 47 + 街頭犯罪 variant
     assert {"formula", "required", "availability", "cadence", "theme", "unit", "direction"} <= set(df.columns)
     assert df.loc[df.id == "t3.soc.crime_rate", "name_ja"].item().startswith("防犯性")
 

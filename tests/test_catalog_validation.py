@@ -181,3 +181,38 @@ def test_an_extension_input_that_duplicates_a_catalog_input(tmp_path):
         """)
     err = str(_error(ext))
     assert "input 'population_resident': duplicate id" in err and "inputs.yaml" in err
+
+
+# ------------------------------------------------------------------------ e-Stat item sources
+def _input_with(tmp_path: Path, source: str) -> Path:
+    return _ext(tmp_path, f"""\
+        inputs:
+          - id: test_items
+            name_ja: テスト入力
+            name_en: Test input
+            unit: 人
+            cadence: yearly
+            sources:
+              - {source}
+        """)
+
+
+@pytest.mark.parametrize("source, message", [
+    ("{kind: estat, item_code: A6105, items: [{code: A6106, name: x}]}", "either item_code"),
+    ("{kind: estat, items: [{code: A6105, name: x}, {code: A6106, name: y}]}", "combine: sum"),
+    ("{kind: estat, items: [{code: A6105, name: x}], combine: product}", "unknown combine rule"),
+    ("{kind: estat, items: [{code: A6105, name: x}], combine: sum, designated_city: A6105 - A6103,"
+     " designated_city_note: n}", "items not listed"),
+    ("{kind: estat, item_code: A6105, name: x, designated_city: A6105}", "designated_city_note"),
+    ("{kind: estat, item_code: J230127, name: x, from_year: 2018, to_year: 2017}", "after to_year"),
+])
+def test_item_sources_say_how_their_items_make_the_input(tmp_path, source, message):
+    err = _error(_input_with(tmp_path, source))
+    assert message in str(err) and "test_items" in str(err)
+
+
+def test_style_keeps_only_the_font():
+    """Japanese labels have one home, config.vocabulary; viz.style is the font."""
+    from sckpi_helpers.viz import style
+
+    assert not [n for n in vars(style) if n.isupper() and n.endswith(("_JA", "_COLOURS"))]

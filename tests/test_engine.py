@@ -8,7 +8,8 @@ import pytest
 from synthetic import FakeCatalog, FakeIndicator, hand_panel, real_catalog, synthetic_panel
 
 from sckpi_helpers.indicators import engine
-from sckpi_helpers.indicators.engine import compute, coverage, coverage_summary
+from sckpi_helpers.indicators.coverage import COVERAGE_STATES, coverage, coverage_summary
+from sckpi_helpers.indicators.engine import compute
 from sckpi_helpers.errors import SckpiError
 
 CAT = FakeCatalog()
@@ -266,9 +267,10 @@ def test_real_catalog_computes_every_tier3_formula(real):
     assert not np.isinf(res["value"]).any()
     assert res.loc[res["status"] == "missing", "value"].isna().all()
     crime = res[(res["indicator_id"] == "t3.soc.crime_rate") & (res["year"] == 2021) & (res["status"] != "missing")]
-    assert crime["provenance"].str.contains("inflow_population@2020*", regex=False).all()
+    # census inputs are carried forward (from 2020, or from 2015 where 2020 is one of the 5 % gaps)
+    assert crime["provenance"].str.contains(r"inflow_population@20(?:15|20)\*", regex=True).all()
     cov = coverage(res, real, panel["area_code"].iloc[0], 2024)
-    assert set(cov["state"]) <= set(engine.COVERAGE_STATES)
+    assert set(cov["state"]) <= set(COVERAGE_STATES)
     assert (cov["state"] == "not_available").any()  # the OECD-style indicators
 
 
@@ -276,3 +278,42 @@ def test_real_catalog_adjusted_population_default(real):
     rows = base_rows()
     res = compute(hand_panel(rows), real, indicator_ids=["t3.soc.crime_rate"])
     assert row(res, "t3.soc.crime_rate", 2020)["value"] == pytest.approx(5.0)
+
+
+# ------------------------------------------------------------------------- ranges and 補正人口
+def test_an_input_outside_its_valid_range_is_missing_with_a_reason():
+    rows = [r if not (r[1] == 2022 and r[2] == "crimes_recognised") else (r[0], 2022, r[2], -5)
+            for r in base_rows()]
+    res = compute(hand_panel(rows), CAT, indicator_ids=["crime_rate"])
+    r = row(res, "crime_rate", 2022)
+    assert np.isnan(r["value"]) and r["status"] == "missing"
+    assert r["reason"] == "input crimes_recognised marked 'out of range [0, ∞)' for 2022"
+
+
+def test_an_out_of_range_census_value_is_not_carried_forward():
+    rows = [r if not (r[1] == 2020 and r[2] == "inflow_population") else (r[0], 2020, r[2], -1)
+            for r in base_rows()]
+    res = compute(hand_panel(rows), CAT, indicator_ids=["crime_rate"])
+    assert row(res, "crime_rate", 2021)["status"] == "missing"
+
+
+def test_resident_plus_inflow_uses_total_inflow_on_the_real_layout():
+    """SSDS CSV layout → catalog items (A6105 + A6106) → engine, checked by hand."""
+    from sckpi_helpers.catalog import load_catalog
+    from sckpi_helpers.catalog.items import tidy_to_inputs
+
+    cat = load_catalog()
+    header = {"A1101": "A1101_総人口【人】",
+              "A6105": "A6105_流入人口（県内他市区町村に常住している人口）【人】",
+              "A6106": "A6106_流入人口（他県に常住している人口）【人】"}
+    tidy = pd.DataFrame({"area_code": "08220", "year": 2020, "item_code": list(header),
+                         "item_name": list(header.values()), "value": [245_000.0, 30_000.0, 8_000.0],
+                         "annotation": None, "unit": "人"})
+    items, _ = tidy_to_inputs(tidy, cat)
+    panel = pd.concat([items[["area_code", "year", "variable", "value"]], pd.DataFrame(
+        {"area_code": "08220", "year": 2020, "variable": ["population_resident", "crimes_recognised"],
+         "value": [250_000.0, 1_900.0]})], ignore_index=True)
+    res = compute(panel, cat, indicator_ids=["t3.soc.crime_rate"])
+    # 補正人口 = 250,000 × (1 + (30,000 + 8,000) / 245,000) = 288,775.51… → 1,900 / 288,775.51 × 1,000
+    assert res["value"].iloc[0] == pytest.approx(1_900 / (250_000 * (1 + 38_000 / 245_000)) * 1000)
+    assert res["value"].iloc[0] == pytest.approx(6.5795, abs=1e-4)

@@ -41,7 +41,7 @@ def test_demo_panel_columns_and_dtypes(built):
     assert panel["area_code"].str.fullmatch(r"99\d{3}").all()
     assert panel["year"].between(2010, 2024).all()
     assert panel["area_code"].nunique() == 29
-    core = {"population_census", "population_resident", "population_65plus", "population_under5",
+    core = {"population_census", "population_resident", "population_65plus", "population_0_5",
             "inflow_population", "day_night_ratio", "households", "hospitals", "doctors", "nurseries",
             "crimes_recognised", "traffic_accidents", "turnout", "life_expectancy", "co2_industry",
             "waste_total", "waste_recycled", "cars_registered", "local_tax_revenue", "area_total"}

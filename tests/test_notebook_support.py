@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from sckpi_helpers.reports import notebook as ns
-from sckpi_helpers.viz.style import STATUS_COLOURS
+from sckpi_helpers.config.vocabulary import STATUS_COLOURS
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))

@@ -9,6 +9,7 @@ from synthetic import FakeCatalog, FakeIndicator, real_catalog, synthetic_areas,
 
 from sckpi_helpers.indicators import engine
 from sckpi_helpers.indicators import peers
+from sckpi_helpers.store import peer_groups
 from sckpi_helpers.errors import SckpiError
 
 IND = [
@@ -118,38 +119,38 @@ AREAS = synthetic_areas(CODES)
 
 
 def test_peer_group_prefecture_is_municipalities_of_the_prefecture():
-    assert peers.peer_group(AREAS, "01201", "prefecture") == ["01201", "01202", "01203", "01204"]
+    assert peer_groups.peer_group(AREAS, "01201", "prefecture") == ["01201", "01202", "01203", "01204"]
 
 
 def test_peer_group_all_and_list():
-    assert peers.peer_group(AREAS, "01201", "all") == CODES
-    assert peers.peer_group(AREAS, "01201", "list:02201, 02202") == ["01201", "02201", "02202"]
+    assert peer_groups.peer_group(AREAS, "01201", "all") == CODES
+    assert peer_groups.peer_group(AREAS, "01201", "list:02201, 02202") == ["01201", "02201", "02202"]
 
 
 def test_peer_group_municipal_type():
     # synthetic types cycle city, city, town, village, core_city, city, town, designated_city
-    assert peers.peer_group(AREAS, "01203", "municipal_type") == ["01203", "01204", "02203"]  # 町村
-    assert peers.peer_group(AREAS, "01201", "municipal_type") == ["01201", "01202", "02202"]  # 一般市
+    assert peer_groups.peer_group(AREAS, "01203", "municipal_type") == ["01203", "01204", "02203"]  # 町村
+    assert peer_groups.peer_group(AREAS, "01201", "municipal_type") == ["01201", "01202", "02202"]  # 一般市
 
 
 def test_peer_group_population_band():
     panel = pd.DataFrame({"area_code": CODES, "year": 2024, "variable": "population_resident",
                           "value": [5_000, 8_000, 20_000, 40_000, 150_000, 2_000_000, 9_999, 10_000]})
-    assert peers.peer_group(AREAS, "01201", "population_band", panel) == ["01201", "01202", "02203"]
-    assert peers.peer_group(AREAS, "01203", "population_band", panel) == ["01203", "01204", "02204"]
+    assert peer_groups.peer_group(AREAS, "01201", "population_band", panel) == ["01201", "01202", "02203"]
+    assert peer_groups.peer_group(AREAS, "01203", "population_band", panel) == ["01203", "01204", "02204"]
     with pytest.raises(SckpiError, match="needs the panel"):
-        peers.peer_group(AREAS, "01201", "population_band")
+        peer_groups.peer_group(AREAS, "01201", "population_band")
 
 
 def test_peer_group_errors():
     with pytest.raises(SckpiError, match="unknown peer group"):
-        peers.peer_group(AREAS, "01201", "neighbours")
+        peer_groups.peer_group(AREAS, "01201", "neighbours")
     with pytest.raises(SckpiError, match="not in the areas table"):
-        peers.peer_group(AREAS, "99999", "all")
+        peer_groups.peer_group(AREAS, "99999", "all")
     with pytest.raises(SckpiError, match="not in the areas table"):
-        peers.peer_group(AREAS, "01201", "list:05201")
+        peer_groups.peer_group(AREAS, "01201", "list:05201")
     with pytest.raises(SckpiError, match="5-digit"):
-        peers.peer_group(AREAS, "01201", "list:abc")
+        peer_groups.peer_group(AREAS, "01201", "list:abc")
 
 
 def test_compare_on_real_catalog():
@@ -159,7 +160,7 @@ def test_compare_on_real_catalog():
     panel = synthetic_panel(cat, 30, range(2015, 2025), seed=7, missing_frac=0.05)
     res = engine.compute(panel, cat)
     areas = synthetic_areas(sorted(panel["area_code"].unique()))
-    group = peers.peer_group(areas, "01201", "all", panel)
+    group = peer_groups.peer_group(areas, "01201", "all", panel)
     cmp_ = peers.compare(res, cat, "01201", 2024, group)
     assert list(cmp_.columns) == peers.COMPARE_COLUMNS
     assert len(cmp_) == len(engine.tier3_indicators(cat, with_formula=True))
@@ -169,3 +170,38 @@ def test_compare_on_real_catalog():
     summ = peers.pillar_summary(cmp_, cat)
     assert set(summ["pillar"]) == {"social", "economic", "environmental"}
     assert summ["n_total"].sum() == len(cmp_)
+
+
+# ----------------------------------------------------------------------------- 類似団体 (similar)
+def test_similar_class_cities_by_population_and_industry():
+    # 一般市: 5万～10万人 (II); 2次+3次 = 96 % ≥ 95 % and 3次 = 70 % ≥ 65 % → 3
+    assert peer_groups.similar_class("city", 80_000, 26.0, 70.0) == "city-II-3"
+    assert peer_groups.similar_class("city", 80_000, 36.0, 60.0) == "city-II-2"
+    assert peer_groups.similar_class("city", 160_000, 30.0, 62.0) == "city-IV-1"   # 92 %
+    assert peer_groups.similar_class("city", 40_000, 25.0, 60.0) == "city-I-0"     # 85 %
+
+
+def test_similar_class_towns_by_population_and_industry():
+    assert peer_groups.similar_class("town", 12_000, 25.0, 60.0) == "town-III-2"   # 85 %, 3次 ≥ 55 %
+    assert peer_groups.similar_class("village", 4_000, 35.0, 50.0) == "town-I-1"
+    assert peer_groups.similar_class("town", 25_000, 20.0, 50.0) == "town-V-0"
+
+
+def test_similar_class_designated_and_core_cities_are_one_group_each():
+    assert peer_groups.similar_class("designated_city", 2_000_000, 15.0, 84.0) == "designated_city"
+    assert peer_groups.similar_class("core_city", 400_000, 25.0, 73.0) == "core_city"
+
+
+def test_peer_group_similar_uses_the_panel_shares():
+    # synthetic types: 01201 city, 01202 city, 02202 city (see test_peer_group_municipal_type)
+    rows = []
+    for code, pop, (p1, p2, p3) in [("01201", 80_000, (4, 26, 70)), ("01202", 90_000, (3, 27, 70)),
+                                    ("02202", 70_000, (4, 36, 60))]:
+        rows += [(code, 2020, "population_census", pop), (code, 2020, "employed_primary", p1 * 100),
+                 (code, 2020, "employed_secondary", p2 * 100), (code, 2020, "employed_tertiary", p3 * 100)]
+    panel = pd.DataFrame(rows, columns=["area_code", "year", "variable", "value"])
+    assert peer_groups.peer_group(AREAS, "01201", "similar", panel) == ["01201", "01202"]
+    with pytest.raises(SckpiError, match="needs the panel"):
+        peer_groups.peer_group(AREAS, "01201", "similar")
+    with pytest.raises(SckpiError, match="lacks population or 産業別就業者数"):
+        peer_groups.peer_group(AREAS, "02201", "similar", panel)

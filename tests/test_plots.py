@@ -15,6 +15,7 @@ from synthetic import FakeCatalog, real_catalog, synthetic_areas, synthetic_pane
 
 from sckpi_helpers.indicators import engine
 from sckpi_helpers.indicators import peers
+from sckpi_helpers.store import peer_groups
 from sckpi_helpers.viz import plots
 
 JA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -28,7 +29,7 @@ def data(request):
     panel = synthetic_panel(cat, 25, range(2015, 2025), seed=3, missing_frac=0.03)
     res = engine.compute(panel, cat)
     areas = synthetic_areas(sorted(panel["area_code"].unique()))
-    group = peers.peer_group(areas, "01201", "all")
+    group = peer_groups.peer_group(areas, "01201", "all")
     cmp_ = peers.compare(res, cat, "01201", 2024, group)
     return cat, res, group, cmp_
 

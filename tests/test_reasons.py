@@ -15,6 +15,8 @@ def catalog():
     ("input crimes_recognised missing for 2019", "「刑法犯認知件数」の2019年の値がない"),
     ("input crimes_recognised marked 'X' for 2020", "「刑法犯認知件数」の2020年は「X」（秘匿）"),
     ("zero denominator (adjusted_population) for 2019", "2019年の分母（補正人口）が0"),
+    ("input crimes_recognised marked 'out of range [0, ∞)' for 2022",
+     "「刑法犯認知件数」の2022年の値が有効な範囲 [0, ∞) の外（誤りとみなして使わない）"),
     ("no data 1 year(s) earlier (2009)", "比較に必要な2009年（1年前）のデータがない"),
     ("population_census interpolated between 2015 and 2020", "「総人口（国勢調査）」は2015年と2020年の間を補間"),
 ])

@@ -119,6 +119,27 @@ class Catalog(BaseModel):
                 out.extend((name, s) for s in self.inputs[name].sources)
         return out
 
+    def provisional_inputs(self, indicator_id: str, adjusted_population: str | None = None) -> list[str]:
+        """Inputs of the indicator whose e-Stat item code is not confirmed by published material
+        (``confirmed: false``), sorted; non-empty means the indicator is provisional (暫定)."""
+        return [n for n in self.inputs_of(indicator_id, adjusted_population)
+                if n in self.inputs and not self.inputs[n].confirmed]
+
+    def is_provisional(self, indicator_id: str, adjusted_population: str | None = None) -> bool:
+        """True when the indicator reads an unconfirmed input (see :meth:`provisional_inputs`)."""
+        return bool(self.provisional_inputs(indicator_id, adjusted_population))
+
+    def designated_city_rules(self, indicator_id: str, adjusted_population: str | None = None
+                              ) -> list[tuple[str, str]]:
+        """(input id, rule text) for each input of the indicator with a 政令指定都市 rule, for the
+        report page to print where the city is one."""
+        out = []
+        for n in self.inputs_of(indicator_id, adjusted_population):
+            for s in getattr(self.inputs.get(n), "sources", []):
+                if s.designated_city and s.designated_city_note:
+                    out.append((n, s.designated_city_note))
+        return out
+
     def data_source(self, indicator_id: str) -> str:
         """A one-line summary of the data source (for tables, CSV and HTML)."""
         ind = self.get(indicator_id)

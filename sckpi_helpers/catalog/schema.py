@@ -3,6 +3,9 @@
 The models check what one entry can check on its own (vocabularies, names, that a formula
 parses, that the tier and the PDCA check agree); cross-references between entries (fields,
 inputs, duplicate ids) are checked by the loader, which sees the whole catalog.
+
+Japanese labels of the vocabularies live in :mod:`sckpi_helpers.config.vocabulary` (stage 1);
+this module imports them from there and from :mod:`.formula` only.
 """
 
 from __future__ import annotations
@@ -20,23 +23,19 @@ from pydantic import (
 )
 
 from sckpi_helpers.catalog import formula as fm
+from sckpi_helpers.config.vocabulary import AVAILABILITY_JA, DIRECTION_JA, TIER_JA  # noqa: F401 (re-export)
 
 TIERS = ("output", "outcome1", "outcome2", "outcome3")
 #: the PDCA check that watches each tier (Check❶–❹)
 TIER_CHECK = {"output": 1, "outcome1": 2, "outcome2": 3, "outcome3": 4}
-TIER_JA = {"output": "アウトプット", "outcome1": "アウトカム第1階層", "outcome2": "アウトカム第2階層",
-           "outcome3": "アウトカム第3階層"}
 SERVICE_PILLARS = ("social", "economic", "environmental")
 FOUNDATION_FIELDS = ("it_platform", "operations", "talent")
 PILLARS = SERVICE_PILLARS + FOUNDATION_FIELDS
 DIRECTIONS = ("higher", "lower", "neutral")
-DIRECTION_JA = {"higher": "高いほど良い", "lower": "低いほど良い", "neutral": "中立"}
 #: DESIGN.md's cadences plus every_2_years (医師統計) and every_10_years (census education items)
 CADENCES = ("as_needed", "monthly", "quarterly", "semiannual", "yearly", "every_2_years",
             "every_5_years", "every_10_years")
 AVAILABILITY = ("estat", "external", "local", "unavailable")
-AVAILABILITY_JA = {"estat": "e-Stat（政府統計）", "external": "外部統計（警察・省庁等）",
-                   "local": "ローカルデータ（自治体・事業者）", "unavailable": "市区町村別の統計なし"}
 FILLS = ("none", "carry_forward", "interpolate")
 FIELD_KINDS = ("service", "foundation", "other")
 #: the pseudo-input the engine computes from the city's 補正人口 definition
@@ -62,26 +61,106 @@ class _Strict(BaseModel):
     @classmethod
     def _known_word(cls, v: Any, info: ValidationInfo) -> Any:
         words = cls._WORDS.get(info.field_name or "")
-        return _one_of(v, words[0], words[1]) if words is not None else v
+        return _one_of(v, words[0], words[1]) if words is not None and v is not None else v
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Item(_Strict):
+    """One published e-Stat item: its code and the name it is published under (the name guard
+    compares the two, see :func:`sckpi_helpers.catalog.items.names_agree`)."""
+
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+
+
+#: how the items of one source make the input: ``sum`` adds them (流入人口 = A6105 + A6106)
+COMBINE = ("sum",)
+
+
 class Source(_Strict):
-    """Where the values of one input come from."""
+    """Where the values of one input come from.
+
+    An e-Stat source names one published item (``item_code`` with its published ``name``) or
+    several (``items``) that ``combine: sum`` adds up, because the publisher splits the concept
+    (total inflow = inflow from the prefecture + inflow from other prefectures).
+    ``designated_city`` is a formula over the item codes (those of ``items`` and of
+    ``designated_city_items``, read only for this rule) that replaces the combination for
+    政令指定都市 (whose city totals of some items count flows between their own wards; see
+    ``designated_city_note`` and docs/DESIGN.md). ``from_year`` / ``to_year`` bound the years an
+    item code is valid for (a code renamed by the publisher gets two sources).
+    """
 
     kind: Literal["estat", "external", "local", "unavailable"]
     name: str | None = None
     stats_data_id: str | None = None
     item_code: str | None = None
+    items: list[Item] = Field(default_factory=list)
+    combine: str | None = None
+    designated_city: str | None = None
+    designated_city_items: list[Item] = Field(default_factory=list)
+    designated_city_note: str | None = None
+    from_year: int | None = None
+    to_year: int | None = None
     note: str | None = None
     confirmed: bool = True
+
+    _WORDS: ClassVar[dict[str, tuple[tuple[str, ...], str]]] = {"combine": (COMBINE, "combine rule")}
+
+    @model_validator(mode="after")
+    def _items_consistent(self) -> Source:
+        if self.item_code and self.items:
+            raise ValueError("give either item_code (one item) or items (several), not both")
+        if len(self.items) > 1 and self.combine is None:
+            raise ValueError("several items need 'combine: sum' to say how they make the input")
+        if self.items and self.kind != "estat":
+            raise ValueError("items are e-Stat item codes: kind must be estat")
+        if self.designated_city is not None:
+            fm.parse(self.designated_city)
+            unknown = fm.referenced_names(self.designated_city) - set(self.item_codes)
+            if unknown:
+                raise ValueError(f"designated_city formula uses items not listed under items: "
+                                 f"{', '.join(sorted(unknown))}")
+            if not self.designated_city_note:
+                raise ValueError("designated_city needs designated_city_note (reports print the rule)")
+        if self.from_year and self.to_year and self.from_year > self.to_year:
+            raise ValueError(f"from_year {self.from_year} is after to_year {self.to_year}")
+        return self
+
+    @property
+    def summed_codes(self) -> list[str]:
+        """The item codes whose values make the input (one, or several that are added)."""
+        if self.item_code:
+            return [self.item_code]
+        return [i.code for i in self.items]
+
+    @property
+    def item_codes(self) -> list[str]:
+        """Every e-Stat item code this source reads (what to fetch), designated-city rule included."""
+        extra = [i.code for i in self.designated_city_items if i.code not in self.summed_codes]
+        return self.summed_codes + extra
+
+    @property
+    def published_names(self) -> dict[str, str]:
+        """item code → the name the publisher gives it (what the name guard expects)."""
+        out = {self.item_code: self.name} if self.item_code and self.name else {}
+        out.update({i.code: i.name for i in [*self.items, *self.designated_city_items]})
+        return out
+
+    def covers(self, year: int) -> bool:
+        """Whether the item codes of this source are valid for ``year``."""
+        return ((self.from_year is None or year >= self.from_year)
+                and (self.to_year is None or year <= self.to_year))
 
     @property
     def label(self) -> str:
         """One line for tables and the panel's ``source`` column."""
-        if self.kind == "estat" and self.stats_data_id and self.item_code:
-            return f"e-Stat {self.stats_data_id} {self.item_code}"
+        codes = self.summed_codes
+        if self.kind == "estat" and self.stats_data_id and codes:
+            years = ""
+            if self.from_year or self.to_year:
+                years = f" ({self.from_year or ''}–{self.to_year or ''})"
+            return f"e-Stat {self.stats_data_id} {' + '.join(codes)}{years}"
         return f"{self.kind}: {self.name}" if self.name else self.kind
 
 
@@ -97,9 +176,16 @@ class InputVar(_Strict):
     max_fill_years: int = Field(default=0, ge=0)
     sources: list[Source] = Field(min_length=1)
     note: str | None = None
+    #: valid values [low, high] (``null`` = unbounded); default from the unit (catalog.ranges)
+    range: tuple[float | None, float | None] | None = None
 
     _WORDS: ClassVar[dict[str, tuple[tuple[str, ...], str]]] = {
         "cadence": (CADENCES, "cadence"), "fill": (FILLS, "fill rule")}
+
+    @property
+    def confirmed(self) -> bool:
+        """False when an e-Stat item code of this input is not confirmed by published material."""
+        return all(s.confirmed for s in self.sources if s.kind == "estat")
 
     @property
     def availability(self) -> str:
@@ -153,6 +239,10 @@ class Indicator(_Strict):
     availability: str
     availability_note: str | None = None
     description: str | None = None
+    #: a caveat the report page prints with the indicator (e.g. a stand-in age band)
+    note: str | None = None
+    #: valid values [low, high] (``null`` = unbounded); default from the unit (catalog.ranges)
+    range: tuple[float | None, float | None] | None = None
     source_file: str | None = Field(default=None, exclude=True)
 
     _WORDS: ClassVar[dict[str, tuple[tuple[str, ...], str]]] = {
@@ -220,6 +310,8 @@ class AdjustedPopulation(_Strict):
 
     default: str
     note: str | None = None
+    #: the kit's rule for 政令指定都市 (flows between wards), printed by the report page
+    designated_city_rule: str | None = None
     definitions: dict[str, APDefinition]
 
     @model_validator(mode="after")

@@ -51,6 +51,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from sckpi_helpers.config.periods import CADENCE_KIND, fiscal_year, parse_period, read_period
 from sckpi_helpers.errors import InputFileError, Problem, ValidationError
+from sckpi_helpers.config.vocabulary import FIELD_JA, TIER_EN, TIER_JA  # noqa: F401 (re-exported)
 from sckpi_helpers.sources.numbers import parse_number
 
 Tier = Literal["input", "activity", "output", "outcome1", "outcome2", "outcome3"]
@@ -70,14 +71,6 @@ CADENCES = (*CADENCE_KIND, *SPARSE_YEARS)
 #: tiers that carry KPIs and the PDCA check that watches each (GUIDELINE.md, PDCA table)
 KPI_TIERS: tuple[str, ...] = ("output", "outcome1", "outcome2", "outcome3")
 TIER_CHECK = {"output": 1, "outcome1": 2, "outcome2": 3, "outcome3": 4}
-TIER_JA = {"input": "インプット", "activity": "事業・取組", "output": "アウトプット",
-           "outcome1": "アウトカム第1階層", "outcome2": "アウトカム第2階層", "outcome3": "アウトカム第3階層"}
-TIER_EN = {"input": "Input", "activity": "Activity", "output": "Output", "outcome1": "Outcome tier 1",
-           "outcome2": "Outcome tier 2", "outcome3": "Outcome tier 3"}
-FIELD_JA = {"mobility": "モビリティ", "environment_energy": "環境／エネルギー", "disaster_crime": "防災／防犯",
-            "infrastructure": "インフラ／施設", "health_medical": "健康／医療", "industry_economy": "産業／経済",
-            "community": "地域社会", "education_culture": "教育／文化", "administration": "行政",
-            "it_platform": "IT基盤", "operations": "運営体制", "talent": "人材", "cross_field": "分野横断型"}
 FIELD_GROUP = {**{f: "service" for f in ("mobility", "environment_energy", "disaster_crime", "infrastructure",
                                          "health_medical", "industry_economy", "community",
                                          "education_culture", "administration")},

@@ -24,8 +24,10 @@ import pandas as pd
 from sckpi_helpers.atomic import atomic_write_bytes
 from sckpi_helpers.config.settings import CitySettings, find_settings
 from sckpi_helpers.errors import SckpiError
-from sckpi_helpers.indicators.engine import adjusted_population_formula, compute, coverage, coverage_summary
-from sckpi_helpers.indicators.peers import peer_group, pillar_summary
+from sckpi_helpers.indicators.coverage import coverage, coverage_summary
+from sckpi_helpers.indicators.engine import adjusted_population_formula, compute
+from sckpi_helpers.indicators.peers import pillar_summary
+from sckpi_helpers.store.peer_groups import peer_group
 from sckpi_helpers.indicators.service import city_table
 from sckpi_helpers.reports.terminal_table import MISSING, fit_lines, render, terminal_width
 

@@ -17,8 +17,12 @@ and every formula is evaluated once over it — no per-area Python loop. The ste
 Reason and provenance strings are built per *distinct* combination of source years (a few dozen
 per indicator), then spread to the rows with one ``take`` — never one Python string per row.
 
+Input values outside their valid range (``catalog.ranges``) are treated as missing with a reason
+(``input x marked 'out of range [0, 100]' for 2020``), never used as numbers.
+
 Result columns (``indicators.parquet``): ``area_code, year, indicator_id, value, unit, status
-(ok|estimated|missing), reason, provenance``.
+(ok|estimated|missing), reason, provenance``. Which indicators a city can have and why not
+(coverage) is :mod:`.coverage`. Stage 5: imports the catalog (2) and errors (0).
 """
 
 from __future__ import annotations
@@ -33,21 +37,14 @@ import pandas as pd
 
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.catalog.formula import FormulaEnv, FormulaError, evaluate, parse, referenced_names
+from sckpi_helpers.catalog.ranges import describe, out_of_range, range_of
 
 ADJUSTED = "adjusted_population"
 TIER3 = "outcome3"
+#: the mark of an input value outside its valid range (the reason reads "input x marked 'out of range [0, 100]'")
+OUT_OF_RANGE = "out of range"
 RESULT_COLUMNS = ["area_code", "year", "indicator_id", "value", "unit", "status", "reason", "provenance"]
 
-#: coverage states and their Japanese labels
-COVERAGE_STATES = {
-    "computed": "算出済",
-    "estimated": "推計値（補完あり）",
-    "missing_input": "入力データ不足",
-    "needs_local_data": "地域データが必要",
-    "not_available": "データ入手不可",
-}
-_LOCAL = {"local", "local_data", "survey"}
-_UNAVAILABLE = {"unavailable", "not_available", "none", "n/a"}
 
 # Source years are floats; the fractional part marks how a filled cell was obtained, so the mark
 # survives the evaluator's lag()/prev_obs() shifts (they move the numbers, not their meaning):
@@ -157,11 +154,11 @@ def build_env(panel: pd.DataFrame, catalog: Any = None, variables: Iterable[str]
 
     ann_df = None
     ann_mask: dict[str, np.ndarray] = {}
+    ann_cols: dict[str, np.ndarray] = {}
     if "annotation" in panel.columns:
         ann = panel["annotation"].to_numpy(dtype=object)[keep]
         has = pd.notna(ann) & np.isnan(val)
         if has.any():
-            ann_cols: dict[str, np.ndarray] = {}
             h = np.flatnonzero(has)
             h = h[np.argsort(vcode[h], kind="stable")]
             bounds = np.flatnonzero(np.diff(vcode[h])) + 1
@@ -172,7 +169,10 @@ def build_env(panel: pd.DataFrame, catalog: Any = None, variables: Iterable[str]
                 col[~np.isnan(grid[:, j])] = None
                 ann_cols[names[j]] = col
                 ann_mask[names[j]] = pd.notna(col)
-            ann_df = pd.DataFrame(ann_cols, index=index, dtype=object)
+    if catalog is not None:
+        _mask_out_of_range(grid, names, catalog, ann_cols, ann_mask)
+    if ann_cols:
+        ann_df = pd.DataFrame(ann_cols, index=index, dtype=object)
 
     src_cols: dict[str, np.ndarray] = {}
     if fill and catalog is not None:
@@ -191,6 +191,28 @@ def build_env(panel: pd.DataFrame, catalog: Any = None, variables: Iterable[str]
     values = pd.DataFrame(grid, index=index, columns=names)
     src_df = pd.DataFrame(src_cols, index=index) if src_cols else None
     return FormulaEnv(values, ann_df, src_df)
+
+
+def _mask_out_of_range(grid: np.ndarray, names: list[str], catalog: Any, ann_cols: dict[str, np.ndarray],
+                       ann_mask: dict[str, np.ndarray]) -> None:
+    """Values outside their input's valid range (catalog.ranges) become missing, marked
+    ``out of range [lo, hi]`` so the reason says why; a marked cell is not filled over."""
+    inputs = getattr(catalog, "inputs", None) or {}
+    for j, name in enumerate(names):
+        var = inputs.get(name)
+        if var is None:
+            continue
+        rng = range_of(var)
+        bad = out_of_range(grid[:, j], rng)
+        if not bad.any():
+            continue
+        grid[bad, j] = np.nan
+        col = ann_cols.get(name)
+        if col is None:
+            col = np.full(len(grid), None, dtype=object)
+        col[bad] = f"{OUT_OF_RANGE} {describe(rng)}"
+        ann_cols[name] = col
+        ann_mask[name] = pd.notna(col)
 
 
 def _fill_column(v: np.ndarray, annotated: np.ndarray | None, years: np.ndarray, area_start: np.ndarray,
@@ -445,63 +467,3 @@ def _str_column(chunks: Sequence[tuple[np.ndarray, np.ndarray]]) -> pd.Series:
         table[-1] = None
         out.append(table[np.asarray(codes, dtype=np.int64)])  # code −1 picks the trailing None
     return pd.Series(np.concatenate(out), dtype=object)
-
-
-# ----------------------------------------------------------------------------------------- coverage
-def _availability_state(ind: Any) -> str | None:
-    av = str(_attr(ind, "availability", "") or "").lower()
-    if av in _LOCAL:
-        return "needs_local_data"
-    if av in _UNAVAILABLE:
-        return "not_available"
-    return None
-
-
-def coverage(results: pd.DataFrame, catalog: Any, area_code: str, year: int) -> pd.DataFrame:
-    """For each tier-3 indicator: can the city have it for ``year``, and if not, why.
-
-    ``state``: ``computed`` | ``estimated`` (an input was carried forward or interpolated) |
-    ``missing_input`` (formula set but inputs missing — ``detail`` names them) |
-    ``needs_local_data`` (availability local: the city must collect it) | ``not_available``
-    (no published statistic / no formula yet).
-    """
-    sel = results[(results["area_code"] == str(area_code)) & (results["year"] == int(year))]
-    by_id = {r.indicator_id: r for r in sel.itertuples(index=False)}
-    rows = []
-    for ind in tier3_indicators(catalog):
-        r = by_id.get(ind.id)
-        formula = _attr(ind, "formula")
-        if r is not None and r.status in ("ok", "estimated"):
-            state = "computed" if r.status == "ok" else "estimated"
-            detail = r.reason if r.status == "estimated" else (r.provenance or "")
-        elif (av := _availability_state(ind)) is not None:
-            state = av
-            detail = ("collect it as local data ('sckpi template')" if av == "needs_local_data"
-                      else "no published statistic for municipalities")
-        elif not formula:
-            state, detail = "not_available", "no formula in the catalog"
-        elif r is None:
-            state, detail = "missing_input", f"not computed for {area_code} in {year} (area or year not in the data)"
-        else:
-            present = str(r.provenance or "")
-            missing = sorted(nm for nm in referenced_names(formula) - {ADJUSTED} if f"{nm}@" not in present)
-            detail = (f"missing inputs: {', '.join(missing)} — {r.reason}" if missing else str(r.reason))
-            state = "missing_input"
-        rows.append({"indicator_id": ind.id, "name_ja": _attr(ind, "name_ja"), "name_en": _attr(ind, "name_en"),
-                     "pillar": _attr(ind, "pillar"), "required": bool(_attr(ind, "required", False)),
-                     "state": state, "detail": detail})
-    return pd.DataFrame(rows, columns=["indicator_id", "name_ja", "name_en", "pillar", "required", "state",
-                                       "detail"])
-
-
-def coverage_summary(cov: pd.DataFrame) -> pd.DataFrame:
-    """How many tier-3 indicators are in each coverage state (every state listed, zeros included);
-    ``required`` counts the required (必須) ones among them."""
-    counts = cov.groupby("state").size()
-    req = cov[cov["required"].astype(bool)].groupby("state").size()
-    return pd.DataFrame({
-        "state": list(COVERAGE_STATES),
-        "state_ja": list(COVERAGE_STATES.values()),
-        "count": [int(counts.get(s, 0)) for s in COVERAGE_STATES],
-        "required": [int(req.get(s, 0)) for s in COVERAGE_STATES],
-    })

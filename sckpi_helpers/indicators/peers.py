@@ -1,15 +1,10 @@
-"""How a city stands among its peers: peer groups, rank, percentile, 偏差値, trends, pillar summary.
+"""How a city stands among its peers: rank, percentile, 偏差値, trends, pillar summary.
 
-Peer groups (``peer_group`` specs, also the ``peer_group`` setting and ``--peer-group`` option):
+Which areas are the peers is :mod:`sckpi_helpers.store.peer_groups` (the ingest needs it too);
+this module scores the engine's results over a given list of peer codes. Stage 5: imports the
+engine (same stage), errors (0) and the vocabulary (1).
 
-- ``prefecture`` — the municipalities of the city's prefecture;
-- ``population_band`` — municipalities in the same band of the latest population
-  (<10k, 10–50k, 50–100k, 100–300k, 300k–1M, ≥1M; needs the panel);
-- ``municipal_type`` — same group of 政令市 / 中核市 / 一般市 / 特別区 / 町村;
-- ``list:CODE,CODE,…`` — an explicit list;
-- ``all`` — every municipality in the areas table.
-
-The city is always in its group. Scores are direction-aware, so "higher is better" holds for
+Scores are direction-aware, so "higher is better" holds for
 every score: rank 1 is the best value, percentile 100 the best, and the deviation score
 (偏差値 = 50 + 10·z, population standard deviation) has its sign flipped for indicators where
 lower is better. Indicators with direction ``neutral`` are scored unsigned (larger value → higher
@@ -24,93 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sckpi_helpers.indicators.engine import _attr, tier3_indicators
-from sckpi_helpers.errors import SckpiError
-from sckpi_helpers.viz.style import PILLAR_JA
-
-PEER_SPECS = ("prefecture", "population_band", "municipal_type", "list:CODE,CODE,…", "all")
-#: population bands: (lower bound inclusive, label)
-POPULATION_BANDS = [(0, "1万人未満"), (10_000, "1万～5万人"), (50_000, "5万～10万人"),
-                    (100_000, "10万～30万人"), (300_000, "30万～100万人"), (1_000_000, "100万人以上")]
-MUNICIPAL_GROUPS = {"designated_city": "政令市", "core_city": "中核市", "city": "一般市",
-                    "special_ward": "特別区", "town": "町村", "village": "町村"}
-TREND_JA = {"better": "改善", "worse": "悪化", "flat": "横ばい", "up": "増加", "down": "減少",
-            "insufficient": "データ不足"}
-_MUNICIPAL_LEVELS = {"municipality"}
-
-
-# ---------------------------------------------------------------------------------------- peer groups
-def _municipalities(areas: pd.DataFrame) -> pd.DataFrame:
-    if "level" in areas.columns:
-        return areas[areas["level"].astype(str).isin(_MUNICIPAL_LEVELS)]
-    return areas[~areas["area_code"].astype(str).str.endswith("000")]
-
-
-def population_band(pop: float) -> str:
-    """The band label of a population (see POPULATION_BANDS)."""
-    label = POPULATION_BANDS[0][1]
-    for lo, name in POPULATION_BANDS:
-        if pop >= lo:
-            label = name
-    return label
-
-
-def latest_population(panel: pd.DataFrame, variables: tuple[str, ...] = ("population_resident",
-                                                                          "population_census")) -> pd.Series:
-    """Latest observed population per area (住民基本台帳 first, census as fallback)."""
-    out = pd.Series(dtype=float)
-    for var in variables:
-        p = panel[(panel["variable"] == var) & panel["value"].notna()]
-        if p.empty:
-            continue
-        last = p.sort_values("year").groupby(p["area_code"].astype(str))["value"].last()
-        out = last if out.empty else out.combine_first(last)
-    return out
-
-
-def peer_group(areas: pd.DataFrame, city: str, spec: str, panel: pd.DataFrame | None = None) -> list[str]:
-    """The area codes of ``city``'s peer group (sorted, the city included); see the module doc."""
-    city = str(city).strip()
-    spec = (spec or "").strip()
-    codes = areas["area_code"].astype(str)
-    if city not in set(codes):
-        raise SckpiError(f"city {city} is not in the areas table (run 'sckpi ingest' for it first)")
-    row = areas[codes == city].iloc[0]
-    muni = _municipalities(areas)
-    mcodes = muni["area_code"].astype(str)
-    if spec == "prefecture":
-        pref = str(row["pref_code"]) if "pref_code" in areas.columns else city[:2]
-        prefs = muni["pref_code"].astype(str) if "pref_code" in muni.columns else mcodes.str[:2]
-        group = set(mcodes[prefs == pref])
-    elif spec == "all":
-        group = set(mcodes)
-    elif spec == "municipal_type":
-        kind = MUNICIPAL_GROUPS.get(str(row.get("municipal_type")))
-        if kind is None:
-            raise SckpiError(f"city {city} has municipal type '{row.get('municipal_type')}', not one of "
-                             f"{', '.join(MUNICIPAL_GROUPS)}")
-        group = set(mcodes[muni["municipal_type"].astype(str).map(MUNICIPAL_GROUPS) == kind])
-    elif spec == "population_band":
-        if panel is None:
-            raise SckpiError("peer group 'population_band' needs the panel (latest population per area)")
-        pop = latest_population(panel)
-        if city not in pop.index:
-            raise SckpiError(f"peer group 'population_band': no population for city {city} in the panel")
-        band = population_band(float(pop[city]))
-        bands = pop[pop.index.isin(set(mcodes))].map(population_band)
-        group = set(bands.index[bands == band])
-    elif spec.startswith("list:"):
-        wanted = [c.strip() for c in spec[5:].split(",") if c.strip()]
-        bad = [c for c in wanted if not (len(c) == 5 and c.isdigit())]
-        if bad:
-            raise SckpiError(f"peer group '{spec}': not 5-digit area codes: {', '.join(bad)}")
-        unknown = [c for c in wanted if c not in set(codes)]
-        if unknown:
-            raise SckpiError(f"peer group '{spec}': codes not in the areas table: {', '.join(unknown)}")
-        group = set(wanted)
-    else:
-        raise SckpiError(f"unknown peer group '{spec}' (use one of: {', '.join(PEER_SPECS)})")
-    group.add(city)
-    return sorted(group)
+from sckpi_helpers.config.vocabulary import PILLAR_JA, TREND_JA
 
 
 # -------------------------------------------------------------------------------------------- scoring

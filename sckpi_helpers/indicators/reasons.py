@@ -37,6 +37,8 @@ def _rules(catalog: Any) -> list[tuple[re.Pattern[str], Callable[[re.Match[str]]
 
     return [
         (re.compile(rf"^input {_ID} missing for {_Y}$"), lambda m: f"{n(m[1])}の{m[2]}年の値がない"),
+        (re.compile(rf"^input {_ID} marked 'out of range ([^']*)' for {_Y}$"),
+         lambda m: f"{n(m[1])}の{m[3]}年の値が有効な範囲 {m[2]} の外（誤りとみなして使わない）"),
         (re.compile(rf"^input {_ID} marked '([^']*)' for {_Y}$"),
          lambda m: f"{n(m[1])}の{m[3]}年は「{m[2]}」" + (f"（{MARKS[m[2]]}）" if m[2] in MARKS else "")),
         (re.compile(rf"^zero denominator \((.+)\) for {_Y}$"),

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from html import escape
 
 from sckpi_helpers.catalog.model import Catalog
-from sckpi_helpers.catalog.schema import AVAILABILITY_JA, DIRECTION_JA, TIER_JA, TIERS, Indicator
+from sckpi_helpers.catalog.schema import TIERS, Indicator
+from sckpi_helpers.config.vocabulary import AVAILABILITY_JA, DIRECTION_JA, PILLAR_JA as _PILLAR_JA, TIER_JA
 
-_PILLAR_JA = {"social": "社会", "economic": "経済", "environmental": "環境"}
 
 _CSS = """
 :root{--fg:#1f2328;--muted:#57606a;--line:#d0d7de;--bg:#f6f8fa;--req:#b42318;--opt:#1f5fad}
@@ -70,6 +70,11 @@ def _row(catalog: Catalog, ind: Indicator) -> str:
         data += f'<span class="en">{_e(catalog.data_source(ind.id))}</span>'
     if ind.availability_note:
         data += f'<span class="en">{_e(ind.availability_note)}</span>'
+    if ind.note:
+        data += f'<span class="note">注：{_e(ind.note)}</span>'
+    if provisional := catalog.provisional_inputs(ind.id):
+        names = "、".join(_e(catalog.inputs[n].name_ja) for n in provisional)
+        data += f'<span class="note">暫定：{names}の統計コードは公表資料で未確認</span>'
     name = f"{_e(ind.name_ja)}<span class=\"en\">{_e(ind.name_en)}</span>"
     if ind.description:
         name += f'<span class="en">{_e(ind.description)}</span>'
@@ -99,7 +104,8 @@ def _adjusted_population_section(catalog: Catalog) -> str:
     return (f'<section class="box" id="adjusted-population"><h2>補正人口（adjusted population）の定義</h2>'
             f'<p>補正人口を分母に使う指標：{used}。</p>'
             f'<p class="note">{_e(ap.note)}</p>'
-            f'<p>既定の定義：<code>{_e(ap.default)}</code>。市ごとに設定（settings.yaml）で選べ、'
+            + (f'<p class="note">政令指定都市：{_e(ap.designated_city_rule)}</p>' if ap.designated_city_rule else "")
+            + f'<p>既定の定義：<code>{_e(ap.default)}</code>。市ごとに設定（settings.yaml）で選べ、'
             f'各レポートに使用した定義を表示する。国勢調査の値は調査の間の年に据え置き、推計値として示す。</p>'
             f'<table class="ind"><thead><tr><th>ID</th><th>定義</th><th>式</th><th>説明・根拠</th></tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></section>')

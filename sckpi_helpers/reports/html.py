@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sckpi_helpers.viz.style import STATUS_COLOURS, peer_group_ja
+from sckpi_helpers.config.vocabulary import STATUS_COLOURS, peer_group_ja
 
 #: notebook stem → (check label, Japanese title, what the check asks)
 NOTEBOOK_TITLES: dict[str, tuple[str, str, str]] = {
@@ -201,7 +201,7 @@ def notebook_to_html(nb, *, title: str, nav: str = "", footer: str = "") -> str:
 
 def badge(status: str, label: str | None = None) -> str:
     """A coloured status pill (run status or KPI status)."""
-    from sckpi_helpers.viz.style import STATUS_JA
+    from sckpi_helpers.config.vocabulary import STATUS_JA
 
     if status in RUN_STATUS:
         text, colour = RUN_STATUS[status]

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sckpi_helpers.errors import SckpiError
-from sckpi_helpers.viz.style import STATUS_COLOURS, STATUS_JA, peer_group_ja
+from sckpi_helpers.config.vocabulary import STATUS_COLOURS, STATUS_JA, peer_group_ja
 
 #: check number → (label, tier, tier_ja, the guideline's Action when the check fails)
 CHECKS: dict[int, tuple[str, str, str, str]] = {
@@ -496,7 +496,8 @@ def load_check_data(params: Params, *, tier3: bool = False) -> CheckData:
         d.diagnosis = diagnosis.diagnose(d.model, d.tracking, params.period)
         d.flags = diagnosis.system_flags(d.model, d.tracking, params.period)
     if tier3:
-        from sckpi_helpers.indicators import peers
+        from sckpi_helpers.indicators import coverage, peers
+        from sckpi_helpers.store.peer_groups import peer_group
 
         city_rows = d.results[(d.results["area_code"] == params.city_code)]
         years = sorted(int(y) for y in city_rows.loc[city_rows["status"] != "missing", "year"].unique())
@@ -509,9 +510,9 @@ def load_check_data(params: Params, *, tier3: bool = False) -> CheckData:
         else:
             d.year = max(y for y in years if y <= want) if any(y <= want for y in years) else years[0]
             d.year_note = f"{want}年のデータがないため、{d.year}年の値で評価しています。"
-        d.coverage = engine.coverage(d.results, catalog, params.city_code, d.year)
+        d.coverage = coverage.coverage(d.results, catalog, params.city_code, d.year)
         try:
-            d.peer_codes = peers.peer_group(areas, params.city_code, params.peer_group, panel)
+            d.peer_codes = peer_group(areas, params.city_code, params.peer_group, panel)
         except SckpiError as exc:
             d.peer_problem = str(exc)
             d.peer_codes = [params.city_code]
@@ -886,7 +887,7 @@ _RESULT_STATUS_JA = {"ok": "算出", "estimated": "推計（補完）", "missing
 def comparison_table(d: CheckData):
     import math
 
-    from sckpi_helpers.viz.style import PILLAR_JA
+    from sckpi_helpers.config.vocabulary import PILLAR_JA
 
     cmp = d.comparison.copy()
     fields = getattr(d.catalog, "fields", {}) or {}
@@ -952,19 +953,18 @@ def show_timeseries(d: CheckData, *, max_charts: int = 6) -> None:
         show_figure(fig, f"timeseries_{i}", d.params)
 
 
-COVERAGE_JA = {"computed": "算出済", "estimated": "推計値（補完あり）", "missing_input": "入力データ不足",
-               "needs_local_data": "地域データが必要", "not_available": "データ入手不可"}
+from sckpi_helpers.config.vocabulary import COVERAGE_JA  # noqa: E402
 
 
 def show_tier3_coverage(d: CheckData) -> None:
     """How many tier-3 indicators the city has, and why the others are missing."""
-    from sckpi_helpers.indicators import engine
+    from sckpi_helpers.indicators.coverage import coverage_summary
 
     cov = d.coverage
     if cov is None or len(cov) == 0:
         show_notice("カバレッジを計算できません。")
         return
-    summ = engine.coverage_summary(cov)
+    summ = coverage_summary(cov)
     show_table(summ, status_col=(), caption=f"第3階層指標のカバレッジ（{d.year}年）",
                columns={c: h for c, h in (("state_ja", "状態"), ("n", "指標数"), ("count", "指標数"),
                                          ("required", "うち必須"), ("n_required", "うち必須"))
@@ -1137,10 +1137,10 @@ class Explorer:
                       "years": self.year_range}
 
     def figure(self, city: str, peer_group: str, indicator: str, years: tuple[int, int]):
-        from sckpi_helpers.indicators import peers
+        from sckpi_helpers.store.peer_groups import peer_group as members
         from sckpi_helpers.viz.plots import plot_timeseries_with_peers
 
-        codes = peers.peer_group(self.areas, city, peer_group, self.panel)
+        codes = members(self.areas, city, peer_group, self.panel)
         r = self.results[(self.results["year"] >= years[0]) & (self.results["year"] <= years[1])]
         return plot_timeseries_with_peers(r, indicator, city, codes, self.catalog), codes
 

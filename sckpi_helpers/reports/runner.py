@@ -817,8 +817,8 @@ def _cities_from_args(args) -> list[str]:
         return cities
     spec = args.batch_peer_group
     from sckpi_helpers.store import build as ingest
-    from sckpi_helpers.indicators import peers
     from sckpi_helpers.config.settings import demo_settings
+    from sckpi_helpers.store.peer_groups import peer_group
 
     anchor = demo_settings()
     ingest.ensure_processed(anchor)
@@ -826,7 +826,7 @@ def _cities_from_args(args) -> list[str]:
     panel = None
     with contextlib.suppress(Exception):
         panel = ingest.load_panel(anchor)
-    codes = list(peers.peer_group(areas, anchor.city_code, spec, panel=panel))
+    codes = list(peer_group(areas, anchor.city_code, spec, panel=panel))
     if anchor.city_code not in codes:
         codes.insert(0, anchor.city_code)
     if not codes:

@@ -37,6 +37,7 @@ import pandas as pd
 from sckpi_helpers import atomic
 from sckpi_helpers.config import paths
 from sckpi_helpers.errors import InputFileError, Problem, SckpiError, ValidationError
+from sckpi_helpers.catalog.items import estat_tables  # item codes → inputs are the catalog's
 from sckpi_helpers.sources.external import PANEL_COLUMNS, SOURCE_PREFIX, panel_frame, read_external
 from sckpi_helpers.sources.local_workbook import LOCAL_COLUMNS, local_frame, read_local
 from sckpi_helpers.config.periods import parse_year_range
@@ -53,101 +54,26 @@ FORMAT_VERSION = 1
 
 
 # ------------------------------------------------------------------ catalog mapping
-def estat_item_map(catalog: Any) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
-    """Catalog e-Stat sources → input ids: by (stats_data_id, item_code) and by item code alone."""
-    by_pair: dict[tuple[str, str], str] = {}
-    by_item: dict[str, str] = {}
-    for input_id, var in (getattr(catalog, "inputs", {}) or {}).items():
-        for s in getattr(var, "sources", []) or []:
-            if getattr(s, "kind", None) != "estat" or not getattr(s, "item_code", None):
-                continue
-            item = str(s.item_code)
-            if s.stats_data_id:
-                by_pair.setdefault((str(s.stats_data_id), item), str(input_id))
-            by_item.setdefault(item, str(input_id))
-    return by_pair, by_item
-
-
-def _core_name(text: Any) -> str:
-    """An item name reduced for comparison: NFKC, no blanks, no bracketed qualifiers."""
-    import re
-    import unicodedata
-
-    t = unicodedata.normalize("NFKC", str(text or ""))
-    t = re.sub(r"[(\[【][^)\]】]*[)\]】]", "", t)
-    return re.sub(r"\s+", "", t)
-
-
-def _names_agree(published: Any, expected: Any) -> bool:
-    """True when e-Stat's name for an item and the catalog's name for its code say the same thing
-    (equal, or one contains the other, once qualifiers in brackets are dropped)."""
-    a, b = _core_name(published), _core_name(expected)
-    return not a or not b or a == b or a in b or b in a
-
-
-def estat_item_names(catalog: Any) -> dict[str, str]:
-    """item code → the name the catalog expects e-Stat to give it."""
-    out: dict[str, str] = {}
-    for var in (getattr(catalog, "inputs", {}) or {}).values():
-        for s in getattr(var, "sources", []) or []:
-            if getattr(s, "kind", None) == "estat" and s.item_code and getattr(s, "name", None):
-                out.setdefault(str(s.item_code), str(s.name))
-    return out
-
-
-def estat_tables(catalog: Any) -> dict[str, list[str]]:
-    """stats_data_id → item codes the catalog's inputs name (file order, unique)."""
-    out: dict[str, list[str]] = {}
-    for var in (getattr(catalog, "inputs", {}) or {}).values():
-        for s in getattr(var, "sources", []) or []:
-            if getattr(s, "kind", None) == "estat" and s.stats_data_id and s.item_code:
-                items = out.setdefault(str(s.stats_data_id), [])
-                if str(s.item_code) not in items:
-                    items.append(str(s.item_code))
-    return out
-
-
 def tidy_to_panel(tidy: pd.DataFrame, catalog: Any, source_note: str = "") -> tuple[pd.DataFrame, set[str]]:
     """e-Stat tidy rows (estat/ssds columns) → panel rows; returns also the item codes not used.
 
-    Rows that are neither a number nor a mark (items a year did not survey) are dropped. An item
-    whose published name disagrees with the name the catalog expects for its code is not used
-    (a wrong code must show as a missing input, never as another statistic's numbers) and is
-    reported with both names.
+    The mapping is the catalog's (:func:`sckpi_helpers.catalog.items.tidy_to_inputs`): the name
+    guard (a wrong code shows as a missing input, never as another statistic's numbers), sums of
+    items (流入人口 = A6105 + A6106) and the 政令指定都市 rule of a source.
     """
+    from sckpi_helpers.catalog.items import tidy_to_inputs
+    from sckpi_helpers.sources.areas import designated_cities
+
     if tidy is None or tidy.empty:
         return panel_frame(), set()
-    by_pair, by_item = estat_item_map(catalog)
-    sid = tidy["stats_data_id"].fillna("").astype(str)
-    item = tidy["item_code"].fillna("").astype(str)
-    pair = pd.Series(list(zip(sid, item, strict=True)), index=tidy.index)
-    var = pair.map(by_pair).fillna(item.map(by_item))
-    unmapped = set(item[var.isna()]) - {""}
-    expected = estat_item_names(catalog)
-    if "item_name" in tidy.columns:
-        names = tidy.loc[var.notna(), ["item_code", "item_name"]].drop_duplicates()
-        for code, published in zip(names["item_code"].astype(str), names["item_name"], strict=True):
-            if code in expected and not _names_agree(published, expected[code]):
-                var = var.where(item != code)
-                unmapped.add(f"{code}: e-Stat names it '{published}', the catalog expects "
-                             f"'{expected[code]}' — not used")
-    keep = var.notna() & (tidy["value"].notna() | tidy["annotation"].notna())
-    t = tidy[keep]
-    var = var[keep]
-    # the table the catalog names for an item when the CSV does not say which table it is
-    table_of = {it: s for (s, it) in by_pair}
-    sid_k = sid[keep].where(sid[keep] != "", item[keep].map(table_of)).fillna("")
-    label = "e-Stat " + sid_k + " " + item[keep]
+    rows, unmapped = tidy_to_inputs(tidy, catalog, designated=designated_cities())
+    label = rows["source"].astype(str)
+    csvs = tidy["source"].dropna().astype(str).unique() if "source" in tidy.columns else []
     if source_note:
         label = label + f" ({source_note})"
-    elif "source" in t.columns:
-        csvname = t["source"].fillna("").astype(str).str.replace("e-Stat SSDS CSV ", "", regex=False)
-        label = label.where(csvname == "", label + " (CSV " + csvname + ")")
-    out = pd.DataFrame({"area_code": t["area_code"].astype(str), "area_name": t["area_name"],
-                        "year": t["year"].astype("int64"), "variable": var.astype(str),
-                        "value": t["value"].astype("float64"), "unit": t["unit"].fillna(""),
-                        "source": label.str.replace(r"\s+", " ", regex=True).str.strip(),
-                        "annotation": t["annotation"], "published": None})
+    elif len(csvs) == 1 and csvs[0].replace("e-Stat SSDS CSV ", ""):
+        label = label + f" (CSV {csvs[0].replace('e-Stat SSDS CSV ', '')})"
+    out = rows.assign(source=label.str.replace(r"\s+", " ", regex=True).str.strip(), published=None)
     return panel_frame(out), unmapped
 
 
@@ -282,7 +208,7 @@ def _api_area_codes(client: Any, settings: CitySettings, catalog: Any, refresh: 
         raise SckpiError(f"e-Stat getMetaInfo {sid}: no area list; pass --areas")
     areas_df = build_areas_frame(pd.DataFrame(pairs, columns=["area_code", "area_name"]), None)
     try:
-        from sckpi_helpers.indicators.peers import peer_group
+        from sckpi_helpers.store.peer_groups import peer_group
 
         return peer_group(areas_df, settings.city_code, settings.peer_group)
     except (ImportError, SckpiError):

@@ -2,7 +2,7 @@
 
 Columns, left to right: インプット → 事業・取組 → アウトプット → アウトカム第1階層 → 第2階層 → 第3階層.
 Each measure is a horizontal band; each box shows its wrapped Japanese label and its indicators.
-With a tracking table the boxes are coloured by status (:data:`~sckpi_helpers.style.STATUS_COLOURS`);
+With a tracking table the boxes are coloured by status (:data:`~sckpi_helpers.config.vocabulary.STATUS_COLOURS`);
 a box's status is the worst of its indicators' (behind > no_data > on_track > achieved). Boxes
 without indicators (inputs, activities) stay white.
 
@@ -22,7 +22,8 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 from sckpi_helpers.checks.kpi import box_status, latest_status
 from sckpi_helpers.checks.logic_model import FIELD_JA, TIERS, LogicModel
 from sckpi_helpers.config.periods import Period
-from sckpi_helpers.viz.style import STATUS_COLOURS, STATUS_JA, use_japanese_font
+from sckpi_helpers.config.vocabulary import STATUS_COLOURS, STATUS_JA
+from sckpi_helpers.viz.style import use_japanese_font
 
 COLUMN_JA = ["インプット", "事業・取組", "アウトプット", "アウトカム\n第1階層", "アウトカム\n第2階層",
              "アウトカム\n第3階層"]

@@ -2,6 +2,7 @@
 
 ``matplotlib-fontja`` ships IPAexGothic inside the wheel, so no system font or binary is needed.
 Call :func:`use_japanese_font` before drawing; plots in this package do it themselves.
+Japanese labels and status colours live in :mod:`sckpi_helpers.config.vocabulary`.
 """
 
 from __future__ import annotations
@@ -23,23 +24,3 @@ def use_japanese_font() -> str:
     _DONE = True
     return family
 
-
-#: status colours shared by KPI tables, the logic-model diagram and plots (colour-blind safe)
-STATUS_COLOURS = {
-    "achieved": "#1a9850",
-    "on_track": "#91cf60",
-    "behind": "#d73027",
-    "no_data": "#bdbdbd",
-}
-STATUS_JA = {"achieved": "達成", "on_track": "順調", "behind": "遅れ", "no_data": "データなし"}
-PILLAR_JA = {"social": "社会", "economic": "経済", "environmental": "環境"}
-PEER_GROUP_JA = {"prefecture": "同じ都道府県の市区町村", "population_band": "人口規模が同じ市区町村",
-                 "municipal_type": "同じ種別（政令市・中核市・一般市・特別区・町村）の市区町村",
-                 "all": "全市区町村"}
-
-
-def peer_group_ja(spec: str) -> str:
-    """A peer-group spec (see ``peers.peer_group``) as reports name it."""
-    if spec.startswith("list:"):
-        return f"指定した市区町村（{spec[5:]}）"
-    return PEER_GROUP_JA.get(spec, spec)

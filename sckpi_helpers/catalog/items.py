@@ -1,0 +1,228 @@
+"""Published e-Stat items → the catalog's input variables: name guard, units, sums of items.
+
+Why in the catalog: which item codes make an input, under which published name, and how several
+items add up (流入人口 = A6105 + A6106) is catalog *data*; the rules that read it must be one pure
+function that every reader and the store call, so a CSV download, SSDSE and the API map the same
+item to the same input in the same way. Stage 2: imports the catalog's own modules and pandas.
+
+- :func:`normalize_unit` — one spelling of a unit (NFKC: ``ｈａ`` → ``ha``, ``％`` → ``%``,
+  ``㎡`` → ``m2``; ``人:person`` → ``人``).
+- :func:`names_agree` — the name guard: a published item name and the catalog's name for that code
+  must be equal after NFKC, blanks, the ``CODE_`` prefix and a trailing ``【unit】`` are normalised.
+  Any other difference (a qualifier in brackets included) refuses the item: a wrong code must show
+  as a missing input, never as another statistic's numbers.
+- :func:`tidy_to_inputs` — tidy item rows (``area_code, year, item_code, value, annotation`` …)
+  → input rows (``variable``), summing the components of combined sources and applying the
+  designated-city rule of a source (``designated_city`` formula over item codes) to 政令指定都市.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sckpi_helpers.catalog import formula as fm
+
+#: columns of :func:`tidy_to_inputs`'s frame
+INPUT_COLUMNS = ["area_code", "area_name", "year", "variable", "value", "unit", "annotation", "source"]
+
+_WAVES = str.maketrans({"〜": "~", "～": "~", "∼": "~"})
+_CODE_PREFIX = re.compile(r"^[A-Z]\d{3,8}_")
+_UNIT_SUFFIX = re.compile(r"【[^】]*】$")
+
+
+def normalize_unit(text: Any) -> str:
+    """One spelling of a published unit: NFKC, no blanks, no brackets, no English gloss.
+
+    ``ｈａ`` → ``ha``, ``％`` → ``%``, ``㎡``/``m²`` → ``m2``, ``【人】`` → ``人``,
+    ``人:person`` → ``人``; ``None``/NaN → ``""``.
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    t = unicodedata.normalize("NFKC", str(text)).strip()
+    t = t.strip("【】[]")
+    t = t.split(":", 1)[0] if ":" in t and not t.startswith(":") else t
+    return re.sub(r"\s+", "", t)
+
+
+def core_name(text: Any) -> str:
+    """An item name as the guard compares it: NFKC, wave dashes unified, no blanks, without a
+    leading ``A6103_`` code and a trailing ``【unit】`` (the SSDS CSV header layout)."""
+    t = unicodedata.normalize("NFKC", str(text or "")).translate(_WAVES)
+    t = re.sub(r"\s+", "", t)
+    t = _CODE_PREFIX.sub("", t)
+    return _UNIT_SUFFIX.sub("", t)
+
+
+def names_agree(published: Any, expected: Any) -> bool:
+    """True when the publisher's name for an item is the catalog's name for its code.
+
+    Only spelling is forgiven (full-/half-width, blanks, the CSV's code prefix and unit suffix);
+    ``病院数`` is not ``一般病院数`` and ``保育所等数`` is not ``保育所等数（基本票）``. A missing
+    published name (a file without names) cannot disagree.
+    """
+    a, b = core_name(published), core_name(expected)
+    return not a or not b or a == b
+
+
+# --------------------------------------------------------------------------------------- look-ups
+def estat_sources(catalog: Any) -> list[tuple[str, Any]]:
+    """(input id, source) for every e-Stat source with item codes, in catalog order."""
+    out = []
+    for input_id, var in (getattr(catalog, "inputs", {}) or {}).items():
+        for s in getattr(var, "sources", []) or []:
+            if getattr(s, "kind", None) == "estat" and s.item_codes:
+                out.append((str(input_id), s))
+    return out
+
+
+def expected_names(catalog: Any) -> dict[str, str]:
+    """item code → the name the catalog expects the publisher to give it."""
+    out: dict[str, str] = {}
+    for _iid, s in estat_sources(catalog):
+        for code, name in s.published_names.items():
+            out.setdefault(str(code), str(name))
+    return out
+
+
+def estat_tables(catalog: Any) -> dict[str, list[str]]:
+    """stats_data_id → item codes the catalog reads from it (catalog order, unique): what to fetch."""
+    out: dict[str, list[str]] = {}
+    for _iid, s in estat_sources(catalog):
+        if s.stats_data_id:
+            items = out.setdefault(str(s.stats_data_id), [])
+            items.extend(c for c in s.item_codes if c not in items)
+    return out
+
+
+# --------------------------------------------------------------------------------------- mapping
+def _evaluate(tree: ast.AST, cols: dict[str, np.ndarray]) -> np.ndarray:
+    """A parsed item formula over item columns (NaN propagates; no lag/prev_obs here)."""
+    if isinstance(tree, ast.Expression):
+        return _evaluate(tree.body, cols)
+    if isinstance(tree, ast.Name):
+        return cols[tree.id]
+    if isinstance(tree, ast.Constant):
+        return np.float64(tree.value)
+    if isinstance(tree, ast.UnaryOp):
+        v = _evaluate(tree.operand, cols)
+        return -v if isinstance(tree.op, ast.USub) else v
+    if isinstance(tree, ast.BinOp):
+        a, b = _evaluate(tree.left, cols), _evaluate(tree.right, cols)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if isinstance(tree.op, ast.Add):
+                return a + b
+            if isinstance(tree.op, ast.Sub):
+                return a - b
+            if isinstance(tree.op, ast.Mult):
+                return a * b
+            if isinstance(tree.op, ast.Div):
+                return np.where(b == 0, np.nan, a / np.where(b == 0, 1, b))
+            return a ** b
+    if isinstance(tree, ast.Call) and tree.func.id in ("max", "min", "abs"):  # type: ignore[attr-defined]
+        args = [_evaluate(x, cols) for x in tree.args]
+        if tree.func.id == "abs":  # type: ignore[attr-defined]
+            return np.abs(args[0])
+        f = np.maximum if tree.func.id == "max" else np.minimum  # type: ignore[attr-defined]
+        return f(args[0], args[1])  # NaN propagates
+    raise fm.FormulaError(f"item formula: {ast.unparse(tree)} is not allowed here")
+
+
+def _combine(rows: pd.DataFrame, source: Any, designated: set[str]) -> pd.DataFrame:
+    """Rows of one (area, year) per key: the source's items summed (or its designated-city
+    formula for 政令指定都市). A component without a row leaves no row; a marked component
+    (``X``, ``-`` …) gives a missing value carrying its mark."""
+    codes = source.item_codes
+    keys = ["area_code", "year"]
+    g = rows.groupby(keys + ["item_code"], sort=True)
+    vals = g["value"].first().unstack("item_code").reindex(columns=codes)
+    present = g.size().unstack("item_code").reindex(columns=codes).notna()
+    ann = rows[rows["annotation"].notna()].groupby(keys + ["item_code"])["annotation"].first()
+    ann = ann.unstack("item_code").reindex(index=vals.index, columns=codes) if len(ann) else \
+        pd.DataFrame(None, index=vals.index, columns=codes, dtype=object)
+    cols = {c: vals[c].to_numpy(dtype=float) for c in codes}
+    summed = source.summed_codes
+    total = np.sum([cols[c] for c in summed], axis=0)
+    area = vals.index.get_level_values("area_code").astype(str)
+    is_des = area.isin(list(designated)) if designated and source.designated_city else np.zeros(len(vals), bool)
+    complete = present[summed].all(axis=1).to_numpy()
+    if is_des.any():
+        tree = fm.parse(source.designated_city)
+        used = sorted(fm.referenced_names(source.designated_city))
+        total = np.where(is_des, _evaluate(tree, cols), total)
+        complete = np.where(is_des, present[used].all(axis=1).to_numpy(), complete)
+    first_ann = ann[summed].bfill(axis=1).iloc[:, 0].to_numpy(dtype=object)
+    out = pd.DataFrame({"area_code": area, "year": vals.index.get_level_values("year").astype("int64"),
+                        "value": total, "annotation": np.where(np.isnan(total), first_ann, None),
+                        "designated": is_des})
+    return out[complete | pd.notna(out["annotation"]).to_numpy()]
+
+
+def tidy_to_inputs(tidy: pd.DataFrame, catalog: Any, designated: Iterable[str] = ()
+                   ) -> tuple[pd.DataFrame, set[str]]:
+    """Tidy e-Stat item rows → input rows; also the item codes not used (with why).
+
+    ``tidy`` columns: ``area_code, year, item_code, value, annotation`` and optionally
+    ``stats_data_id, item_name, unit, area_name``. ``designated``: area codes of 政令指定都市,
+    whose rows use a source's ``designated_city`` formula where the source has one.
+    Returns :data:`INPUT_COLUMNS` (``unit`` normalised by :func:`normalize_unit`, ``source`` the
+    source's label) and the set of unused item codes plus one message per refused item name.
+    """
+    empty = pd.DataFrame({c: pd.Series(dtype="int64" if c == "year" else float if c == "value" else object)
+                          for c in INPUT_COLUMNS})
+    if tidy is None or tidy.empty:
+        return empty, set()
+    t = tidy.copy()
+    t["item_code"] = t["item_code"].fillna("").astype(str)
+    t["area_code"] = t["area_code"].astype(str)
+    t["year"] = t["year"].astype("int64")
+    if "annotation" not in t.columns:
+        t["annotation"] = None
+    unused: set[str] = set()
+    expected = expected_names(catalog)
+    if "item_name" in t.columns:
+        names = t[["item_code", "item_name"]].drop_duplicates()
+        for code, published in zip(names["item_code"], names["item_name"], strict=True):
+            if code in expected and not names_agree(published, expected[code]):
+                t = t[t["item_code"] != code]
+                unused.add(f"{code}: e-Stat names it '{published}', the catalog expects "
+                           f"'{expected[code]}' — not used")
+    t = t[t["value"].notna() | t["annotation"].notna()]
+    sid = t["stats_data_id"].fillna("").astype(str) if "stats_data_id" in t.columns else pd.Series("", index=t.index)
+    used: set[str] = set()
+    frames = []
+    for input_id, s in estat_sources(catalog):
+        codes = s.item_codes
+        sel = t["item_code"].isin(codes) & ((sid == "") | (sid == str(s.stats_data_id or "")))
+        if s.from_year is not None:
+            sel &= t["year"] >= s.from_year
+        if s.to_year is not None:
+            sel &= t["year"] <= s.to_year
+        rows = t[sel]
+        if rows.empty:
+            continue
+        used.update(rows["item_code"])
+        out = _combine(rows, s, set(map(str, designated)))
+        if out.empty:
+            continue
+        first = rows.drop_duplicates(["area_code", "year"]).set_index(["area_code", "year"])
+        idx = pd.MultiIndex.from_arrays([out["area_code"], out["year"]])
+        out["area_name"] = (first["area_name"].reindex(idx).to_numpy() if "area_name" in first else None)
+        out["unit"] = ([normalize_unit(u) for u in first["unit"].reindex(idx)] if "unit" in first
+                       else "")
+        out["variable"] = input_id
+        label = s.label
+        out["source"] = np.where(out.pop("designated"), f"{label} (政令指定都市: {s.designated_city})", label)
+        frames.append(out[INPUT_COLUMNS])
+    unused |= set(t["item_code"]) - used - {""}
+    if not frames:
+        return empty, unused
+    res = pd.concat(frames, ignore_index=True)
+    res = res.drop_duplicates(["area_code", "year", "variable"], keep="first")  # catalog order wins
+    return res.sort_values(["variable", "area_code", "year"], kind="stable").reset_index(drop=True), unused
