@@ -22,7 +22,7 @@ HANDLERS = {
     "ingest": "sckpi_helpers.store.build:cli_ingest",
     "indicators": "sckpi_helpers.indicators.service:cli_indicators",
     "template": "sckpi_helpers.sources.local_data:cli_template",
-    "report": "sckpi_helpers.reports.runner:cli_report",
+    "report": "sckpi_helpers.cli.report:cli_report",
 }
 
 
