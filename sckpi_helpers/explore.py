@@ -8,7 +8,7 @@ also executes headless under papermill/nbval. Stage 9: imports stages 0–8.
 
 from __future__ import annotations
 
-from sckpi_helpers.checks.data import ensure_data
+from sckpi_helpers.checks.data import ensure_data, indicator_results
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.reports.display import show_figure, show_notice, show_table
 from sckpi_helpers.reports.params import Params
@@ -33,7 +33,7 @@ class Explorer:
         self.panel = ingest.load_panel(build)
         self.areas = ingest.load_areas(build)
         adj = getattr(params.settings, "adjusted_population", None) if params.settings is not None else None
-        self.results = engine.compute(self.panel, self.catalog, adjusted_population=adj)
+        self.results = indicator_results(build, self.panel, self.catalog, adj)
         muni = self.areas[self.areas["level"].isin(["municipality", "ward"])]
         self.cities = [(f"{n}（{c}）", str(c)) for c, n in zip(muni["area_code"], muni["area_name"], strict=False)]
         have = set(self.results.loc[self.results["value"].notna(), "indicator_id"])

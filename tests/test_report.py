@@ -170,7 +170,7 @@ def test_hostile_city_name_is_escaped(home):
         assert "<script>alert" not in text, p
     from sckpi_helpers.reports.display import e
 
-    assert e(HOSTILE) == "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;&#39;市"
+    assert e(HOSTILE) == "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#x27;市"
     assert e(HOSTILE) in (res.folder / "index.html").read_text(encoding="utf-8")
 
 

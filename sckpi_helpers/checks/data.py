@@ -44,6 +44,58 @@ def ensure_data(params: Any) -> tuple[Any, dict[str, Path]]:
     return build, ingest.ensure_processed(build)
 
 
+
+def _indicators_file(build: Any) -> Path:
+    from sckpi_helpers.config import paths
+    from sckpi_helpers.indicators.service import INDICATORS_FILE
+    from sckpi_helpers.store.build import scope_of
+
+    return paths.processed_dir(scope_of(build)) / INDICATORS_FILE
+
+
+def indicators_fresh(build: Any) -> bool:
+    """True when the build's ``indicators.parquet`` is newer than its panel and the catalog files."""
+    from sckpi_helpers.catalog import loader
+    from sckpi_helpers.store.build import processed_paths
+
+    f, panel = _indicators_file(build), processed_paths(build)["panel"]
+    if not (f.is_file() and panel.is_file()):
+        return False
+    catalog_files = [*Path(loader.__file__).parent.joinpath("data").glob("*.yaml"),
+                     *(build.resolve(x) for x in getattr(build, "catalog_extensions", []) or [])]
+    newest = max([panel.stat().st_mtime, *(c.stat().st_mtime for c in catalog_files if c.is_file())])
+    return f.stat().st_mtime >= newest
+
+
+def ensure_indicators(build: Any) -> Path:
+    """The build's tier-3 results, computed once per build (``indicators.parquet``) when stale."""
+    from sckpi_helpers.catalog import load_catalog
+    from sckpi_helpers.indicators.service import compute_and_store
+    from sckpi_helpers.store.build import load_panel
+
+    if indicators_fresh(build):
+        return _indicators_file(build)
+    extra = [build.resolve(x) for x in getattr(build, "catalog_extensions", []) or []]
+    return compute_and_store(load_panel(build), load_catalog(extra=extra) if extra else load_catalog(), build)
+
+
+def indicator_results(build: Any, panel: Any, catalog: Any, adjusted_population: str | None,
+                      extensions: list[Path] = ()) -> Any:
+    """Tier-3 results for a notebook: the build's stored ``indicators.parquet`` when it is fresh and
+    was computed with the same 補正人口 definition and catalog extensions, else computed here."""
+    import pandas as pd
+
+    from sckpi_helpers.indicators import engine
+
+    same = (adjusted_population in (None, getattr(build, "adjusted_population", None))
+            and [Path(x) for x in extensions]
+            == [Path(build.resolve(x)) for x in getattr(build, "catalog_extensions", []) or []])
+    if same and indicators_fresh(build):
+        stored = pd.read_parquet(_indicators_file(build))
+        return stored.astype({c: object for c in stored.columns if isinstance(stored[c].dtype, pd.StringDtype)})
+    return engine.compute(panel, catalog, adjusted_population=adjusted_population)
+
+
 @dataclass
 class CheckData:
     """Everything a check notebook shows, computed once by :func:`load_check_data`."""
@@ -121,7 +173,7 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
         d.model_problem = ("この自治体にはロジックモデルが設定されていません"
                            "（settings.yaml の logic_model）。")
     if need_results:
-        d.results = engine.compute(panel, catalog, adjusted_population=adj)
+        d.results = indicator_results(build, panel, catalog, adj, extra)
     if d.model is not None:
         from sckpi_helpers.checks import diagnosis
 

@@ -1,8 +1,8 @@
 """HTML building blocks the notebooks display: headings, notes, figures, tables, summary boxes.
 
-Also the package's one HTML escaper, :func:`e` (``markupsafe.escape``, the escaper Jinja2's
-autoescape uses), so the notebook outputs, the report pages (:mod:`.html`, the templates) and the
-catalog page escape user-given text — city names, labels, indicator names, notes — the same way.
+Also the package's one HTML escaper, :func:`e`: the notebook outputs, the report pages (:mod:`.html`;
+its Jinja2 templates pass every ``{{ … }}`` through it) and the catalog page escape user-given text —
+city names, labels, indicator names, notes — the same way.
 
 Why here: these are presentation only; data come from :mod:`sckpi_helpers.checks.data`, wording from
 :mod:`sckpi_helpers.checks.narrative`. IPython is imported lazily (inside the ``show_*`` functions),
@@ -11,20 +11,22 @@ so the HTML helpers also work in the runner. Stage 8 (reports): imports stages 0
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from markupsafe import escape as _escape
-
 from sckpi_helpers.viz.style import STATUS_COLOURS, STATUS_JA
 
 
 def e(value: Any) -> str:
-    """HTML-escape a user-given value (quotes too); ``None`` → empty."""
-    return str(_escape("" if value is None else value))
+    """HTML-escape a user-given value (quotes too); ``None`` → empty. Markup the kit built itself
+    (an object with ``__html__``, e.g. a status badge) passes unchanged."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape("" if value is None else str(value), quote=True)
 
 
 def _display_html(text: str) -> None:

@@ -3,8 +3,8 @@
 Every page is self-contained (inline CSS, figures embedded as data URIs, no script or font fetched
 from the network), readable on a phone (viewport meta, fluid layout, tables scroll sideways) and
 printable (print CSS). Everything that comes from a user — city names, labels, indicator names,
-error text — is escaped by the package's one escaper (:func:`sckpi_helpers.reports.display.e`, the
-same ``markupsafe.escape`` Jinja2's autoescape applies). The landing page, the indexes and the
+error text — is escaped by the package's one escaper (:func:`sckpi_helpers.reports.display.e`, which
+the Jinja2 environment applies to every ``{{ … }}``). The landing page, the indexes and the
 error page are Jinja2 templates in ``templates/``; the notebook export is nbconvert's lab template
 with a small override. Stage 8 (reports): imports stages 0–8.
 """
@@ -215,13 +215,14 @@ _ENV = None
 
 
 def templates():
-    """The Jinja2 environment of ``templates/`` (autoescape on; cached per process)."""
+    """The Jinja2 environment of ``templates/``; every ``{{ … }}`` goes through :func:`e` (the package's
+    one escaper, instead of Jinja2's own autoescape); cached per process."""
     global _ENV
     if _ENV is None:
         import jinja2
 
         env = jinja2.Environment(loader=jinja2.PackageLoader("sckpi_helpers.reports", "templates"),
-                                 autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                                 autoescape=False, finalize=e, trim_blocks=True, lstrip_blocks=True,
                                  undefined=jinja2.ChainableUndefined)
         env.filters.update(human_time=human_time, short=_short)
         env.globals.update(badge=badge, nb_heading=nb_heading, peer_group_ja=peer_group_ja, css=Markup(CSS))

@@ -286,13 +286,15 @@ def _run_one(name: str, nb_dir: Path, folder: Path, params: dict[str, str], *, k
 # ---------------------------------------------------------------------------------------------
 
 def prepare_data(settings, source: str | None) -> str | None:
-    """Build ``data/processed`` once before the notebooks (they call it too; this avoids races)."""
+    """Build ``data/processed`` and its tier-3 ``indicators.parquet`` once before the notebooks (which
+    read them instead of recomputing; they would build them too, but once here avoids races)."""
+    from sckpi_helpers.checks.data import ensure_indicators
+    from sckpi_helpers.store import build as ingest
+
     try:
-        from sckpi_helpers.store import build as ingest
-    except ImportError:
-        return None
-    try:
-        ingest.ensure_processed(ingest.serving_settings(settings, source or getattr(settings, "source", "demo")))
+        build = ingest.serving_settings(settings, source or getattr(settings, "source", "demo"))
+        ingest.ensure_processed(build)
+        ensure_indicators(build)
         return None
     except Exception as exc:  # noqa: BLE001 - the notebooks will show the same problem in context
         return redact(f"{type(exc).__name__}: {exc}")
