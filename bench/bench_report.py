@@ -102,9 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         n_html = len(list((tmp / "baseline").rglob("*.html")))
 
         per_kit, per_base = t_kit / len(cities), t_base / len(cities)
-        print(f"{'':28}{'total s':>10}{'s / city':>10}")
-        print(f"{'sckpi report --jobs ' + str(args.jobs):28}{t_kit:10.1f}{per_kit:10.1f}")
-        print(f"{'papermill+nbconvert xargs -P ' + str(args.jobs):28}{t_base:10.1f}{per_base:10.1f}")
+        print(f"{'':34}{'total s':>10}{'s / city':>10}")
+        print(f"{'sckpi report --jobs ' + str(args.jobs):34}{t_kit:10.1f}{per_kit:10.1f}")
+        print(f"{'papermill+nbconvert xargs -P ' + str(args.jobs):34}{t_base:10.1f}{per_base:10.1f}")
         ratio = t_base / t_kit
         print(f"ratio (baseline / sckpi): {ratio:.2f}× (target ≥ {TARGET:.0f}×): {'OK' if ratio >= TARGET else 'NOT OK'}")
         print(f"sckpi: {len(results) - len(failed)}/{len(results)} report sets complete"
