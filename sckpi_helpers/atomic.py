@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,11 +18,26 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def _new_temp(path: Path, create) -> tuple[object, str]:
+    """A new ``.<name>.<random>.tmp`` beside ``path``, made by ``create(p)`` (exclusive).
+
+    Unlike ``tempfile.mkstemp``/``mkdtemp`` (always 0600/0700) the mode follows the user's umask,
+    so the file or folder moved into place is as readable as any other the user creates.
+    """
+    for _ in range(100):
+        p = os.path.join(path.parent, f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return create(p), p
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically, creating parent folders."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _new_temp(path, lambda p: os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -61,7 +76,8 @@ def atomic_directory(target: str | Path, overwrite: bool = False) -> Iterator[Pa
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} exists; refusing to overwrite")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    _, tmp = _new_temp(target, lambda p: os.mkdir(p, 0o777))
+    tmp = Path(tmp)
     try:
         yield tmp
     except BaseException:

@@ -17,9 +17,9 @@ output_dir = ""           # where figures/tables are saved; empty: none
 '''
 
 VALIDATE = '''
-from sckpi_helpers.reports import notebook as ns
+from sckpi_helpers.reports.params import validate_parameters
 
-P = ns.validate_parameters(city_code, period, logic_model_path, source, peer_group, lang, output_dir)
+P = validate_parameters(city_code, period, logic_model_path, source, peer_group, lang, output_dir)
 '''
 
 # ------------------------------------------------------------------------------------------------
@@ -41,12 +41,14 @@ import os
 import pandas as pd
 from IPython.display import Image, display
 
+from sckpi_helpers.reports import display as show
+
 NAME = "{name}"
-ns.show_heading(f"{{P.city_name}} {{P.period_ja}} {{NAME}}")
-ns.show_table(pd.DataFrame({{"name": [P.city_name, "<b>指標</b>"], "status": ["achieved", "behind"]}}),
+show.show_heading(f"{{P.city_name}} {{P.period_ja}} {{NAME}}")
+show.show_table(pd.DataFrame({{"name": [P.city_name, "<b>指標</b>"], "status": ["achieved", "behind"]}}),
               columns={{"name": "指標名", "status": "状況"}}, params=P, name="table")
 display(Image(data=base64.b64decode("{_PNG_1PX}"), format="png"), metadata={{"alt": "1px"}})
-_ = ns.publish_summary(P, f"{{NAME}}: {{P.city_name}}")
+_ = show.publish_summary(P, f"{{NAME}}: {{P.city_name}}")
 ''', []),
         ("md", "## 結果の確認", []),
         ("code", '''
@@ -75,14 +77,15 @@ FIXTURES = {
 
 def _check(n: int, title: str, intro: str, extra: list[tuple[str, str, list[str]]] | None = None,
            tier3: bool = False) -> list[tuple[str, str, list[str]]]:
-    load = f"D = ns.load_check_data(P{', tier3=True' if tier3 else ''})\nns.show_report_header(D, check={n})"
+    load = ("from sckpi_helpers.checks.data import load_check_data\nfrom sckpi_helpers.reports import sections\n\n"
+            f"D = load_check_data(P{', tier3=True' if tier3 else ''})\nsections.show_report_header(D, check={n})")
     cells = [
         ("md", f"# {title}\n\n{intro}", []),
         ("code", PARAMETERS, ["parameters"]),
         ("code", VALIDATE, []),
         ("code", load, []),
         ("md", "## 要約", []),
-        ("code", f"_ = ns.show_check_summary(D, {n})", []),
+        ("code", f"_ = sections.show_check_summary(D, {n})", []),
     ]
     return cells + (extra or [])
 
@@ -90,17 +93,17 @@ def _check(n: int, title: str, intro: str, extra: list[tuple[str, str, list[str]
 _LOCAL_SECTIONS = [
     ("md", ("## KPIの状況\n\n状況は 達成（目標値に到達）／順調（計画上の目安以上）／遅れ／データなし の4区分です。"
            "進捗 =（実績 − 基準値）÷（目標 − 基準値）。"), []),
-    ("code", "ns.show_kpi_table(D, {n})", []),
+    ("code", "sections.show_kpi_table(D, {n})", []),
     ("md", "## 指標の推移\n\n点の色は各期の状況、破線は基準値から目標までの計画上の目安、星は目標値です。", []),
-    ("code", "ns.show_kpi_charts(D, {n})", []),
+    ("code", "sections.show_kpi_charts(D, {n})", []),
     ("md", ("## ロジックモデル\n\nインプット → 事業・取組 → アウトプット → アウトカム第1〜第3階層。"
            "箱の色は指標の状況（最も悪いもの）です。"), []),
-    ("code", "ns.show_logic_model(D)", []),
+    ("code", "sections.show_logic_model(D)", []),
     ("md", ("## 診断と改善（Action）\n\n施策ごとに、下の階層が順調なのに上の階層が遅れている最も低い階層を探し、"
            "指針が示す改善を示します。"), []),
-    ("code", "ns.show_diagnosis(D, {n})", []),
+    ("code", "sections.show_diagnosis(D, {n})", []),
     ("md", "## データの収集状況と出典", []),
-    ("code", "ns.show_data_coverage(D, {n})", []),
+    ("code", "sections.show_data_coverage(D, {n})", []),
 ]
 
 
@@ -115,7 +118,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str, list[str]]]] = {
                "`data/processed/` に取り込んだ結果を確認します。取込済みで入力に変更がなければ再作成しません。"), []),
         ("code", PARAMETERS, ["parameters"]),
         ("code", VALIDATE, []),
-        ("code", "info = ns.show_ingest(P)", []),
+        ("code", "from sckpi_helpers.reports import sections\n\ninfo = sections.show_ingest(P)", []),
     ],
     "check1_outputs": _check(
         1, "Check❶ アウトプット",
@@ -133,7 +136,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str, list[str]]]] = {
         "（目的の再設定、投入資源の調整、取組継続の判断）を行います。") + _local(3) + [
         ("md", ("## 評価体系の点検\n\nデータが集まらない指標、早期に達成した目標、第3階層につながらない施策など、"
                "評価体系そのものの見直し（指標の妥当性、代替指標）が必要な点です。"), []),
-        ("code", "ns.show_system_flags(D)", []),
+        ("code", "sections.show_system_flags(D)", []),
     ],
     "check4_outcome3": _check(
         4, "Check❹ アウトカム第3階層",
@@ -143,31 +146,31 @@ NOTEBOOKS: dict[str, list[tuple[str, str, list[str]]]] = {
         tier3=True) + [
         ("md", ("## 第3階層指標のカバレッジ\n\n算出済・推計値（国勢調査の間の補完など）・入力データ不足・"
                "地域データが必要・データ入手不可の区分です。"), []),
-        ("code", "ns.show_tier3_coverage(D)", []),
+        ("code", "sections.show_tier3_coverage(D)", []),
         ("md", ("## 類似都市との比較\n\n偏差値は向きをそろえてあり（少ないほど良い指標は符号を反転）、"
                "50 が比較団体の平均、高いほど良い状態です。"), []),
-        ("code", "ns.show_comparison(D)", []),
+        ("code", "sections.show_comparison(D)", []),
         ("md", "## 柱別の得点（社会・経済・環境）", []),
-        ("code", "ns.show_pillar_scores(D)", []),
+        ("code", "sections.show_pillar_scores(D)", []),
         ("md", "## 指標ごとの位置", []),
-        ("code", "ns.show_peer_strip(D)", []),
+        ("code", "sections.show_peer_strip(D)", []),
         ("md", "## 時系列（比較団体の分布との比較）\n\n帯は比較団体の四分位範囲、白抜きの点は推計値です。", []),
-        ("code", "ns.show_timeseries(D)", []),
+        ("code", "sections.show_timeseries(D)", []),
         ("md", "## ロジックモデルの第3階層KPI", []),
-        ("code", "ns.show_kpi_table(D, 4)", []),
+        ("code", "sections.show_kpi_table(D, 4)", []),
         ("md", "## 施策体系の分野間バランス", []),
-        ("code", "ns.show_field_balance(D)", []),
+        ("code", "sections.show_field_balance(D)", []),
         ("md", "## 評価体系の点検", []),
-        ("code", "ns.show_system_flags(D)", []),
+        ("code", "sections.show_system_flags(D)", []),
         ("md", "## データの出典と日付", []),
-        ("code", "ns.show_statistics_sources(D)", []),
+        ("code", "sections.show_statistics_sources(D)", []),
     ],
     "explorer": [
         ("md", ("# 指標エクスプローラ\n\n都市・比較対象・指標・年を選ぶと、グラフと順位がその場で更新されます"
                "（ブラウザの Jupyter で実行してください）。定期実行の報告には含まれません。"), []),
         ("code", PARAMETERS, ["parameters"]),
         ("code", VALIDATE, []),
-        ("code", "E = ns.Explorer(P)\nE.widgets()", []),
+        ("code", "from sckpi_helpers.explore import Explorer\n\nE = Explorer(P)\nE.widgets()", []),
         ("md", "## 初期表示（静的）\n\nブラウザなしで実行したときも、選択中の内容をここに描画します。", []),
         ("code", "E.render()", []),
     ],

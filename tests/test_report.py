@@ -19,9 +19,11 @@ from pathlib import Path
 import pytest
 
 from sckpi_helpers import cli
-from sckpi_helpers.reports import runner as report
 from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.reports import executors
+from sckpi_helpers.reports import runner as report
 from sckpi_helpers.reports.executors import SerialExecutor, make_executor
+from sckpi_helpers.reports.redact import redact, secret_values
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "notebooks"
@@ -36,8 +38,22 @@ def home(demo_home, monkeypatch):
     monkeypatch.setenv("SCKPI_NOTEBOOKS_DIR", str(FIXTURES))
     for var in ("SCKPI_FIXTURE_FAIL", "SCKPI_FIXTURE_LEAK", "ESTAT_APP_ID"):
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setattr(report, "_prepare", lambda settings, source: None)
+    monkeypatch.setattr(report, "prepare_data", lambda settings, source: None)
+    _processed_areas(root)
     return root
+
+
+def _processed_areas(root: Path) -> None:
+    """The demo build's areas.parquet (all the runner reads of a build when notebooks are fixtures):
+    a city without settings is known when a processed build includes it."""
+    import pandas as pd
+
+    from sckpi_helpers.config.settings import demo_settings
+    from sckpi_helpers.store.build import processed_paths
+
+    f = processed_paths(demo_settings())["areas"]
+    f.parent.mkdir(parents=True, exist_ok=True)
+    pd.read_csv(root / "data" / "raw" / "demo" / "areas.csv", dtype=str).to_parquet(f, index=False)
 
 
 def _run(city="99201", period="2024", **kw):
@@ -152,8 +168,10 @@ def test_hostile_city_name_is_escaped(home):
     for p in pages:
         text = p.read_text(encoding="utf-8")
         assert "<script>alert" not in text, p
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#x27;市" in (res.folder / "index.html").read_text(
-        encoding="utf-8")
+    from sckpi_helpers.reports.display import e
+
+    assert e(HOSTILE) == "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#x27;市"
+    assert e(HOSTILE) in (res.folder / "index.html").read_text(encoding="utf-8")
 
 
 def test_failing_notebook_is_marked_and_the_rest_run(home, monkeypatch):
@@ -208,7 +226,7 @@ def test_temporary_folder_removed_when_the_run_breaks(home, monkeypatch):
     def boom(folder, settings):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(report, "_write_catalog", boom)
+    monkeypatch.setattr(report, "write_catalog_page", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         _run(period="2024Q3", only="check1")
     city_dir = home / "reports" / "99201"
@@ -246,9 +264,9 @@ def test_parameters_come_from_settings_not_environment(monkeypatch):
 
 def test_redact_and_secret_values():
     env = {"ESTAT_APP_ID": "abc123xyz", "GITHUB_TOKEN": "ghp_0123456789", "HOME": "/root", "SHORT_KEY": "x"}
-    secrets = report.secret_values(env)
+    secrets = secret_values(env)
     assert set(secrets) == {"ESTAT_APP_ID", "GITHUB_TOKEN"}
-    assert report.redact("id=abc123xyz tok=ghp_0123456789", secrets) == \
+    assert redact("id=abc123xyz tok=ghp_0123456789", secrets) == \
         "id=[REDACTED:ESTAT_APP_ID] tok=[REDACTED:GITHUB_TOKEN]"
 
 
@@ -269,7 +287,7 @@ def test_plan_notebooks(home):
 
 
 def test_batch_with_process_pool(home, capsys):
-    results = report.run_batch(["99201", "99202"], "2024Q4", jobs=2, prepare=False, only="check1",
+    results = executors.run_batch(["99201", "99202"], "2024Q4", jobs=2, prepare=False, only="check1",
                                progress=False)
     assert [r.city_code for r in results] == ["99201", "99202"]
     assert all(r.ok for r in results), [r.message for r in results]
@@ -278,7 +296,7 @@ def test_batch_with_process_pool(home, capsys):
     table = report.summary_table(results)
     assert "99201" in table and "99202" in table and "ok" in table
     # a second batch: existing periods are reported, not overwritten, and the CLI says so
-    again = report.run_batch(["99201"], "2024Q4", executor=SerialExecutor(), prepare=False, only="check1",
+    again = executors.run_batch(["99201"], "2024Q4", executor=SerialExecutor(), prepare=False, only="check1",
                              progress=False)
     assert again[0].status == "exists" and "--force" in again[0].message
     rc = cli.main(["report", "--cities", "99201,99202", "--period", "2024Q4", "--only", "check1"])
@@ -303,7 +321,7 @@ def test_batch_runs_on_a_dask_scheduler(home):
     assert _run("99203", "2024Q4", only="check1").ok
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp://",
                                   host="127.0.0.1", dashboard_address=None) as cluster:
-        results = report.run_batch(["99201", "99202"], "2024Q4", scheduler=cluster.scheduler_address,
+        results = executors.run_batch(["99201", "99202"], "2024Q4", scheduler=cluster.scheduler_address,
                                    prepare=False, only="check1", progress=False)
     assert sorted(r.city_code for r in results) == ["99201", "99202"]
     assert all(r.ok for r in results), [r.message for r in results]
@@ -363,9 +381,125 @@ def test_cli_peer_group_batch_selects_the_demo_prefecture(home, monkeypatch, cap
         seen["cities"], seen["period"], seen["jobs"] = list(cities), str(period), kw["jobs"]
         return [report.ReportResult(city_code=c, period="2024", status="ok") for c in cities]
 
-    monkeypatch.setattr(report, "run_batch", fake_batch)
+    monkeypatch.setattr(executors, "run_batch", fake_batch)
     rc = cli.main(["report", "--peer-group", "prefecture", "--period", "2024", "--jobs", "2"])
     assert rc == 0
     assert seen["cities"][0] == "99201" and len(seen["cities"]) > 5
     assert all(c.startswith("99") and len(c) == 5 for c in seen["cities"]) and seen["jobs"] == 2
     assert "99201" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------------
+# issue #10: what a scheduled run meets in practice
+# ------------------------------------------------------------------------------------------------
+
+def test_a_failed_set_is_rerun_by_the_next_run_without_force(home, monkeypatch):
+    monkeypatch.setenv("SCKPI_FIXTURE_FAIL", "check2_outcome1")
+    first = _run(period="2024Q1")
+    assert first.status == "partial"
+    city_index = (home / "reports" / "99201" / "index.html").read_text(encoding="utf-8")
+    assert "一部失敗" in city_index  # the failed set stays marked until it is re-run
+    monkeypatch.delenv("SCKPI_FIXTURE_FAIL")
+    rc = cli.main(["report", "--city", "99201", "--period", "2024Q1"])  # the next cron run, no --force
+    assert rc == 0
+    m = json.loads((first.folder / "manifest.json").read_text(encoding="utf-8"))
+    assert m["status"] == "ok" and m["replaced"] == "partial" and m["force"] is False
+    with pytest.raises(report.ReportExistsError):  # now finished: refused as before
+        _run(period="2024Q1")
+
+
+def test_an_unknown_city_is_one_line_and_adds_nothing(home, capsys):
+    assert _run(period="2024Q4", only="check1").ok
+    before = _files(home / "reports")
+    rc = cli.main(["report", "--city", "12345", "--period", "2024"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "12345" in err and "unknown" in err and err.count("\n") == 1
+    assert not (home / "reports" / "12345").exists() and _files(home / "reports") == before
+
+
+def test_a_city_without_settings_in_a_processed_build_is_known(home):
+    assert _run(city="99202", period="2024Q4", only="check1").ok
+
+
+def test_a_period_year_out_of_range_is_one_line_up_front(home, capsys):
+    rc = cli.main(["report", "--city", "99201", "--period", "9999"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "9999" in err and "out of range" in err and err.count("\n") == 1
+    assert not (home / "reports").exists()
+    with pytest.raises(SckpiError, match="out of range"):
+        executors.run_batch(["99201"], "1899", prepare=False, progress=False)
+
+
+def test_a_broken_settings_file_of_another_city_is_skipped_with_a_warning(home, caplog):
+    bad = home / "data" / "raw" / "00_other_city" / "settings.yaml"  # read before the demo's
+    bad.parent.mkdir(parents=True)
+    bad.write_text("city_code: [unclosed\n", encoding="utf-8")
+    res = _run(period="2024-06", only="check1")
+    assert res.ok and res.city_name == "サンプル市"
+    assert any(str(bad) in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+
+
+def test_a_typo_in_the_logic_model_path_stops_before_any_notebook(home, capsys):
+    settings = home / "data" / "raw" / "demo" / "settings.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        "logic_model: logic_model.yaml", "logic_model: logic_modle.yaml"), encoding="utf-8")
+    rc = cli.main(["report", "--city", "99201", "--period", "2024"])
+    err = capsys.readouterr().err
+    assert rc == 1 and str(settings) in err and "logic_modle.yaml" in err and err.count("\n") == 1
+    assert not (home / "reports" / "99201" / "2024").exists()
+
+
+def test_logic_model_problems_are_printed_on_the_console_line_by_line(home, capsys):
+    lm = home / "data" / "raw" / "demo" / "logic_model.yaml"
+    lm.write_text(lm.read_text(encoding="utf-8").replace("feeds: [env_course]", "feeds: [no_such_box]", 1),
+                  encoding="utf-8")
+    rc = cli.main(["report", "--city", "99201", "--period", "2024-07", "--only", "check1"])
+    err = capsys.readouterr().err
+    assert rc == 0  # the notebooks explain the problem in the report too
+    warned = [line for line in err.splitlines() if "warning:" in line]
+    assert any("no_such_box" in line for line in warned) and len(warned) >= 3  # title, file, each problem
+    m = json.loads((home / "reports" / "99201" / "2024-07" / "manifest.json").read_text(encoding="utf-8"))
+    assert any("no_such_box" in line for line in m["logic_model_problems"])
+
+
+def test_stale_temporary_folders_of_an_interrupted_run_are_removed(home):
+    city_dir = home / "reports" / "99201"
+    stale = [city_dir / ".2024-08.k3j2.tmp", city_dir / ".2024-08.old-4242"]
+    for d in stale:
+        (d / "files").mkdir(parents=True)
+        (d / "index.html").write_text("half a report", encoding="utf-8")
+    other = city_dir / ".2024-09.a1b2.tmp"  # another period's run: not ours to remove
+    other.mkdir()
+    assert _run(period="2024-08", only="check1").ok
+    assert not any(d.exists() for d in stale) and other.exists()
+
+
+def test_a_second_concurrent_run_for_the_same_city_and_period_is_refused(home, capsys):
+    from sckpi_helpers.reports.preflight import ReportLockedError, report_lock
+
+    city_dir = home / "reports" / "99201"
+    with report_lock(city_dir, "2024-11"):  # the first run, still going
+        with pytest.raises(ReportLockedError, match="another 'sckpi report' is running"):
+            _run(period="2024-11", only="check1")
+        rc = cli.main(["report", "--city", "99201", "--period", "2024-11", "--only", "check1"])
+        err = capsys.readouterr().err
+        assert rc == 1 and "another 'sckpi report' is running" in err and err.count("\n") == 1
+        assert not (city_dir / "2024-11").exists()
+    assert _run(period="2024-11", only="check1").ok  # released: the next run goes ahead
+    assert not [p for p in city_dir.iterdir() if p.name.startswith(".")]
+
+
+def test_report_files_follow_the_umask(home):
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        res = _run(period="2024-12", only="check1")
+    finally:
+        os.umask(old)
+    assert res.ok
+    mode = lambda p: stat.S_IMODE(p.stat().st_mode)
+    assert mode(res.folder) == 0o755 and mode(res.folder / "files" / "check1_outputs") == 0o755
+    for f in (res.folder / "index.html", res.folder / "manifest.json", res.folder / "check1_outputs.html",
+              home / "reports" / "index.html", home / "reports" / "99201" / "index.html"):
+        assert mode(f) == 0o644, f

@@ -32,7 +32,7 @@ HANDLERS = {
     "indicators": "sckpi_helpers.cli.indicators:cli_indicators",
     "template": "sckpi_helpers.cli.template:cli_template",
     "init": "sckpi_helpers.cli.init:cli_init",
-    "report": "sckpi_helpers.reports.runner:cli_report",
+    "report": "sckpi_helpers.cli.report:cli_report",
 }
 
 

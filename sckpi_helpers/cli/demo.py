@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from sckpi_helpers.cli.report import print_warnings
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.settings import demo_settings
 
@@ -22,8 +23,8 @@ def run_demo(jobs: int = 1) -> tuple[bool, list]:
     """Run every step for the demo city; return (all succeeded, report results)."""
     from sckpi_helpers.catalog import load_catalog
     from sckpi_helpers.indicators.service import compute_and_store
-    from sckpi_helpers.store.build import ingest, load_panel
     from sckpi_helpers.reports.runner import run_report
+    from sckpi_helpers.store.build import ingest, load_panel
 
     settings = demo_settings()
     t0 = time.perf_counter()
@@ -38,6 +39,7 @@ def run_demo(jobs: int = 1) -> tuple[bool, list]:
         t2 = time.perf_counter()
         res = run_report(settings.city_code, period, jobs=jobs, force=True, source="demo")
         results.append(res)
+        print_warnings([res])
         print(f"[3/3] report {settings.city_code} {period}: {'ok' if res.ok else 'FAILED'} "
               f"({time.perf_counter() - t2:.1f} s)")
     return all(r.ok for r in results), results

@@ -7,6 +7,7 @@ default, so a city with no file still gets a Check❹ evaluation from government
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +19,7 @@ from sckpi_helpers.config import paths
 from sckpi_helpers.errors import InputFileError
 
 Source = Literal["demo", "estat-api", "estat-csv", "ssdse"]
+log = logging.getLogger(__name__)
 
 
 class CitySettings(BaseModel):
@@ -76,10 +78,20 @@ def load_settings(path: str | Path) -> CitySettings:
 
 
 def find_settings(city_code: str) -> CitySettings:
-    """The settings of ``city_code`` found under ``data/raw/*/settings.yaml``, or defaults."""
+    """The settings of ``city_code`` found under ``data/raw/*/settings.yaml``, or defaults.
+
+    A settings file that cannot be read is skipped with a warning naming it (another city's broken
+    file must not stop this one), unless it sits in a folder named after ``city_code``.
+    """
     root = paths.raw_dir()
     for f in sorted(root.glob("*/settings.yaml")):
-        s = load_settings(f)
+        try:
+            s = load_settings(f)
+        except InputFileError as exc:
+            if f.parent.name == city_code:
+                raise
+            log.warning("skipping unreadable settings file: %s", exc)
+            continue
         if s.city_code == city_code:
             return s
     return CitySettings(city_code=city_code, base_dir=None)

@@ -8,11 +8,12 @@ may contain anything. Tables become stacked cards on narrow screens and print cl
 from __future__ import annotations
 
 from collections.abc import Iterable
-from html import escape
+from pathlib import Path
 
 from sckpi_helpers.catalog.model import Catalog
 from sckpi_helpers.catalog.schema import TIERS, Indicator
 from sckpi_helpers.config.vocabulary import AVAILABILITY_JA, DIRECTION_JA, PILLAR_JA as _PILLAR_JA, TIER_JA
+from sckpi_helpers.reports.display import e as _e
 
 
 _CSS = """
@@ -46,10 +47,6 @@ border:1px solid currentColor}
 """
 
 _COLUMNS = ("ID", "指標名", "区分", "式", "単位", "方向", "必須", "データ")
-
-
-def _e(value: object) -> str:
-    return escape("" if value is None else str(value), quote=True)
 
 
 def _required_badge(ind: Indicator) -> str:
@@ -150,3 +147,18 @@ def render_catalog_html(catalog: Catalog, indicators: Iterable[Indicator] | None
     return ("<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n"
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+
+
+def write_catalog_page(folder: Path, settings) -> tuple[str | None, str | None]:
+    """``catalog.html`` of the catalog a run used (with the city's extensions); (file name, problem)."""
+    from sckpi_helpers.catalog import load_catalog
+    from sckpi_helpers.reports.redact import redact
+
+    try:
+        resolve = getattr(settings, "resolve", lambda p: p)
+        extra = [resolve(p) for p in getattr(settings, "catalog_extensions", []) or []]
+        cat = load_catalog(extra=extra) if extra else load_catalog()
+        (folder / "catalog.html").write_text(render_catalog_html(cat), encoding="utf-8")
+        return "catalog.html", None
+    except Exception as exc:  # noqa: BLE001
+        return None, redact(f"{type(exc).__name__}: {exc}")

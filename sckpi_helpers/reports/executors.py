@@ -10,15 +10,28 @@ an "as completed" iterator, so any pool that offers those can be plugged in thro
   ``[dask]`` extra), so a national batch can run across machines. Every worker must see the same
   ``data/`` and ``reports/`` (a shared filesystem or the same ``SCKPI_HOME``) and have the kit
   installed.
+
+:func:`run_batch` runs one :func:`~sckpi_helpers.reports.runner.run_report` per city on one of them
+and rewrites the indexes once at the end. Stage 8 (reports): imports stages 0–8.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
-from collections.abc import Callable, Iterable, Iterator
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from sckpi_helpers.config import paths
+from sckpi_helpers.config.periods import Period, parse_period
 from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.reports import runner
+from sckpi_helpers.reports.indexes import write_city_index, write_root_index
+from sckpi_helpers.reports.preflight import check_period_year
+from sckpi_helpers.reports.redact import redact
+from sckpi_helpers.reports.runner import ReportExistsError, ReportResult
 
 
 @runtime_checkable
@@ -114,3 +127,68 @@ def make_executor(jobs: int = 1, scheduler: str | None = None) -> Executor:
     if jobs <= 1:
         return SerialExecutor()
     return LocalExecutor(jobs)
+
+
+# ---------------------------------------------------------------------------------------------
+# batches
+# ---------------------------------------------------------------------------------------------
+
+def _batch_task(city: str, period: str, kwargs: dict[str, Any]) -> ReportResult:
+    """One city of a batch; never raises (problems become the result's status)."""
+    t0 = time.perf_counter()
+    try:
+        return runner.run_report(city, period, **kwargs)
+    except ReportExistsError as exc:
+        return ReportResult(city_code=city, period=str(period), status="exists", message=redact(str(exc)),
+                            seconds=round(time.perf_counter() - t0, 2))
+    except Exception as exc:  # noqa: BLE001 - one bad city must not stop the batch
+        text = str(exc) if isinstance(exc, SckpiError) else f"{type(exc).__name__}: {exc}"
+        return ReportResult(city_code=city, period=str(period), status="error", message=redact(text),
+                            seconds=round(time.perf_counter() - t0, 2))
+
+
+def run_batch(cities: Iterable[str], period: str | Period, *, jobs: int = 1, scheduler: str | None = None,
+              force: bool = False, source: str | None = None, only: str | Sequence[str] | None = None,
+              reports_root: str | Path | None = None, notebooks_dir: str | Path | None = None,
+              kernel_name: str = "python3", prepare: bool = True, progress: bool | None = None,
+              executor=None) -> list[ReportResult]:
+    """Report sets for many cities, one city per task on an executor (``--jobs``/``--scheduler``).
+
+    Results come back in the order of ``cities``. Indexes are rewritten once at the end.
+    """
+    from tqdm.auto import tqdm
+
+    cities = list(dict.fromkeys(str(c).strip() for c in cities))
+    p = parse_period(period)
+    check_period_year(p)
+    root = Path(reports_root) if reports_root else paths.reports_dir()
+    runner.plan_notebooks(p, only, notebooks_dir)  # fail early on a bad --only
+    if prepare:  # once, here, so workers do not race to build data/processed
+        for c in cities[:1]:
+            runner.prepare_data(runner.city_settings(c), source)
+    kwargs = {"jobs": 1, "force": force, "source": source, "only": only, "reports_root": str(root),
+              "notebooks_dir": str(notebooks_dir) if notebooks_dir else None, "kernel_name": kernel_name,
+              "prepare": prepare, "update_indexes": False}
+    ex = executor or make_executor(jobs, scheduler)
+    results: dict[str, ReportResult] = {}
+    try:
+        futs = {ex.submit(_batch_task, c, p.label, kwargs): c for c in cities}
+        bar = tqdm(total=len(futs), desc=f"sckpi report {p.label}", unit="city", disable=progress is False
+                   if progress is not None else None, file=sys.stderr)
+        for fut in ex.as_completed(list(futs)):
+            c = futs[fut]
+            try:
+                results[c] = fut.result()
+            except Exception as exc:  # noqa: BLE001 - worker crashed
+                results[c] = ReportResult(city_code=c, period=p.label, status="error",
+                                          message=redact(f"{type(exc).__name__}: {exc}"))
+            bar.set_postfix_str(f"{c} {results[c].status}")
+            bar.update(1)
+        bar.close()
+    finally:
+        ex.close()
+    for c in cities:
+        if results[c].folder is not None:
+            write_city_index(root, c)
+    write_root_index(root)
+    return [results[c] for c in cities]

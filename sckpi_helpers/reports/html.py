@@ -3,18 +3,23 @@
 Every page is self-contained (inline CSS, figures embedded as data URIs, no script or font fetched
 from the network), readable on a phone (viewport meta, fluid layout, tables scroll sideways) and
 printable (print CSS). Everything that comes from a user — city names, labels, indicator names,
-error text — goes through :func:`html.escape` here or in :mod:`sckpi_helpers.notebook_support`.
+error text — is escaped by the package's one escaper (:func:`sckpi_helpers.reports.display.e`, which
+the Jinja2 environment applies to every ``{{ … }}``). The landing page, the indexes and the
+error page are Jinja2 templates in ``templates/``; the notebook export is nbconvert's lab template
+with a small override. Stage 8 (reports): imports stages 0–8.
 """
 
 from __future__ import annotations
 
-import html
+import contextlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from sckpi_helpers.config.vocabulary import STATUS_COLOURS, peer_group_ja
+from sckpi_helpers.reports.display import e
 
 #: notebook stem → (check label, Japanese title, what the check asks)
 NOTEBOOK_TITLES: dict[str, tuple[str, str, str]] = {
@@ -127,11 +132,6 @@ _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 _EXPORTER = None
 
 
-def e(value: Any) -> str:
-    """HTML-escape anything user-given (quotes too)."""
-    return html.escape("" if value is None else str(value), quote=True)
-
-
 def html_exporter():
     """The nbconvert exporter: lab template, code cells and prompts hidden, no network scripts.
 
@@ -199,7 +199,7 @@ def notebook_to_html(nb, *, title: str, nav: str = "", footer: str = "") -> str:
     return body
 
 
-def badge(status: str, label: str | None = None) -> str:
+def badge(status: str, label: str | None = None) -> Markup:
     """A coloured status pill (run status or KPI status)."""
     from sckpi_helpers.config.vocabulary import STATUS_JA
 
@@ -208,17 +208,32 @@ def badge(status: str, label: str | None = None) -> str:
     else:
         text, colour = STATUS_JA.get(status, status), STATUS_COLOURS.get(status, "#999")
     light = " light" if colour in (STATUS_COLOURS["on_track"], STATUS_COLOURS["no_data"]) else ""
-    return f'<span class="sckpi-badge{light}" style="background:{colour}">{e(label or text)}</span>'
+    return Markup(f'<span class="sckpi-badge{light}" style="background:{colour}">{e(label or text)}</span>')
 
 
-def page(title: str, body: str, *, nav: str = "", footer: str = "") -> str:
-    """A standalone page in the kit's style."""
-    return (
-        "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<title>{e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{nav}\n"
-        f"<div class=\"sckpi-page\">\n{body}\n</div>\n{footer}\n</body>\n</html>\n"
-    )
+_ENV = None
+
+
+def templates():
+    """The Jinja2 environment of ``templates/``; every ``{{ … }}`` goes through :func:`e` (the package's
+    one escaper, instead of Jinja2's own autoescape); cached per process."""
+    global _ENV
+    if _ENV is None:
+        import jinja2
+
+        env = jinja2.Environment(loader=jinja2.PackageLoader("sckpi_helpers.reports", "templates"),
+                                 autoescape=False, finalize=e, trim_blocks=True, lstrip_blocks=True,
+                                 undefined=jinja2.ChainableUndefined)
+        env.filters.update(human_time=human_time, short=_short)
+        env.globals.update(badge=badge, nb_heading=nb_heading, peer_group_ja=peer_group_ja, css=Markup(CSS))
+        _ENV = env
+    return _ENV
+
+
+def render_page(template: str, *, title: str, nav: Iterable[tuple[str, str]] = (), footer: str = "",
+                **context: Any) -> str:
+    """One of the kit's standalone pages (``templates/<template>``) in the kit's style."""
+    return templates().get_template(template).render(title=title, nav=list(nav), footer=footer, **context)
 
 
 @dataclass
@@ -245,104 +260,37 @@ def report_set_page(*, city_code: str, city_name: str, period: str, period_ja: s
                     notebooks: list[NotebookEntry], status: str, started: str, finished: str,
                     version: str, catalog: str | None) -> str:
     """The landing ``index.html`` of ``reports/<city>/<period>/``."""
-    title = f"{city_name} {period_ja} スマートシティKPI評価報告"
-    cards = []
-    for nb in notebooks:
-        label, ja, what = nb_heading(nb.name)
-        links = []
-        if nb.html:
-            links.append(f'<a href="{e(nb.html)}">報告を開く</a>')
-        if nb.partial_html:
-            links.append(f'<a href="{e(nb.partial_html)}">途中までの実行結果</a>')
-        if nb.ipynb:
-            links.append(f'<a href="{e(nb.ipynb)}">ノートブック (.ipynb)</a>')
-        secs = f"（{nb.seconds:.1f}秒）" if nb.seconds is not None else ""
-        summary = f'<p class="sckpi-summary">{e(nb.summary)}</p>' if nb.summary else ""
-        err = (f'<div class="sckpi-error"><pre>{e(_short(nb.error))}</pre></div>' if nb.error else "")
-        cards.append(
-            f'<div class="sckpi-card"><h3>{e(label)} {e(ja)}</h3><p>{e(what)}</p>'
-            f'<p>{badge(nb.status)} {e(secs)}</p>{summary}{err}<p>{" ／ ".join(links)}</p></div>')
-    ap = e(adjusted_population_ja or adjusted_population or "（設定なし）")
-    if adjusted_population:
-        ap += f" <code>{e(adjusted_population)}</code>"
-    if adjusted_population_formula:
-        ap += f"<br><small>= <code>{e(adjusted_population_formula)}</code></small>"
-    extra = f'<li><a href="{e(catalog)}">指標カタログ</a></li>' if catalog else ""
-    body = f"""
-<h1>{e(title)}</h1>
-<p>{badge(status)}</p>
-<dl class="sckpi-meta">
-<dt>自治体</dt><dd>{e(city_name)}（{e(city_code)}）</dd>
-<dt>対象期間</dt><dd>{e(period_ja)}（{e(period)}）</dd>
-<dt>補正人口の定義</dt><dd>{ap}</dd>
-<dt>比較対象（類似都市）</dt><dd>{e(peer_group_ja(peer_group) if peer_group else "（都市の設定による）")}</dd>
-<dt>データソース</dt><dd>{e(source or "（都市の設定による）")}</dd>
-<dt>実行</dt><dd>{e(human_time(started))} 〜 {e(human_time(finished))}</dd>
-</dl>
-<h2>チェック</h2>
-<div class="sckpi-cards">{"".join(cards) or "<p>実行したノートブックはありません。</p>"}</div>
-<h2>資料</h2>
-<ul>{extra}<li><a href="manifest.json">実行記録 (manifest.json)</a>：パラメータ、入力ファイルと SHA-256、所要時間</li></ul>
-<p><small>補正人口は内閣府「スマートシティ施策のKPI設定指針」で定義されていないため、本キットでは都市ごとの設定として
-上記の定義を用いています。防犯性・交通安全性・医療サービス充実度の値はこの定義に依存します。</small></p>
-"""
-    nav = nav_html([("../../index.html", "全自治体"), ("../index.html", f"{city_name} の報告一覧")])
-    return page(title, body, nav=nav, footer=footer_html(f"sckpi {version} ／ {human_time(finished)}"))
+    return render_page(
+        "report_set.html.j2", title=f"{city_name} {period_ja} スマートシティKPI評価報告",
+        nav=[("../../index.html", "全自治体"), ("../index.html", f"{city_name} の報告一覧")],
+        footer=f"sckpi {version} ／ {human_time(finished)}",
+        city_code=city_code, city_name=city_name, period=period, period_ja=period_ja,
+        adjusted_population=adjusted_population, adjusted_population_ja=adjusted_population_ja,
+        adjusted_population_formula=adjusted_population_formula, peer_group=peer_group, source=source,
+        notebooks=notebooks, status=status, started=started, finished=finished, catalog=catalog)
 
 
 def city_index_page(*, city_code: str, city_name: str, rows: list[Mapping[str, Any]], version: str,
                     generated: str) -> str:
     """``reports/<city>/index.html``: one row per period (newest first)."""
-    trs = []
-    for r in rows:
-        nbs = " ".join(
-            f'<a href="{e(r["period"])}/{e(n["html"])}">{e(nb_heading(n["name"])[0])}</a>{_mark(n["status"])}'
-            for n in r.get("notebooks", []) if n.get("html"))
-        trs.append(
-            f'<tr><td><a href="{e(r["period"])}/index.html">{e(r.get("period_ja") or r["period"])}</a></td>'
-            f'<td>{badge(r.get("status", "failed"))}</td><td>{nbs}</td>'
-            f'<td>{e(human_time(r.get("finished", "")))}</td></tr>')
-    table = ("<table><thead><tr><th>期間</th><th>状態</th><th>チェック</th><th>作成日時</th></tr></thead>"
-             f"<tbody>{''.join(trs)}</tbody></table>") if trs else "<p>報告はまだありません。</p>"
-    title = f"{city_name}（{city_code}）の評価報告一覧"
-    body = f"<h1>{e(title)}</h1>\n{table}"
-    return page(title, body, nav=nav_html([("../index.html", "全自治体")]),
-                footer=footer_html(f"sckpi {version} ／ {human_time(generated)}"))
+    return render_page("city_index.html.j2", title=f"{city_name}（{city_code}）の評価報告一覧",
+                       nav=[("../index.html", "全自治体")], footer=f"sckpi {version} ／ {human_time(generated)}",
+                       rows=rows)
 
 
 def root_index_page(*, rows: list[Mapping[str, Any]], version: str, generated: str) -> str:
     """``reports/index.html``: one row per city."""
-    trs = []
-    for r in rows:
-        latest = r.get("latest")
-        latest_cell = (f'<a href="{e(r["city_code"])}/{e(latest["period"])}/index.html">'
-                       f'{e(latest.get("period_ja") or latest["period"])}</a> {badge(latest.get("status", "failed"))}'
-                       if latest else "—")
-        trs.append(
-            f'<tr><td>{e(r["city_code"])}</td><td><a href="{e(r["city_code"])}/index.html">{e(r["city_name"])}</a></td>'
-            f'<td>{latest_cell}</td><td>{e(r.get("count", 0))}</td></tr>')
-    table = ("<table><thead><tr><th>コード</th><th>自治体</th><th>最新の報告</th><th>報告数</th></tr></thead>"
-             f"<tbody>{''.join(trs)}</tbody></table>") if trs else "<p>報告はまだありません。</p>"
-    title = "スマートシティKPI評価報告 — 自治体一覧"
-    return page(title, f"<h1>{e(title)}</h1>\n{table}", footer=footer_html(f"sckpi {version} ／ {human_time(generated)}"))
+    return render_page("root_index.html.j2", title="スマートシティKPI評価報告 — 自治体一覧",
+                       footer=f"sckpi {version} ／ {human_time(generated)}", rows=rows)
 
 
 def error_page(*, name: str, city_name: str, period_ja: str, error: str, partial_html: str | None,
                version: str, finished: str) -> str:
     """The page standing in for a notebook that failed."""
     label, ja, _ = nb_heading(name)
-    title = f"{city_name} {period_ja} {label} {ja}（実行失敗）"
-    partial = (f'<p><a href="{e(partial_html)}">途中までの実行結果を見る</a></p>' if partial_html
-               else "<p>途中までの実行結果は保存されませんでした。</p>")
-    body = f"""
-<h1>{e(title)}</h1>
-<p>{badge("failed")} このチェックのノートブックは実行中にエラーで停止したため、報告は作成されていません。
-エラーの内容を確認し、入力データや設定を直してから <code>sckpi report --force</code> で再実行してください。</p>
-<div class="sckpi-error"><pre>{e(error)}</pre></div>
-{partial}
-"""
-    nav = nav_html([("index.html", "この報告の目次"), ("../index.html", f"{city_name} の報告一覧")])
-    return page(title, body, nav=nav, footer=footer_html(f"sckpi {version} ／ {finished}"))
+    return render_page("error.html.j2", title=f"{city_name} {period_ja} {label} {ja}（実行失敗）",
+                       nav=[("index.html", "この報告の目次"), ("../index.html", f"{city_name} の報告一覧")],
+                       footer=f"sckpi {version} ／ {finished}", error=error, partial_html=partial_html)
 
 
 def human_time(ts: str | None) -> str:
@@ -353,17 +301,28 @@ def human_time(ts: str | None) -> str:
     return t[:16].replace("T", " ") if len(t) >= 16 and t[10:11] == "T" else t
 
 
-def _mark(status: str) -> str:
-    return "" if status == "ok" else f" {badge(status)}"
-
-
 def _short(text: str | None, limit: int = 600) -> str:
     """The head of an error: up to the first blank line (the traceback is on the error page)."""
     t = (text or "").strip().split("\n\n", 1)[0]
     return t if len(t) <= limit else t[:limit] + " …"
 
 
-def write_text(path: Path, text: str) -> None:
-    from sckpi_helpers.atomic import atomic_write_text
+def adjusted_population_info(definition: str | None) -> tuple[str | None, str | None]:
+    """(Japanese name, formula) of a 補正人口 definition: the catalog's, else DESIGN.md's table."""
+    name, formula = ADJUSTED_POPULATION_JA.get(definition or "", (None, None))
+    with contextlib.suppress(Exception):
+        from sckpi_helpers.catalog import load_catalog
 
-    atomic_write_text(path, text)
+        cat = load_catalog()
+        with contextlib.suppress(Exception):
+            formula = cat.adjusted_population_formula(definition) or formula
+        ap = getattr(cat, "adjusted_population", None)
+        defs = getattr(ap, "definitions", None) if ap is not None else None
+        d = None
+        if isinstance(defs, dict):
+            d = defs.get(definition)
+        elif isinstance(defs, list):
+            d = next((x for x in defs if getattr(x, "id", None) == definition), None)
+        if d is not None:
+            name = getattr(d, "name_ja", None) or name
+    return name, formula

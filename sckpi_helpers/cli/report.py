@@ -1,0 +1,86 @@
+"""``sckpi report``: the command-line handler over :mod:`sckpi_helpers.reports.runner` (one city) and
+:func:`sckpi_helpers.reports.executors.run_batch` (``--cities``, ``--peer-group``).
+
+Prints each notebook's result (or the batch table), every warning (logic-model problems, one line
+each, on stderr), the report and index paths; exit status 0 only when every set is complete.
+Stage 10 (cli): imports every stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+
+from sckpi_helpers.config import paths
+from sckpi_helpers.config.periods import parse_period
+from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.reports import executors, runner
+from sckpi_helpers.reports.preflight import check_period_year
+
+
+def _cities_from_args(args: argparse.Namespace) -> list[str]:
+    """The cities of a run: --city, --cities, or the demo prefecture's --peer-group."""
+    if getattr(args, "city", None):
+        return [args.city]
+    if getattr(args, "cities", None):
+        cities = [c.strip() for c in args.cities.split(",") if c.strip()]
+        bad = [c for c in cities if not (len(c) == 5 and c.isdigit())]
+        if bad or not cities:
+            raise SckpiError(f"--cities: not 5-digit area codes: {', '.join(bad) or '(none given)'}")
+        return cities
+    spec = args.batch_peer_group
+    from sckpi_helpers.config.settings import demo_settings
+    from sckpi_helpers.store.peer_groups import peer_group
+    from sckpi_helpers.store import build as ingest
+
+    anchor = demo_settings()
+    ingest.ensure_processed(anchor)
+    areas = ingest.load_areas(anchor)
+    panel = None
+    with contextlib.suppress(Exception):
+        panel = ingest.load_panel(anchor)
+    codes = list(peer_group(areas, anchor.city_code, spec, panel=panel))
+    if anchor.city_code not in codes:
+        codes.insert(0, anchor.city_code)
+    if not codes:
+        raise SckpiError(f"--peer-group {spec}: no cities in that group")
+    return codes
+
+def print_warnings(results) -> None:
+    """Every warning of every result on stderr, one line each, prefixed with the city and period."""
+    for r in results:
+        for line in getattr(r, "warnings", None) or []:
+            print(f"sckpi report {r.city_code} {r.period}: warning: {line}", file=sys.stderr)
+
+
+def cli_report(args: argparse.Namespace) -> int:
+    """``sckpi report``: 0 only when every notebook of every city succeeded."""
+    p = parse_period(args.period)
+    check_period_year(p)
+    cities = _cities_from_args(args)
+    jobs = int(getattr(args, "jobs", 1) or 1)
+    scheduler = getattr(args, "scheduler", None)
+    common = {"force": bool(getattr(args, "force", False)), "source": getattr(args, "source", None),
+              "only": getattr(args, "only", None)}
+    root = paths.reports_dir()
+    if len(cities) == 1 and not scheduler:
+        r = runner.run_report(cities[0], p, jobs=jobs, **common)
+        results = [r]
+        print_warnings(results)
+        for n in r.notebooks:
+            mark = "ok" if n.status == "ok" else "FAILED"
+            print(f"  {n.name:<18} {mark:<6} {n.seconds:6.1f}s")
+            if n.error:
+                print("    " + n.error.splitlines()[0])
+        print(f"report: {r.index_path}")
+    else:
+        results = executors.run_batch(cities, p, jobs=jobs, scheduler=scheduler, **common)
+        print_warnings(results)
+        print(runner.summary_table(results))
+    print(f"index: {root / 'index.html'}")
+    bad = [r for r in results if not r.ok]
+    if bad:
+        print(f"sckpi report: {len(bad)} of {len(results)} report sets not complete", file=sys.stderr)
+        return 1
+    return 0

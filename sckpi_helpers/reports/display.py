@@ -1,0 +1,221 @@
+"""HTML building blocks the notebooks display: headings, notes, figures, tables, summary boxes.
+
+Also the package's one HTML escaper, :func:`e`: the notebook outputs, the report pages (:mod:`.html`;
+its Jinja2 templates pass every ``{{ … }}`` through it) and the catalog page escape user-given text —
+city names, labels, indicator names, notes — the same way.
+
+Why here: these are presentation only; data come from :mod:`sckpi_helpers.checks.data`, wording from
+:mod:`sckpi_helpers.checks.narrative`. IPython is imported lazily (inside the ``show_*`` functions),
+so the HTML helpers also work in the runner. Stage 8 (reports): imports stages 0–8.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sckpi_helpers.config.vocabulary import STATUS_COLOURS, STATUS_JA
+
+
+def e(value: Any) -> str:
+    """HTML-escape a user-given value (quotes too); ``None`` → empty. Markup the kit built itself
+    (an object with ``__html__``, e.g. a status badge) passes unchanged."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _display_html(text: str) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(text))
+
+
+def heading_html(text: str, level: int = 2) -> str:
+    return f"<h{level}>{e(text)}</h{level}>"
+
+
+def show_heading(text: str, level: int = 2) -> None:
+    """A heading built from user-given text (e.g. the city name), escaped."""
+    _display_html(heading_html(text, level))
+
+
+def show_notice(text: str, kind: str = "info") -> None:
+    """A boxed note (``info``, ``warning`` or ``error``), escaped; newlines kept."""
+    colour = {"info": "#24476b", "warning": "#fc8d59", "error": STATUS_COLOURS["behind"]}.get(kind, "#24476b")
+    body = "<br>".join(e(line) for line in str(text).splitlines())
+    _display_html(f'<div style="border-left:4px solid {colour};background:#f7f7f7;padding:0.4em 0.9em;'
+                  f'margin:0.5em 0">{body}</div>')
+
+
+def _slug(text: str) -> str:
+    s = re.sub(r"[^0-9A-Za-z_-]+", "_", str(text)).strip("_")
+    return s or "figure"
+
+
+def figure_png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _figure_alt(fig) -> str:
+    texts = []
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text():
+        texts.append(sup.get_text())
+    for ax in fig.get_axes():
+        t = ax.get_title() or ax.get_title(loc="left")
+        if t:
+            texts.append(t)
+    return " ／ ".join(dict.fromkeys(texts))[:200] or "グラフ"
+
+
+def show_figure(fig, name: str | None = None, params: Any = None, alt: str | None = None) -> None:
+    """Embed ``fig`` as an inline PNG (so the HTML export carries it), save it, close it.
+
+    ``alt`` (default: the figure's titles) becomes the image's alternative text.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    if fig is None:
+        return
+    data = figure_png(fig)
+    display(Image(data=data, format="png"), metadata={"alt": alt or _figure_alt(fig)})
+    if params is not None and params.output_dir is not None and name:
+        (params.output_dir / f"{_slug(name)}.png").write_bytes(data)
+    plt.close(fig)
+
+
+def status_label(status: Any) -> str:
+    return STATUS_JA.get(str(status), "" if status is None else str(status))
+
+
+def status_cell(status: Any) -> str:
+    """HTML for a coloured status label (達成/順調/遅れ/データなし)."""
+    s = str(status) if status is not None else "no_data"
+    colour = STATUS_COLOURS.get(s)
+    if colour is None:
+        return e(status)
+    fg = "#222" if s in ("on_track", "no_data") else "#fff"
+    return (f'<span style="background:{colour};color:{fg};padding:0.05em 0.5em;border-radius:0.7em;'
+            f'white-space:nowrap">{e(STATUS_JA[s])}</span>')
+
+
+def fmt_value(v: Any) -> str:
+    """A number as the tables show it: thousands separators, 4 significant digits, — for missing."""
+    try:
+        import math
+
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return "—"
+    except TypeError:
+        pass
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e15:
+            return f"{int(v):,}"
+        if abs(v) < 1e-3:
+            return f"{v:.3g}"
+        return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.1f}"
+    try:
+        import pandas as pd
+
+        if v is pd.NA or v is pd.NaT:
+            return "—"
+    except ImportError:  # pragma: no cover
+        pass
+    return str(v)
+
+
+def status_table(df, *, status_col: str | Iterable[str] = "status", columns: Mapping[str, str] | None = None,
+                 caption: str | None = None, max_rows: int = 200) -> str:
+    """HTML table of ``df``: every cell escaped, status columns coloured with Japanese labels.
+
+    ``columns`` maps column → Japanese header (and selects/orders the columns shown).
+    """
+    status_cols = {status_col} if isinstance(status_col, str) else set(status_col)
+    if columns:
+        cols = [c for c in columns if c in df.columns]
+        headers = [columns[c] for c in cols]
+    else:
+        cols = list(df.columns)
+        headers = [str(c) for c in cols]
+    rows = []
+    for _, row in df.head(max_rows).iterrows():
+        tds = []
+        for c in cols:
+            v = row[c]
+            if c in status_cols:
+                tds.append(f"<td>{status_cell(v)}</td>")
+            else:
+                align = ' style="text-align:right"' if isinstance(v, int | float) and not isinstance(v, bool) else ""
+                tds.append(f"<td{align}>{e(fmt_value(v))}</td>")
+        rows.append("<tr>" + "".join(tds) + "</tr>")
+    more = (f'<p><small>（ほか {len(df) - max_rows} 行）</small></p>' if len(df) > max_rows else "")
+    cap = f"<caption>{e(caption)}</caption>" if caption else ""
+    head = "".join(f"<th>{e(h)}</th>" for h in headers)
+    return (f'<div class="sckpi-table-wrap" style="overflow-x:auto;max-width:100%">'
+            f'<table class="sckpi-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
+            f"</table></div>{more}")
+
+
+def show_table(df, *, status_col: str | Iterable[str] = "status", columns: Mapping[str, str] | None = None,
+               caption: str | None = None, name: str | None = None, params: Any = None,
+               empty: str = "該当する行はありません。", max_rows: int = 200) -> None:
+    """Display :func:`status_table` and save ``df`` as CSV into ``output_dir`` when given."""
+    if df is None or len(df) == 0:
+        show_notice(empty)
+        return
+    _display_html(status_table(df, status_col=status_col, columns=columns, caption=caption, max_rows=max_rows))
+    if params is not None and params.output_dir is not None and name:
+        df.to_csv(params.output_dir / f"{_slug(name)}.csv", index=False, encoding="utf-8-sig")
+
+
+def show_summary(title: str, lines: Sequence[str]) -> None:
+    """The boxed summary at the top of a check notebook (escaped)."""
+    items = "".join(f"<li>{e(x)}</li>" for x in lines)
+    _display_html(f'<div style="background:#f4f8fb;border-left:4px solid #24476b;padding:0.4em 1em;'
+                  f'margin:0.5em 0"><strong>{e(title)}</strong><ul style="margin:0.3em 0">{items}</ul></div>')
+
+
+def show_missing_notes(df, *, name_col: str = "name", reason_col: str = "reason",
+                       title: str = "データが欠けている指標") -> None:
+    """List indicators without data and why (or say nothing is missing)."""
+    if df is None or len(df) == 0:
+        show_notice("欠損しているデータはありません。")
+        return
+    items = []
+    for _, r in df.iterrows():
+        reason = r.get(reason_col) if hasattr(r, "get") else None
+        reason_txt = fmt_value(reason) if reason is not None else ""
+        items.append(f"<li>{e(r.get(name_col, ''))}" + (f"：{e(reason_txt)}" if reason_txt and reason_txt != "—"
+                                                        else "") + "</li>")
+    _display_html(f"<p><strong>{e(title)}（{len(items)} 件）</strong></p><ul>{''.join(items)}</ul>")
+
+
+def show_sources(df, *, columns: Mapping[str, str] | None = None, title: str = "データの出典と日付") -> None:
+    """Data sources with their dates (a table, escaped)."""
+    show_heading(title, 3)
+    show_table(df, status_col=(), columns=columns, empty="出典の情報はありません。")
+
+
+def publish_summary(params: Any, headline: str, **extra: Any) -> dict[str, Any]:
+    """Write ``summary.json`` (headline + extras) into ``output_dir``; return it."""
+    data = {"headline": headline, **extra}
+    if params is not None and params.output_dir is not None:
+        (params.output_dir / "summary.json").write_text(
+            json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    return data
+
+
+def save_table(df, name: str, params: Any) -> None:
+    """Save a table as CSV into ``output_dir`` (nothing when no output_dir)."""
+    if params is not None and params.output_dir is not None and df is not None:
+        df.to_csv(params.output_dir / f"{_slug(name)}.csv", index=False, encoding="utf-8-sig")
+
+

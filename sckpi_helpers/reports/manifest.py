@@ -1,0 +1,104 @@
+"""A report set's ``manifest.json``: parameters, versions, input files with SHA-256, times, results.
+
+The manifest is the audit record of a run and the one thing the indexes and the next run read
+back: a set is *finished* (:func:`is_finished`) only when every notebook succeeded, so a failed or
+partial set is re-run by the next scheduled run without ``--force``. Stage 8 (reports): imports
+stages 0–8.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from sckpi_helpers.config import paths
+from sckpi_helpers.reports.redact import redact
+
+MANIFEST = "manifest.json"
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _rel(path: Path) -> str:
+    path = Path(path)
+    with contextlib.suppress(ValueError):
+        return path.resolve().relative_to(paths.project_root()).as_posix()
+    return path.as_posix()
+
+
+def _file_entry(role: str, path: Path) -> dict[str, Any]:
+    path = Path(path)
+    entry: dict[str, Any] = {"role": role, "path": _rel(path), "exists": path.is_file()}
+    if path.is_file():
+        entry["bytes"] = path.stat().st_size
+        entry["sha256"] = sha256_file(path)
+    return entry
+
+
+def collect_inputs(settings, source: str | None = None) -> list[dict[str, Any]]:
+    """The raw files a run reads (settings, logic model, local data, external statistics, CSV/JSON)."""
+    out: list[dict[str, Any]] = []
+    base = getattr(settings, "base_dir", None)
+    if base is not None:
+        out.append(_file_entry("settings", Path(base) / "settings.yaml"))
+    resolve = getattr(settings, "resolve", lambda p: p)
+    if getattr(settings, "logic_model", None):
+        out.append(_file_entry("logic_model", resolve(settings.logic_model)))
+    for role, attr in (("local_data", "local_data"), ("external_statistics", "external_statistics"),
+                       ("estat_csv", "estat_csv"), ("catalog_extension", "catalog_extensions")):
+        for p in getattr(settings, attr, []) or []:
+            out.append(_file_entry(role, resolve(p)))
+    if (source or getattr(settings, "source", None)) == "estat-api":
+        cache = paths.raw_dir() / "estat"
+        if cache.is_dir():
+            out += [_file_entry("estat_api_json", f) for f in sorted(cache.rglob("*.json"))]
+    return out
+
+
+def collect_processed(settings=None) -> list[dict[str, Any]]:
+    """The derived Parquet files the notebooks read (hashed after the run)."""
+    from sckpi_helpers.store.build import processed_paths, serving_settings
+
+    d = processed_paths(serving_settings(settings))["panel"].parent
+    return [_file_entry("processed", f) for f in sorted(d.glob("*.parquet"))] if d.is_dir() else []
+
+
+
+def tool_versions() -> dict[str, str]:
+    """Versions of the tools that executed and rendered the notebooks."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("papermill", "nbconvert", "nbformat", "nbclient", "ipykernel", "pandas", "matplotlib"):
+        with contextlib.suppress(PackageNotFoundError):
+            out[pkg] = version(pkg)
+    return out
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any] | None:
+    """The manifest of a report folder; ``None`` when absent or unreadable."""
+    try:
+        return json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_manifest(folder: str | Path, manifest: dict[str, Any]) -> Path:
+    """Write ``manifest.json`` into a (temporary) report folder, secrets redacted."""
+    f = Path(folder) / MANIFEST
+    f.write_text(redact(json.dumps(manifest, ensure_ascii=False, indent=2, default=str)) + "\n", encoding="utf-8")
+    return f
+
+
+def is_finished(manifest: dict[str, Any] | None) -> bool:
+    """A set is finished when its manifest says every notebook succeeded (status ``ok``)."""
+    return bool(manifest) and manifest.get("status") == "ok"

@@ -1,0 +1,134 @@
+"""The papermill parameters of a check notebook, validated: :func:`validate_parameters` → :class:`Params`.
+
+One clear message lists every problem at once (:class:`ParameterError`); on success the notebook
+is also set up (inline figures, the Japanese font, pandas display). The parameters themselves
+are DESIGN.md's contract (city_code, period, logic_model_path, source, peer_group, lang, output_dir).
+Stage 8 (reports): imports stages 0–8.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sckpi_helpers.errors import SckpiError
+
+SOURCES = ("demo", "estat-api", "estat-csv")
+LANGS = ("ja", "en")
+
+
+class ParameterError(SckpiError, ValueError):
+    """The notebook's parameters cannot be used; the message lists every problem."""
+
+
+@dataclass
+class Params:
+    """Validated notebook parameters (what every check notebook works from)."""
+
+    city_code: str
+    period: Any  # periods.Period
+    logic_model_path: Path | None
+    source: str
+    peer_group: str
+    lang: str
+    output_dir: Path | None
+    settings: Any = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def period_label(self) -> str:
+        return self.period.label
+
+    @property
+    def period_ja(self) -> str:
+        return self.period.label_ja
+
+    @property
+    def fiscal_year(self) -> int:
+        return self.period.fiscal_year
+
+    @property
+    def city_name(self) -> str:
+        return (getattr(self.settings, "name_ja", None) or self.city_code) if self.settings else self.city_code
+
+
+def setup_notebook() -> None:
+    """Inline PNG figures (even under ``MPLBACKEND=Agg``), the Japanese font, pandas display."""
+    import matplotlib
+
+    try:
+        from IPython import get_ipython
+
+        ip = get_ipython()
+    except ImportError:  # pragma: no cover - plain Python
+        ip = None
+    if ip is not None:
+        try:
+            ip.run_line_magic("matplotlib", "inline")
+        except Exception:  # noqa: BLE001 - no inline backend available: show_figure still embeds PNGs
+            matplotlib.use("Agg")
+    else:
+        matplotlib.use("Agg")
+    from sckpi_helpers.viz.style import use_japanese_font
+
+    use_japanese_font()
+    matplotlib.rcParams["figure.dpi"] = 100
+    matplotlib.rcParams["savefig.dpi"] = 110
+    import pandas as pd
+
+    pd.set_option("display.max_columns", 50)
+    pd.set_option("display.width", 160)
+
+
+def validate_parameters(city_code: Any = "99201", period: Any = "2024", logic_model_path: Any = "",
+                        source: Any = "demo", peer_group: Any = "", lang: Any = "ja", output_dir: Any = "",
+                        *, setup: bool = True) -> Params:
+    """Check the parameters cell; raise :class:`ParameterError` listing every problem at once."""
+    from sckpi_helpers.config.periods import PeriodError, parse_period
+
+    problems: list[str] = []
+    code = str(city_code).strip()
+    if not (len(code) == 5 and code.isdigit()):
+        problems.append(f"city_code '{city_code}' は5桁の標準地域コードではありません (e.g. \"13101\")")
+    p = None
+    try:
+        p = parse_period(str(period))
+    except PeriodError as exc:
+        problems.append(f"period: {exc}")
+    src = str(source or "demo").strip()
+    if src not in SOURCES:
+        problems.append(f"source '{source}' must be one of {', '.join(SOURCES)}")
+    lg = str(lang or "ja").strip()
+    if lg not in LANGS:
+        problems.append(f"lang '{lang}' must be one of {', '.join(LANGS)}")
+    lm = Path(str(logic_model_path)).expanduser() if str(logic_model_path or "").strip() else None
+    if lm is not None and not lm.is_file():
+        problems.append(f"logic_model_path '{logic_model_path}' does not exist")
+    out = Path(str(output_dir)).expanduser() if str(output_dir or "").strip() else None
+    settings = None
+    if not problems:
+        from sckpi_helpers.config.settings import find_settings
+
+        try:
+            settings = find_settings(code)
+        except SckpiError as exc:
+            problems.append(f"settings of {code}: {exc}")
+        if lm is None and settings is not None and getattr(settings, "logic_model", None):
+            cand = Path(settings.resolve(settings.logic_model))
+            if cand.is_file():
+                lm = cand
+            else:
+                where = settings.base_dir / "settings.yaml" if settings.base_dir else f"settings of {code}"
+                problems.append(f"{where}: logic_model: "
+                                f"ファイルがありません (file not found): {cand}")
+    if problems:
+        raise ParameterError("notebook parameters are not usable:\n" + "\n".join(f"  - {x}" for x in problems))
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    params = Params(city_code=code, period=p, logic_model_path=lm, source=src,
+                    peer_group=str(peer_group or getattr(settings, "peer_group", "") or "prefecture"),
+                    lang=lg, output_dir=out, settings=settings)
+    if setup:
+        setup_notebook()
+    return params

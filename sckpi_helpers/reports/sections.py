@@ -1,0 +1,462 @@
+"""The sections of the check notebooks: one function per section (header, summary, KPI table and
+charts, logic-model diagram, diagnosis, data coverage, Check❹'s comparison, 00_ingest's overview).
+
+Why here: a notebook cell is one call (``sections.show_kpi_table(D, 1)``), so the notebooks stay
+thin and the layout is tested as code. Each function takes the :class:`~sckpi_helpers.checks.data.CheckData`
+the notebook loaded once, turns it into Japanese tables and figures, and shows them with the
+building blocks of :mod:`.display`. Stage 8 (reports): imports stages 0–8.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sckpi_helpers.checks.data import (
+    CHECKS,
+    DIAGNOSIS_OF_CHECK,
+    CheckData,
+    ingest_overview,
+    input_coverage,
+    kpi_data_coverage,
+    tier_latest,
+)
+from sckpi_helpers.checks.narrative import check4_summary_lines, check_summary_lines
+from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.reports.display import (
+    fmt_value,
+    publish_summary,
+    show_figure,
+    show_heading,
+    show_missing_notes,
+    show_notice,
+    show_sources,
+    show_summary,
+    show_table,
+)
+from sckpi_helpers.config.vocabulary import COVERAGE_JA, PILLAR_JA, STATUS_COLOURS, STATUS_JA, peer_group_ja
+
+
+def show_report_header(d: CheckData, check: int | None = None) -> None:
+    """City, period, 補正人口 and peer group in one box."""
+    p = d.params
+    s = p.settings
+    lines = [f"自治体：{d.city_name}（{p.city_code}）", f"対象期間：{p.period_ja}（{p.period_label}）"]
+    if check is not None:
+        label, _, tier_ja, _ = CHECKS[check]
+        lines.insert(0, f"{label} {tier_ja}")
+    adj = getattr(s, "adjusted_population", None) if s is not None else None
+    if adj:
+        name = adj
+        defs = getattr(getattr(d.catalog, "adjusted_population", None), "definitions", None) or {}
+        if not isinstance(defs, dict):
+            defs = {getattr(x, "id", None): x for x in defs}
+        if adj in defs:
+            name = f"{defs[adj].name_ja}（{adj}）"
+        lines.append(f"補正人口の定義：{name}")
+    if check in (None, 4):
+        lines.append(f"比較対象：{peer_group_ja(p.peer_group)}")
+    lines.append(f"データソース：{p.source}")
+    show_notice("\n".join(lines))
+
+
+def show_check_summary(d: CheckData, check: int) -> list[str]:
+    """Summary box at the top of a check notebook; also ``summary.json`` for the landing page."""
+    label, _, tier_ja, _ = CHECKS[check]
+    lines = check4_summary_lines(d) if check == 4 else check_summary_lines(d, check)
+    show_summary(f"{label} {tier_ja} の要約（{d.city_name} {d.params.period_ja}）", lines)
+    publish_summary(d.params, lines[0], lines=lines)
+    return lines
+
+
+def _pct(v: Any) -> Any:
+    try:
+        import math
+
+        return None if v is None or math.isnan(float(v)) else f"{float(v):.0%}"
+    except (TypeError, ValueError):
+        return None
+
+
+def kpi_table(d: CheckData, tier: str):
+    """The KPI table of one tier (latest status per indicator), Japanese columns."""
+    import pandas as pd
+
+    from sckpi_helpers.checks.kpi import TREND_JA
+
+    rows = tier_latest(d, tier)
+    if rows is None or len(rows) == 0:
+        return pd.DataFrame()
+    name_col = "name_en" if d.params.lang == "en" else "name_ja"
+    out = pd.DataFrame({
+        "measure": [d.measure_name(m) for m in rows["measure_id"]],
+        "name": rows[name_col].fillna(rows["name_ja"]).to_list(),
+        "period": rows["period"].to_list(),
+        "actual": rows["actual"].to_list(),
+        "unit": rows["unit"].to_list(),
+        "baseline": [f"{fmt_value(v)}（{p}）" if p else fmt_value(v) for v, p in zip(rows["baseline"], rows["baseline_period"],
+                                                                        strict=False)],
+        "target": [f"{fmt_value(v)}（{p}）" if p else fmt_value(v) for v, p in zip(rows["target"], rows["target_period"],
+                                                                      strict=False)],
+        "progress": [_pct(v) for v in rows["progress"]],
+        "expected": [_pct(v) for v in rows["expected_progress"]],
+        "status": rows["status"].to_list(),
+        "trend": [TREND_JA.get(t, "—") if isinstance(t, str) else "—" for t in rows["trend"]],
+        "source": rows["data_source"].to_list(),
+    })
+    return out
+
+
+KPI_COLUMNS = {"measure": "施策", "name": "指標", "period": "期間", "actual": "実績", "unit": "単位",
+               "baseline": "基準値", "target": "次の目標", "progress": "進捗", "expected": "計画上の目安",
+               "status": "状況", "trend": "傾向", "source": "出典"}
+
+
+def show_kpi_table(d: CheckData, check: int) -> None:
+    """KPI table of the check's tier with coloured status."""
+    label, tier, tier_ja, _ = CHECKS[check]
+    if not d.has_model:
+        show_notice(f"{d.model_problem} {label}のKPI表はありません。", "warning")
+        return
+    show_table(kpi_table(d, tier), columns=KPI_COLUMNS, name=f"kpi_{tier}", params=d.params,
+               caption=f"{tier_ja}の指標（{d.params.period_ja}時点）",
+               empty=f"ロジックモデルに{tier_ja}の指標がありません。")
+
+
+def plot_kpi_series(d: CheckData, tier: str, *, ncols: int = 2):
+    """Small multiples: each indicator's actuals by period, the planned line and the targets."""
+    import math
+
+    import matplotlib.pyplot as plt
+
+    from sckpi_helpers.viz.style import use_japanese_font
+
+    use_japanese_font()
+    tr = d.tracking[d.tracking["tier"] == tier] if d.tracking is not None else None
+    if tr is None or tr.empty:
+        return None
+    groups = list(tr.groupby(["measure_id", "indicator_id"], sort=False))
+    n = len(groups)
+    ncols = min(ncols, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.2 * nrows), squeeze=False)
+    for ax, ((_, _), g) in zip(axes.flat, groups, strict=False):
+        g = g.sort_values("period_end")
+        x = list(range(len(g)))
+        labels = list(g["period"])
+        ax.plot(x, g["expected"], color="#969696", ls="--", lw=1, label="計画上の目安")
+        ax.plot(x, g["actual"], color="#24476b", lw=1.2, zorder=2)
+        for xi, (v, st) in enumerate(zip(g["actual"], g["status"], strict=False)):
+            if not math.isnan(v):
+                ax.scatter([xi], [v], color=STATUS_COLOURS.get(st, "#999"), zorder=3, s=28,
+                           edgecolor="#333", linewidth=0.4)
+        tgt = g.dropna(subset=["target"]).drop_duplicates("target_period")
+        for tp, tv in zip(tgt["target_period"], tgt["target"], strict=False):
+            if tp in labels:
+                ax.scatter([labels.index(tp)], [tv], marker="*", s=90, color="#fdae61", edgecolor="#333",
+                           zorder=4)
+            else:
+                ax.axhline(tv, color="#fdae61", lw=0.8, ls=":")
+        unit = g["unit"].iloc[0] or ""
+        ax.set_title(f"{d.measure_name(g['measure_id'].iloc[0])}：{g['name_ja'].iloc[0]}", fontsize=9.5)
+        ax.set_ylabel(unit, fontsize=8)
+        step = max(1, len(labels) // 6)
+        ax.set_xticks(x[::step])
+        ax.set_xticklabels(labels[::step], fontsize=7.5, rotation=0)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    handles = [plt.Line2D([], [], color="#969696", ls="--", label="計画上の目安"),
+               plt.Line2D([], [], marker="*", color="#fdae61", ls="", markersize=10, label="目標")]
+    handles += [plt.Line2D([], [], marker="o", color=c, ls="", label=STATUS_JA[k])
+                for k, c in STATUS_COLOURS.items() if k != "no_data"]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+def show_kpi_charts(d: CheckData, check: int) -> None:
+    """The tier's KPI time series (or a note)."""
+    _, tier, tier_ja, _ = CHECKS[check]
+    if not d.has_model:
+        show_notice(f"{d.model_problem} グラフはありません。", "warning")
+        return
+    fig = plot_kpi_series(d, tier)
+    if fig is None:
+        show_notice(f"{tier_ja}の指標の推移データはありません。")
+        return
+    show_figure(fig, f"kpi_series_{tier}", d.params, alt=f"{tier_ja}の指標の推移と目標")
+
+
+def show_logic_model(d: CheckData) -> None:
+    """The logic model diagram, boxes coloured by status (or why there is none)."""
+    if not d.has_model:
+        show_notice(f"{d.model_problem} ロジックモデル図はありません。", "warning")
+        return
+    from sckpi_helpers.viz.diagram import draw_logic_model
+
+    fig = draw_logic_model(d.model, d.tracking, period=d.params.period,
+                           title=f"{d.city_name} ロジックモデル（{d.params.period_ja}）")
+    show_figure(fig, "logic_model", d.params, alt="ロジックモデル図（階層ごと、状況で色分け）")
+
+
+DIAGNOSIS_COLUMNS_JA = {"measure_name_ja": "施策", "field_ja": "分野", "diagnosis_ja": "診断",
+                        "message_ja": "内容", "action_ja": "推奨される改善（Action）", "evidence": "根拠"}
+DIAGNOSIS_JA = {"execution": "実施状況に課題", "activity": "取組内容に課題", "policy": "施策自体に課題",
+                "system": "施策体系に課題", "continue": "継続", "no_data": "データ不足",
+                "not_measured": "指標未設定"}
+
+
+def show_diagnosis(d: CheckData, check: int | None = None) -> None:
+    """Where each measure's chain breaks and the Action (all measures; the check's first)."""
+    if not d.has_model:
+        show_notice(f"{d.model_problem} 診断はできません。", "warning")
+        return
+    dg = d.diagnosis.copy()
+    dg["diagnosis_ja"] = dg["diagnosis"].map(DIAGNOSIS_JA).fillna(dg["diagnosis"])
+    if check is not None:
+        code = DIAGNOSIS_OF_CHECK[check]
+        dg = dg.assign(_o=(dg["diagnosis"] != code).astype(int)).sort_values("_o", kind="stable").drop(columns="_o")
+    show_table(dg, status_col=(), columns=DIAGNOSIS_COLUMNS_JA, name="diagnosis", params=d.params,
+               empty="診断する施策がありません。")
+
+
+CADENCE_JA = {"as_needed": "適宜", "monthly": "毎月", "quarterly": "四半期", "semiannual": "半期",
+              "yearly": "毎年", "every_2_years": "2年ごと", "every_5_years": "5年ごと", "every_10_years": "10年ごと"}
+
+
+def show_data_coverage(d: CheckData, check: int) -> None:
+    """Data coverage of the tier's indicators, the data sources and notes on missing data."""
+    _, tier, tier_ja, _ = CHECKS[check]
+    if not d.has_model:
+        show_notice(f"{d.model_problem} 地域データ（アウトプット・アウトカム第1〜2階層）の収集状況は表示できません。",
+                    "warning")
+        return
+    cov = kpi_data_coverage(d, tier)
+    if len(cov):
+        cov["cadence"] = cov["cadence"].map(lambda c: CADENCE_JA.get(c, c))
+    show_table(cov, status_col=(), caption=f"{tier_ja}の指標のデータ収集状況（計画開始から{d.params.period_ja}まで）",
+               columns={"name": "指標", "cadence": "頻度", "due": "対象期間数", "with_data": "データあり",
+                        "share": "充足率", "last": "最新のデータ", "source": "データ取得元",
+                        "recorded_as": "記録された出典"},
+               name=f"coverage_{tier}", params=d.params)
+    rows = tier_latest(d, tier)
+    missing = rows[rows["status"] == "no_data"] if rows is not None and len(rows) else None
+    if missing is not None and len(missing):
+        import pandas as pd
+
+        missing = pd.DataFrame({
+            "name": missing["name_ja"],
+            "reason": [f"{p} のデータがありません（最新のデータ：{lp or 'なし'}、取得元：{src or '未記載'}）"
+                       + (f"。{n}" if isinstance(n, str) and n else "")
+                       for p, lp, src, n in zip(missing["period"], missing["last_period_with_data"],
+                                                missing["data_source"], missing["note"], strict=False)]})
+    show_missing_notes(missing)
+    show_local_sources(d)
+
+
+def show_local_sources(d: CheckData) -> None:
+    """Where the city's local data came from: source, indicators, periods."""
+    import pandas as pd
+
+    loc = d.local
+    if loc is None or len(loc) == 0:
+        show_notice("地域データ（ローカルデータ）は登録されていません。")
+        return
+    g = loc.groupby(loc["source"].fillna("（出典未記載）"))
+    df = pd.DataFrame({"source": list(g.groups),
+                       "indicators": [int(x) for x in g["indicator_id"].nunique()],
+                       "rows": [int(x) for x in g.size()],
+                       "first": [min(map(str, v)) for _, v in g["period"]],
+                       "last": [max(map(str, v)) for _, v in g["period"]]})
+    show_sources(df, columns={"source": "出典", "indicators": "指標数", "rows": "行数", "first": "最初の期間",
+                              "last": "最新の期間"}, title="地域データの出典と期間")
+
+
+def show_system_flags(d: CheckData) -> None:
+    """Flags on the evaluation system itself (評価体系の見直し)."""
+    if not d.has_model:
+        return
+    show_table(d.flags, status_col=(), columns={"name_ja": "指標", "flag": "種類", "message_ja": "内容",
+                                                "action_ja": "推奨"},
+               name="system_flags", params=d.params, empty="評価体系について指摘事項はありません。")
+
+
+COMPARE_COLUMNS_JA = {"name_ja": "指標", "pillar_ja": "柱", "required_ja": "必須", "value": "値", "unit": "単位",
+                      "rank_txt": "順位", "deviation_score": "偏差値", "peer_median": "比較団体の中央値",
+                      "trend_ja": "傾向", "status_ja": "算出"}
+_RESULT_STATUS_JA = {"ok": "算出", "estimated": "推計（補完）", "missing": "欠損"}
+
+
+def comparison_table(d: CheckData):
+    import math
+
+
+    cmp = d.comparison.copy()
+    fields = getattr(d.catalog, "fields", {}) or {}
+    cmp["pillar_ja"] = [PILLAR_JA.get(p) or getattr(fields.get(p), "name_ja", p) for p in cmp["pillar"]]
+    cmp["required_ja"] = ["必須" if r else "選択" for r in cmp["required"]]
+    cmp["rank_txt"] = [f"{int(r)} / {n}" if not math.isnan(r) else "—" for r, n in zip(cmp["rank"], cmp["n"], strict=False)]
+    cmp["status_ja"] = cmp["status"].map(_RESULT_STATUS_JA).fillna(cmp["status"])
+    cmp["deviation_score"] = cmp["deviation_score"].round(1)
+    return cmp
+
+
+def show_comparison(d: CheckData) -> None:
+    """The peer comparison table (every tier-3 indicator)."""
+    if d.peer_problem:
+        show_notice(f"比較対象を決められません：{d.peer_problem}", "warning")
+    show_table(comparison_table(d), status_col=(), columns=COMPARE_COLUMNS_JA, name="peer_comparison",
+               params=d.params, caption=f"第3階層指標と類似都市比較（{d.year}年、{peer_group_ja(d.params.peer_group)}）",
+               empty="比較できる指標がありません。")
+
+
+def show_pillar_scores(d: CheckData) -> None:
+    from sckpi_helpers.viz.plots import plot_pillar_scores
+
+    if d.pillars is None or len(d.pillars) == 0 or not d.pillars["deviation_score"].notna().any():
+        show_notice("柱別の得点を計算できる指標がありません。")
+        return
+    show_figure(plot_pillar_scores(d.pillars), "pillar_scores", d.params, alt="柱別の平均偏差値")
+    show_table(d.pillars.assign(deviation_score=d.pillars["deviation_score"].round(1)), status_col=(),
+               columns={"pillar_ja": "柱", "deviation_score": "平均偏差値", "note": "使用した指標数",
+                        "indicators": "指標"}, name="pillar_summary", params=d.params)
+
+
+def show_peer_strip(d: CheckData) -> None:
+    from sckpi_helpers.viz.plots import plot_peer_strip
+
+    if len(d.peer_codes) < 2:
+        show_notice("比較団体がないため、分布図はありません。")
+        return
+    fig = plot_peer_strip(d.results, d.catalog, d.params.city_code, d.year, d.peer_codes)
+    show_figure(fig, "peer_strip", d.params, alt="指標ごとの比較団体の分布と本市の位置（偏差値）")
+
+
+def show_timeseries(d: CheckData, *, max_charts: int = 6) -> None:
+    """Time series against the peer band for the required indicators with the most data."""
+    from sckpi_helpers.viz.plots import plot_timeseries_with_peers
+
+    cmp = d.comparison
+    if cmp is None or len(cmp) == 0:
+        show_notice("時系列を描ける指標がありません。")
+        return
+    pick = cmp[cmp["value"].notna()].sort_values(["required", "trend_n"], ascending=[False, False])
+    ids = list(pick["indicator_id"].head(max_charts))
+    if d.has_model:  # the logic model's own tier-3 indicators first
+        t3 = tier_latest(d, "outcome3")
+        own = [i for i in (t3["indicator_id"] if t3 is not None else []) if i in set(cmp["indicator_id"])]
+        ids = list(dict.fromkeys(own + ids))[:max_charts]
+    for i in ids:
+        try:
+            fig = plot_timeseries_with_peers(d.results, i, d.params.city_code, d.peer_codes, d.catalog)
+        except SckpiError as exc:
+            show_notice(f"{i}：{exc}")
+            continue
+        show_figure(fig, f"timeseries_{i}", d.params)
+
+
+
+
+def show_tier3_coverage(d: CheckData) -> None:
+    """How many tier-3 indicators the city has, and why the others are missing."""
+    from sckpi_helpers.indicators.coverage import coverage_summary
+
+    cov = d.coverage
+    if cov is None or len(cov) == 0:
+        show_notice("カバレッジを計算できません。")
+        return
+    summ = coverage_summary(cov)
+    show_table(summ, status_col=(), caption=f"第3階層指標のカバレッジ（{d.year}年）",
+               columns={c: h for c, h in (("state_ja", "状態"), ("n", "指標数"), ("count", "指標数"),
+                                         ("required", "うち必須"), ("n_required", "うち必須"))
+                        if c in summ.columns} or None, name="coverage_summary", params=d.params)
+    miss = cov[cov["state"] != "computed"].copy()
+    if len(miss):
+        from sckpi_helpers.indicators.reasons import reason_ja
+
+        miss["reason"] = [f"{COVERAGE_JA.get(s, s)}：{reason_ja(det, d.catalog)}"
+                          for s, det in zip(miss["state"], miss["detail"], strict=False)]
+    show_missing_notes(miss if len(miss) else None, name_col="name_ja",
+                       title="算出できない・推計を含む第3階層指標")
+
+
+def show_statistics_sources(d: CheckData, variables: Iterable[str] | None = None) -> None:
+    """Government-statistics sources used for the city: variables, years, publication dates."""
+    import pandas as pd
+
+    panel = d.panel[d.panel["area_code"].astype(str) == d.params.city_code]
+    if variables is not None:
+        panel = panel[panel["variable"].isin(set(variables))]
+    if panel.empty:
+        show_notice("この自治体の政府統計データはありません。")
+        return
+    g = panel.groupby("source")
+    df = pd.DataFrame({
+        "source": list(g.groups),
+        "variables": ["、".join(sorted(map(str, v.unique()))[:8]) for _, v in g["variable"]],
+        "years": [f"{int(v.min())}–{int(v.max())}" for _, v in g["year"]],
+        "rows": [int(x) for x in g.size()],
+        "published": [max(map(str, v.dropna())) if v.notna().any() else "—" for _, v in g["published"]],
+    })
+    show_sources(df, columns={"source": "出典", "variables": "変数", "years": "年", "rows": "件数",
+                              "published": "公表日（最新）"}, title="政府統計の出典と日付")
+
+
+def show_field_balance(d: CheckData) -> None:
+    """Measures per field (施策体系の分野間バランス)."""
+    if not d.has_model:
+        return
+    from sckpi_helpers.checks.diagnosis import field_balance
+
+    fb = field_balance(d.model, d.catalog)
+    show_table(fb, status_col=(), columns={"field_ja": "分野", "n_measures": "施策数", "n_indicators": "指標数",
+                                           "n_tier3_catalog": "第3階層指標", "note": "所見",
+                                           "action_ja": "推奨"},
+               name="field_balance", params=d.params)
+
+
+def show_ingest(params: Any) -> dict[str, Any]:
+    """The 00_ingest notebook's body: what was built, from which sources, how complete."""
+    from sckpi_helpers.catalog import load_catalog
+
+    info = ingest_overview(params)
+    man = info["manifest"]
+    show_heading("取込結果", 2)
+    if man:
+        show_notice("\n".join([
+            f"作成日時：{man.get('built_at', '—')}",
+            f"対象自治体（設定）：{man.get('city_code', '—')}　データソース：{man.get('source', '—')}",
+            f"年の範囲：{'–'.join(map(str, man.get('years') or [])) or '—'}",
+            f"外部統計で置き換えた行：{man.get('overridden_by_external', 0)}",
+            f"対応づけできなかった統計項目：{'、'.join(man.get('unmapped_items') or []) or 'なし'}",
+        ]))
+    rows = man.get("rows") or {}
+    import pandas as pd
+
+    show_table(pd.DataFrame({"file": list(rows), "rows": list(rows.values())}) if rows else info["files"],
+               status_col=(), columns={"file": "データ", "rows": "行数"}, name="processed_files", params=params)
+    panel = info["panel"]
+    mine = panel[panel["area_code"].astype(str) == params.city_code]
+    show_heading("自治体", 3)
+    muni = info["areas"]
+    show_notice(f"地域数：{len(muni)}（うち市区町村 {int((muni['level'] == 'municipality').sum())}）。"
+                f"{params.city_code} の政府統計：{len(mine)} 行、"
+                f"{mine['variable'].nunique()} 変数、{int(mine['year'].min()) if len(mine) else '—'}–"
+                f"{int(mine['year'].max()) if len(mine) else '—'} 年。")
+    catalog = load_catalog()
+    cov = input_coverage(panel, catalog, params.city_code, params.fiscal_year)
+    show_heading(f"入力変数のカバレッジ（{params.city_code}、{params.fiscal_year}年時点）", 3)
+    show_table(cov, status_col=(), columns={"input": "変数ID", "name": "変数", "years": "年数", "latest": "最新年",
+                                            "current": "当年の値", "source": "出典", "published": "公表日"},
+               name="input_coverage", params=params)
+    missing = cov[cov["current"] != "あり"].assign(
+        reason=lambda x: [f"最新年 {v}" if v != "—" else "データなし" for v in x["latest"]])
+    show_missing_notes(missing if len(missing) else None, title="当年の値がない入力変数")
+    d = CheckData(params=params, catalog=catalog, panel=panel, local=info["local"][
+        info["local"]["area_code"].astype(str) == params.city_code], areas=info["areas"],
+        city_name=params.city_name)
+    show_statistics_sources(d)
+    show_local_sources(d)
+    return info

@@ -1,0 +1,135 @@
+"""The notebook parameters (reports.params) and the HTML building blocks (reports.display): every
+problem listed at once, every user-given text escaped by the package's one escaper."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from sckpi_helpers.reports import display as show
+from sckpi_helpers.reports import params as nbp
+from sckpi_helpers.config.vocabulary import STATUS_COLOURS
+
+DESIGN_PARAMS = {"city_code": "99201", "period": "2024", "logic_model_path": "", "source": "demo",
+                 "peer_group": "", "lang": "ja", "output_dir": ""}
+
+
+# ------------------------------------------------------------------------------------ parameters
+
+def test_validate_parameters_defaults(demo_home, tmp_path):
+    p = nbp.validate_parameters(**DESIGN_PARAMS, setup=False)
+    assert p.city_code == "99201" and p.period_label == "2024" and p.period_ja == "2024年度"
+    assert p.fiscal_year == 2024 and p.source == "demo" and p.lang == "ja" and p.output_dir is None
+    assert p.city_name == "サンプル市"
+    assert p.logic_model_path == demo_home / "data" / "raw" / "demo" / "logic_model.yaml"
+    assert p.peer_group == "prefecture"  # from the settings
+    out = tmp_path / "out" / "x"
+    q = nbp.validate_parameters("99201", "2024Q4", "", "demo", "all", "ja", str(out), setup=False)
+    assert q.output_dir == out and out.is_dir() and q.peer_group == "all" and q.period_ja == "2024年度第4四半期"
+
+
+def test_validate_parameters_lists_every_problem(demo_home):
+    with pytest.raises(nbp.ParameterError) as exc:
+        nbp.validate_parameters("1234", "2024Q7", "/no/such/model.yaml", "web", "", "fr", "", setup=False)
+    msg = str(exc.value)
+    for part in ("city_code '1234'", "period", "logic_model_path", "source 'web'", "lang 'fr'"):
+        assert part in msg
+    assert msg.count("\n  - ") == 5
+
+
+def test_city_without_settings_has_no_logic_model(demo_home):
+    p = nbp.validate_parameters("99202", "2024", setup=False)
+    assert p.logic_model_path is None and p.settings.base_dir is None
+
+
+# ------------------------------------------------------------------------------------ tables
+
+def test_status_table_escapes_and_colours():
+    df = pd.DataFrame({"name": ["<img src=x onerror=alert(1)>", "A&B"], "value": [1234.5, float("nan")],
+                       "status": ["behind", "no_data"]})
+    html = show.status_table(df, columns={"name": "指標", "value": "値", "status": "状況"}, caption="<b>cap</b>")
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "A&amp;B" in html and "&lt;b&gt;cap&lt;/b&gt;" in html
+    assert "遅れ" in html and "データなし" in html
+    assert STATUS_COLOURS["behind"] in html and STATUS_COLOURS["no_data"] in html
+    assert "1,234.5" in html and "—" in html
+    assert "overflow-x:auto" in html  # scrolls sideways on a phone
+    assert html.index("指標") < html.index("値") < html.index("状況")
+
+
+def test_status_cell_unknown_value_is_escaped():
+    assert show.status_cell("<x>") == "&lt;x&gt;"
+    assert "達成" in show.status_cell("achieved")
+
+
+def test_number_format():
+    assert show.fmt_value(3154.0) == "3,154"
+    assert show.fmt_value(0.5) == "0.5"
+    assert show.fmt_value(None) == "—"
+    assert show.fmt_value(float("nan")) == "—"
+
+
+def test_publish_summary_and_show_figure(demo_home, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sckpi_helpers.viz.style import use_japanese_font
+
+    use_japanese_font()
+
+    p = nbp.validate_parameters("99201", "2024", output_dir=str(tmp_path / "o"), setup=False)
+    data = show.publish_summary(p, "見出し", lines=["a"])
+    assert json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8")) == data
+    fig, ax = plt.subplots()
+    ax.set_title("テスト図")
+    assert show._figure_alt(fig) == "テスト図"
+    show.show_figure(fig, "fig 1", p)
+    png = (tmp_path / "o" / "fig_1.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not plt.get_fignums()  # closed after display
+
+
+def test_missing_notes_and_notice_escape(monkeypatch):
+    shown = []
+    monkeypatch.setattr(show, "_display_html", shown.append)
+    show.show_missing_notes(pd.DataFrame({"name": ["<b>x</b>"], "reason": ["no <data>"]}))
+    show.show_notice("a<script>\nb")
+    show.show_missing_notes(None)
+    html = "".join(shown)
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "no &lt;data&gt;" in html and "a&lt;script&gt;<br>b" in html
+    assert "欠損しているデータはありません" in html
+
+
+def test_peer_group_ja():
+    from sckpi_helpers.config.vocabulary import peer_group_ja
+
+    assert peer_group_ja("prefecture") == "同じ都道府県の市区町村"
+    assert "99201,99202" in peer_group_ja("list:99201,99202")
+
+
+def test_one_html_escaper_for_the_package():
+    """Notebook outputs, report pages (templates) and the catalog page escape the same way."""
+    from sckpi_helpers.reports import catalog_page
+    from sckpi_helpers.reports import html as rh
+
+    assert rh.e is show.e and catalog_page._e is show.e
+    hostile = "<script>alert(\"x\")</script>&'市"
+    page = rh.root_index_page(rows=[{"city_code": "99201", "city_name": hostile, "latest": None, "count": 1}],
+                              version="0", generated="")
+    assert show.e(hostile) in page and "<script>alert" not in page
+    assert show.e(None) == "" and show.e(3) == "3"
+
+
+def test_a_missing_logic_model_in_the_settings_is_a_parameter_problem(demo_home):
+    settings = demo_home / "data" / "raw" / "demo" / "settings.yaml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("logic_model: logic_model.yaml", "logic_model: logic_modle.yaml"),
+                        encoding="utf-8")
+    with pytest.raises(nbp.ParameterError, match="logic_modle.yaml"):
+        nbp.validate_parameters("99201", "2024", setup=False)
+
+
