@@ -1,4 +1,4 @@
-"""The bundled catalog says what GUIDELINE.md says: fields, indicators, required flags, formulas."""
+"""The bundled catalog says what docs/GUIDELINE.md says: fields, indicators, required flags, formulas."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def test_themes_as_the_field_table_lists_them(cat):
     assert sum(len(f.themes) for f in cat.fields.values()) == 3 + 4 + 2 + 6 + 3 + 7 + 3 + 3 + 3 + 7 + 4 + 2
 
 
-# ------------------------------------------------------------------ counts (counted from GUIDELINE.md)
+# ------------------------------------------------------------------ counts (counted from docs/GUIDELINE.md)
 def test_outcome3_service_indicators_per_pillar(cat):
     """社会 19 rows, 環境 14 (7 CO2, 1 大気, 4 廃棄物, 2 土地利用), 経済 13; plus the kit's
     街頭犯罪 variant of 防犯性 (for cities without 刑法犯認知件数)."""

@@ -57,7 +57,7 @@ def test_period_range_is_inclusive_and_single_kind():
 
 
 def test_checks_due_each_period():
-    """Check❶❷ monthly/quarterly, Check❸❹ at the fiscal year (GUIDELINE.md, PDCA table)."""
+    """Check❶❷ monthly/quarterly, Check❸❹ at the fiscal year (docs/GUIDELINE.md, PDCA table)."""
     assert due_checks("2025Q3") == [1, 2]
     assert due_checks("2025-10") == [1, 2]
     assert due_checks("2025") == [1, 2, 3, 4]

@@ -5,7 +5,7 @@ understanding of global warming (outcome tier 1) does not rise — so the cause 
 activity and tier 1, and the course content must be revised (事業の取組内容の軌道修正).
 :func:`diagnose` generalises this: per measure it walks the tiers from the outputs upwards and
 stops at the **lowest tier whose indicators are behind while every tier below is on track or
-achieved**. The tier that fails decides the Action (GUIDELINE.md, PDCA table):
+achieved**. The tier that fails decides the Action (docs/GUIDELINE.md, PDCA table):
 
 =============  ==========================================  ==========================================
 behind tier    Action (ja)                                  Action (en)

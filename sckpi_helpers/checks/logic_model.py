@@ -2,7 +2,7 @@
 
 A logic model file describes one city's plan: its measures (施策), each in one evaluation field, and
 for each measure the boxes of the guideline's chain — インプット → 事業・取組 → アウトプット →
-アウトカム第1階層 → 第2階層 → 第3階層 (GUIDELINE.md, "The logic model"). Boxes point *upwards* to the
+アウトカム第1階層 → 第2階層 → 第3階層 (docs/GUIDELINE.md, "The logic model"). Boxes point *upwards* to the
 boxes they feed; a box may feed several. Boxes from the output tier up carry the indicators whose
 values become KPIs: either an id from the catalog (``catalog: t3.soc.crime_rate``) or a local
 indicator defined inline. Every indicator has a baseline, one or more target milestones and a source.
@@ -68,7 +68,7 @@ TIER_RANK = {t: i for i, t in enumerate(TIERS)}
 #: cadences reported in fiscal years but not every year: periods without a value are not gaps
 SPARSE_YEARS = {"every_2_years": 2, "every_5_years": 5, "every_10_years": 10}
 CADENCES = (*CADENCE_KIND, *SPARSE_YEARS)
-#: tiers that carry KPIs and the PDCA check that watches each (GUIDELINE.md, PDCA table)
+#: tiers that carry KPIs and the PDCA check that watches each (docs/GUIDELINE.md, PDCA table)
 KPI_TIERS: tuple[str, ...] = ("output", "outcome1", "outcome2", "outcome3")
 TIER_CHECK = {"output": 1, "outcome1": 2, "outcome2": 3, "outcome3": 4}
 FIELD_GROUP = {**{f: "service" for f in ("mobility", "environment_energy", "disaster_crime", "infrastructure",

@@ -2,7 +2,7 @@
 
 Local data are outputs (tier ``output``), outcome tiers 1–2 and the foundation fields' indicators:
 operator logs, app analytics, resident surveys, counts from the city's own departments
-(GUIDELINE.md, "Local data"). ``sckpi template`` / ``sckpi init`` write the workbook
+(docs/GUIDELINE.md, "Local data"). ``sckpi template`` / ``sckpi init`` write the workbook
 (:mod:`sckpi_helpers.checks.template`); a clerk fills the 値 column and ``sckpi ingest`` reads it
 back through :class:`LocalWorkbookReader` (kind ``local-workbook``, target ``local``).
 
