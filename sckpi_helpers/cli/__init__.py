@@ -19,7 +19,7 @@ from sckpi_helpers.errors import SckpiError
 HANDLERS = {
     "demo": "sckpi_helpers.cli.demo:cli_demo",
     "catalog": "sckpi_helpers.cli.catalog:cli_catalog",
-    "ingest": "sckpi_helpers.store.build:cli_ingest",
+    "ingest": "sckpi_helpers.cli.ingest:cli_ingest",
     "indicators": "sckpi_helpers.indicators.service:cli_indicators",
     "template": "sckpi_helpers.sources.local_data:cli_template",
     "report": "sckpi_helpers.reports.runner:cli_report",
@@ -85,11 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("ingest", help="read government statistics and local data into data/processed/",
                        description="Turn e-Stat API responses, e-Stat CSV downloads, external statistics "
                                    "and local data into one tidy Parquet panel under data/processed/.")
-    i.add_argument("--source", choices=["demo", "estat-api", "estat-csv"], required=True,
+    i.add_argument("--source", choices=["demo", "estat-api", "estat-csv"],
                    help="demo: bundled data; estat-api: e-Stat API v3 (needs ESTAT_APP_ID); "
-                        "estat-csv: e-Stat/SSDS CSV downloads")
+                        "estat-csv: downloaded files only (default: the city's settings.yaml)")
     i.add_argument("--input", action="append", default=[], metavar="PATH",
-                   help="file or folder to read (estat-csv: the CSV downloads); repeatable")
+                   help="file or folder to read; each file's format is recognised; repeatable")
     i.add_argument("--city", type=_area_code, help="city whose settings, peers and local data to ingest")
     i.add_argument("--areas", help="comma-separated 5-digit area codes (default: the city and its peers)")
     i.add_argument("--years", help="year range, e.g. 2015-2024")
