@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 
 from sckpi_helpers import atomic
+from sckpi_helpers.cli import main
+from sckpi_helpers.config import paths
+from sckpi_helpers.config.settings import demo_settings
+from sckpi_helpers.errors import InputFileError, ValidationError
 from sckpi_helpers.store import build as ingest
 from sckpi_helpers.store import items
 from sckpi_helpers.store import processed as store
-from sckpi_helpers.config import paths
-from sckpi_helpers.cli import main
-from sckpi_helpers.errors import InputFileError, ValidationError
-from sckpi_helpers.config.settings import demo_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -242,9 +242,11 @@ def build_areas(codes_names: pd.DataFrame, overrides: pd.DataFrame | None = None
         name = row.area_name if isinstance(row.area_name, str) else None
         return municipal_type(row.area_code, name, designated=designated, core=core)
 
+    if df.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in AREA_COLUMNS})
     df["pref_code"] = df["area_code"].str[:2]
     df["level"] = df["area_code"].map(level_of)
-    df["municipal_type"] = [typ(row) for _, row in df.iterrows()]  # apply() breaks on 0 rows
+    df["municipal_type"] = df.apply(typ, axis=1)
     df["parent_code"] = df["area_code"].map(lambda c: parent_code(c, designated))
     df["lg_code"] = df["area_code"].map(lambda c: None if c == "00000" else to_lg_code(c))
     if over is not None:

@@ -47,7 +47,13 @@ from sckpi_helpers.errors import Problem, ValidationError
 from sckpi_helpers.sources.areas import AreaCodeError, normalize_area_code
 from sckpi_helpers.sources.base import PANEL_COLUMNS, Ignored, Reader, ReadResult, register
 from sckpi_helpers.sources.cells import ALL_MARKS, canonical_mark, decode
-from sckpi_helpers.sources.local_data import normalize_text, normalize_unit, parse_number, plain_text, read_table
+from sckpi_helpers.sources.local_data import (
+    normalize_text,
+    normalize_unit,
+    parse_number,
+    plain_text,
+    read_table,
+)
 
 #: columns of the external-statistics layout
 EXTERNAL_COLUMNS = ["area_code", "year", "variable", "value", "unit", "source", "published", "note"]
@@ -192,9 +198,9 @@ def read_external_result(path: str | Path, catalog: Any,
             left_out.setdefault(("value", "値が空欄のため使いません (empty value)"), []).append(rownum)
             continue
         if known is not None and area not in known:
-            left_out.setdefault(("area_code", f"地域コード {area} は地域一覧にないため使いません (unknown "
-                                              "area code: mistyped, or an area outside this build)"),
-                                []).append(rownum)
+            reason = (f"地域コード {area} は地域一覧にないため使いません (unknown area code: mistyped, "
+                      "or an area outside this build)")
+            left_out.setdefault(("area_code", reason), []).append(rownum)
             continue
         note = plain_text(rec.get("note")) or None
         annotation = "; ".join(x for x in (mark, note) if x) or None

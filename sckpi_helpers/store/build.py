@@ -48,15 +48,30 @@ from sckpi_helpers.sources.external import SOURCE_PREFIX, panel_frame
 from sckpi_helpers.sources.local_data import LOCAL_COLUMNS, local_frame
 from sckpi_helpers.store import inputs as inputs_mod
 from sckpi_helpers.store.inputs import FileReport
-from sckpi_helpers.store.items import (catalog_requests, demo_api_requests, estat_tables, fetch_api,
-                                       meta_areas, tidy_to_panel)
+from sckpi_helpers.store.items import (
+    catalog_requests,
+    demo_api_requests,
+    estat_tables,
+    fetch_api,
+    meta_areas,
+    tidy_to_panel,
+)
 from sckpi_helpers.store.plan import SOURCES, fingerprint, plan_inputs, raw_inputs, resolve_all
-from sckpi_helpers.store.processed import (FORMAT_VERSION, is_fresh, output_paths,
-                                           processed_paths)
+
 # TODO(integration): the store's read API lives in store.processed; these names stay importable
 # from here only until reports/* and indicators/service.py import them from there.
-from sckpi_helpers.store.processed import (load_areas, load_local, load_panel, read_manifest,  # noqa: F401
-                                           scope_of, serving_settings)
+from sckpi_helpers.store.processed import (  # noqa: F401
+    FORMAT_VERSION,
+    is_fresh,
+    load_areas,
+    load_local,
+    load_panel,
+    output_paths,
+    processed_paths,
+    read_manifest,
+    scope_of,
+    serving_settings,
+)
 
 AREAS_COLUMNS = areas_mod.AREA_COLUMNS
 KEY = ["area_code", "year", "variable"]
@@ -174,6 +189,19 @@ def _count_drops(reports: dict[str, FileReport], dropped: pd.DataFrame, reason: 
             reports[file].ignored.append(Ignored(file, reason, count=int(n)))
 
 
+def _once(roles: list[tuple[Path, str | None]], config: Iterable[Path]) -> list[tuple[Path, str | None]]:
+    """Each file once (a file the settings name and a folder holds is read in its settings
+    role), without the city's configuration files (settings, areas, mergers, logic model)."""
+    seen = {Path(p).resolve() for p in config}
+    out = []
+    for path, role in roles:
+        key = Path(path).resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append((path, role))
+    return out
+
+
 def _logic_model_extra(settings: CitySettings, catalog: Any) -> Any:
     """The logic model's local indicators (definitions beyond the catalog), when it has one."""
     path = settings.resolve(settings.logic_model)
@@ -260,9 +288,9 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     area_list = _parse_areas(areas)
     plan = plan_inputs(settings, source, inputs, external, local)
     overrides = areas_mod.read_area_overrides(plan["overrides"])
-    roles = ([(p, "csv") for p in plan["csv"]] + [(p, None) for p in plan["inputs"]]
-             + [(p, "external") for p in plan["external"]] + [(p, "local") for p in plan["local"]])
-    found, unrecognised = inputs_mod.classify(roles)
+    roles = ([(p, "csv") for p in plan["csv"]] + [(p, "external") for p in plan["external"]]
+             + [(p, "local") for p in plan["local"]] + [(p, None) for p in plan["inputs"]])
+    found, unrecognised = inputs_mod.classify(_once(roles, plan["config"]))
     context: dict[str, Any] = {"catalog": catalog, "city_code": settings.city_code}
 
     reports: dict[str, FileReport] = {}

@@ -164,5 +164,14 @@ def known_reader_kinds() -> list[str]:
         return [a.kind for a in _ADAPTERS]
 
 
-__all__ = ["FileReport", "ROLE_KIND", "classify", "known_reader_kinds", "read_each", "read_file",
-           "reader_of_kind", "recognise", "report_for"]
+__all__ = [
+    "ROLE_KIND",
+    "FileReport",
+    "classify",
+    "known_reader_kinds",
+    "read_each",
+    "read_file",
+    "reader_of_kind",
+    "recognise",
+    "report_for",
+]

@@ -108,8 +108,8 @@ def tidy_to_panel(tidy: pd.DataFrame, catalog: Any, source_note: str = "",
     unknown = tidy[var.isna() & (item != "")]
     for code, n in unknown.groupby(item[unknown.index], sort=True).size().items():
         name = names[unknown.index][item[unknown.index] == code].dropna()
-        label = f"{code}「{name.iloc[0]}」" if len(name) else str(code)
-        ignored.append(Ignored(where, f"項目 {label} はカタログのどの入力にも対応しないため使いません "
+        label = f"{code}「{name.iloc[0]}」" if len(name) else f"{code} "
+        ignored.append(Ignored(where, f"項目 {label}はカタログのどの入力にも対応しないため使いません "
                                       "(item code not in the catalog)", column=str(code), count=int(n)))
     expected = estat_item_names(catalog)
     pairs = pd.DataFrame({"code": item, "name": names})[var.notna()].drop_duplicates()

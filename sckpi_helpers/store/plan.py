@@ -63,7 +63,8 @@ def plan_inputs(settings: CitySettings, source: str, inputs: Sequence[str | Path
     ``csv``: e-Stat CSV downloads named by the settings (for ``estat-csv``: only when no
     ``--input`` is given); ``inputs``: the ``--input`` files, folders expanded, whose kind the
     source registry recognises; ``external`` / ``local``: the settings' and the command line's;
-    ``overrides``: ``areas.csv``; ``mergers``; ``cache``: the e-Stat API response cache.
+    ``overrides``: ``areas.csv``; ``mergers``; ``config``: the city's configuration files (not
+    statistics, skipped when a folder holds them); ``cache``: the e-Stat API response cache.
     """
     demo = demo_settings() if source == "demo" else None
     stats_settings = demo if demo is not None else settings
@@ -74,9 +75,14 @@ def plan_inputs(settings: CitySettings, source: str, inputs: Sequence[str | Path
         csvs = resolve_all(stats_settings, stats_settings.estat_csv)
     if source == "estat-csv" and not (csvs or given):
         city = settings.city_code
-        raise SckpiError("estat-csv: e-Stat の CSV が指定されていません (no CSV given): run "
-                         f"'sckpi ingest --source estat-csv --city {city} --input data/raw/{city}/' "
-                         "or list the files under estat_csv: in the city's settings.yaml")
+        folder = Path(settings.base_dir) if settings.base_dir is not None else paths.raw_dir() / city
+        try:
+            folder = folder.resolve().relative_to(paths.project_root())
+        except ValueError:
+            pass
+        raise SckpiError("estat-csv: e-Stat の CSV が指定されていません (no CSV given): put the "
+                         f"downloads in {folder}/ and run 'sckpi ingest --source estat-csv --city {city} "
+                         f"--input {folder}/', or list them under estat_csv: in the city's settings.yaml")
     ext = resolve_all(stats_settings, stats_settings.external_statistics)
     if demo is not None and settings.base_dir is not None and \
             Path(settings.base_dir).resolve() != paths.demo_dir().resolve():
@@ -89,7 +95,11 @@ def plan_inputs(settings: CitySettings, source: str, inputs: Sequence[str | Path
         if (base / "areas.csv").exists():
             overrides = base / "areas.csv"
             break
-    return {"csv": unique(csvs), "inputs": unique(given), "external": unique(ext), "local": unique(loc),
+    config = [p for p in [settings.resolve(settings.logic_model), overrides, mergers_file(settings, source)]
+              if p is not None] + resolve_all(settings, settings.catalog_extensions)
+    if settings.base_dir is not None:
+        config.append(Path(settings.base_dir) / "settings.yaml")
+    return {"csv": unique(csvs), "inputs": unique(given), "config": config, "external": unique(ext), "local": unique(loc),
             "overrides": overrides, "mergers": mergers_file(settings, source),
             "cache": (paths.demo_dir() / "estat_api") if source == "demo"
             else (paths.raw_dir() / "estat") if source == "estat-api" else None}
