@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from sckpi_helpers.errors import InputFileError, SckpiError
 from sckpi_helpers.sources import areas
 from sckpi_helpers.sources.areas import (
     apply_mergers,
@@ -20,7 +21,6 @@ from sckpi_helpers.sources.areas import (
     pref_code,
     to_lg_code,
 )
-from sckpi_helpers.errors import InputFileError, SckpiError
 
 
 @pytest.mark.parametrize("code5, lg", [("13101", "131016"), ("01100", "011002"),

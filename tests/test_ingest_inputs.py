@@ -167,3 +167,8 @@ def test_a_settings_path_is_checked_when_loading_unless_asked_not_to(city):
     with pytest.raises(ValidationError, match="mergers"):
         load_settings(city / "settings.yaml")
     assert load_settings(city / "settings.yaml", check_files=False).city_code == "99202"
+
+
+def test_a_city_without_settings_is_told_which_source_to_name(demo_home, capsys):
+    code, _, err = run(capsys, "--city", "13101")
+    assert code == 1 and "sckpi ingest --source estat-api --city 13101" in err
