@@ -90,7 +90,7 @@ def test_two_rows_with_different_values_for_one_cell_are_an_error_naming_both(ci
         build.ingest(settings, source="estat-csv", inputs=[a, b])
     msg = str(exc.value)
     assert "99202 2020年" in msg and "a.csv" in msg and "b.csv" in msg
-    assert "100000" in msg and "100500" in msg
+    assert "100,000 (a.csv" in msg and "100,500 (b.csv" in msg
 
 
 def test_equal_duplicates_collapse(city):
@@ -172,3 +172,29 @@ def test_a_settings_path_is_checked_when_loading_unless_asked_not_to(city):
 def test_a_city_without_settings_is_told_which_source_to_name(demo_home, capsys):
     code, _, err = run(capsys, "--city", "13101")
     assert code == 1 and "sckpi ingest --source estat-api --city 13101" in err
+
+
+def test_a_conflict_names_the_rows_when_the_reader_numbers_them(city):
+    """Readers may add a ``row`` column (the editor's line); a conflict then names both rows."""
+    from sckpi_helpers.sources import base
+
+    class Numbered(base.Reader):
+        kind, title_ja, target = "test-numbered", "番号付き", "items"
+
+        def recognise(self, path, head):
+            return path.suffix == ".numbered"
+
+        def read(self, path, **context):
+            rows = [dict(zip(base.ITEM_COLUMNS, ["0000020201", "99202", "テスト市", "テスト市", "2020100000",
+                                                 2020, "A1101", "総人口", "人", v, None, "test"],
+                             strict=True), row=line) for line, v in ((7, 100.0), (9, 101.0))]
+            return base.ReadResult(self.kind, "items", pd.DataFrame(rows), [], str(path))
+
+    base.register(Numbered())
+    try:
+        (city / "x.numbered").write_text("-", encoding="utf-8")
+        with pytest.raises(ValidationError) as exc:
+            build.ingest(load_settings(city / "settings.yaml"), inputs=[city / "x.numbered"])
+    finally:
+        base._REGISTRY.pop("test-numbered")
+    assert "x.numbered 7行目" in str(exc.value) and "x.numbered 9行目" in str(exc.value)

@@ -147,8 +147,14 @@ def _refuse_conflicts(df: pd.DataFrame, title: str, reports: dict[str, FileRepor
 
 
 def _cell(row: pd.Series) -> str:
-    shown = row["value"] if pd.notna(row["value"]) else (row.get("annotation") or "NaN")
-    return f"{shown} ({Path(str(row.get('_file') or '')).name or row.get('source')}, {row.get('source')})"
+    """``100000 (a.csv 12行目, e-Stat 0000020201 A1101)``: the value and where it was read."""
+    v = row["value"]
+    shown = (f"{int(v):,}" if float(v).is_integer() else f"{v:,}") if pd.notna(v) else (row.get("annotation") or "NaN")
+    where = Path(str(row.get("_file") or "")).name or str(row.get("source"))
+    line = row.get("_row")
+    if line is not None and pd.notna(line):
+        where += f" {int(line)}行目"
+    return f"{shown} ({where}, {row.get('source')})"
 
 
 def _apply_external(estat: pd.DataFrame, ext: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -345,7 +351,7 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     panel = panel.copy()
     panel["area_name"] = panel["area_code"].map(names).where(panel["area_code"].isin(names.index),
                                                              panel["area_name"])
-    panel = panel_frame(panel.sort_values(["variable", "area_code", "year"]))
+    panel = panel_frame(panel.sort_values(["variable", "area_code", "year"]))  # drops _file, _row
 
     locals_ = [r for r in rest if r.target == "local"]
     for res in locals_:

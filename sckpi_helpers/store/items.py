@@ -92,7 +92,8 @@ def tidy_to_panel(tidy: pd.DataFrame, catalog: Any, source_note: str = "",
     Rows that are neither a number nor a mark (items a year did not survey) are dropped. Items
     whose code no catalog input names, and items whose published name disagrees with the
     catalog's name for the code, are not used; each is one :class:`Ignored` line (with its row
-    count) naming ``file`` (default: the rows' ``source``).
+    count) naming ``file`` (default: the rows' ``source``). An optional ``row`` column (the line
+    as the user's editor numbers it) is kept as ``_row`` so later errors can name the row.
     """
     if tidy is None or tidy.empty:
         return panel_frame(), []
@@ -141,7 +142,10 @@ def tidy_to_panel(tidy: pd.DataFrame, catalog: Any, source_note: str = "",
                         "value": t["value"].astype("float64"), "unit": t["unit"].fillna(""),
                         "source": label.str.replace(r"\s+", " ", regex=True).str.strip(),
                         "annotation": t["annotation"], "published": None})
-    return panel_frame(out), ignored
+    panel = panel_frame(out)
+    if "row" in t.columns:  # a reader that numbers its rows lets errors name them
+        panel["_row"] = t["row"].to_numpy()
+    return panel, ignored
 
 
 # ------------------------------------------------------------------ e-Stat requests
