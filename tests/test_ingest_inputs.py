@@ -198,3 +198,16 @@ def test_a_conflict_names_the_rows_when_the_reader_numbers_them(city):
     finally:
         base._REGISTRY.pop("test-numbered")
     assert "x.numbered 7行目" in str(exc.value) and "x.numbered 9行目" in str(exc.value)
+
+
+def test_the_hint_for_a_missing_build_is_the_command_that_builds_it(city, capsys, monkeypatch):
+    monkeypatch.chdir(city.parents[2])
+    ssds_csv(city / "estat.csv", [("99202", 2020, "100000")])
+    (city / "settings.yaml").write_text('city_code: "99202"\nsource: estat-csv\nestat_csv: [estat.csv]\n',
+                                        encoding="utf-8")
+    settings = load_settings(city / "settings.yaml")
+    with pytest.raises(SckpiError, match=r"run '([^']+)'") as exc:
+        store.load_panel(settings)
+    hint = re.search(r"run '([^']+)'", str(exc.value))[1]
+    assert main(shlex.split(hint)[1:]) == 0
+    assert len(store.load_panel(settings)) == 1

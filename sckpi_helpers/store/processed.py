@@ -125,11 +125,21 @@ def is_fresh(settings: CitySettings) -> bool:
     return meta.get("inputs") == fingerprint(raw)
 
 
+def ingest_command(settings: CitySettings | None) -> str:
+    """The ``sckpi ingest`` command that builds ``settings``' store (for hints)."""
+    settings = settings or demo_settings()
+    if scope_of(settings) == "demo":
+        return "sckpi ingest --source demo"
+    if settings.base_dir is not None:
+        return f"sckpi ingest --city {settings.city_code}"
+    return f"sckpi ingest --source {settings.source} --city {settings.city_code}"
+
+
 def _load(key: str, settings: CitySettings | None) -> pd.DataFrame:
     p = processed_paths(settings)[key]
     if not p.exists():
-        raise InputFileError(f"{OUTPUT_FILES[key]} がありません (not built yet): run 'sckpi ingest "
-                             "--source demo' (or 'sckpi ingest --city CODE') first", p)
+        raise InputFileError(f"{OUTPUT_FILES[key]} がありません (not built yet): run "
+                             f"'{ingest_command(settings)}' first", p)
     return pd.read_parquet(p)
 
 
@@ -148,6 +158,6 @@ def load_areas(settings: CitySettings | None = None) -> pd.DataFrame:
     return _load("areas", settings)
 
 
-__all__ = ["FORMAT_VERSION", "MANIFEST", "OUTPUT_FILES", "is_fresh", "load_areas", "load_local",
+__all__ = ["FORMAT_VERSION", "MANIFEST", "OUTPUT_FILES", "ingest_command", "is_fresh", "load_areas", "load_local",
            "load_panel", "output_paths", "processed_paths", "read_manifest", "scope_of",
            "serving_settings"]
