@@ -18,7 +18,9 @@ API JSON pages are read exactly as the cache of a real run), ``estat-api`` (live
 ``ESTAT_APP_ID``, cache under ``data/raw/estat``), ``estat-csv`` (downloaded files only).
 Raw files are only read. Outputs are written atomically and only after every input has been read
 and validated, so a failure leaves the previous outputs intact. Two sources giving one cell
-different values is an error naming both, never "the first wins".
+different values is an error naming both, never "the first wins" (the rules: :mod:`.combine`;
+the files read and the per-file report: :mod:`.plan`, :mod:`.inputs`; reading the result:
+:mod:`.processed`).
 
 Stage: ``store`` — imports ``errors``, ``atomic``, ``config``, ``catalog``, ``sources`` and
 other ``store`` modules. (One upward call remains: the e-Stat area request asks
@@ -41,12 +43,13 @@ from sckpi_helpers import atomic
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.periods import PeriodError, parse_year_range
 from sckpi_helpers.config.settings import CitySettings, demo_settings
-from sckpi_helpers.errors import InputFileError, Problem, SckpiError, ValidationError
+from sckpi_helpers.errors import InputFileError, SckpiError
 from sckpi_helpers.sources import areas as areas_mod
 from sckpi_helpers.sources.base import PANEL_COLUMNS, Ignored
 from sckpi_helpers.sources.external import SOURCE_PREFIX, panel_frame
 from sckpi_helpers.sources.local_data import LOCAL_COLUMNS, local_frame
 from sckpi_helpers.store import inputs as inputs_mod
+from sckpi_helpers.store.combine import KEY, apply_external, count_drops, refuse_conflicts, refuse_overlaps
 from sckpi_helpers.store.inputs import FileReport
 from sckpi_helpers.store.items import (
     catalog_requests,
@@ -74,7 +77,6 @@ from sckpi_helpers.store.processed import (  # noqa: F401
 )
 
 AREAS_COLUMNS = areas_mod.AREA_COLUMNS
-KEY = ["area_code", "year", "variable"]
 
 
 # ------------------------------------------------------------------ areas
@@ -117,82 +119,6 @@ def _parse_years(years: str | Iterable[int] | None, settings: CitySettings) -> l
         where = "--years" if years is not None else f"{settings.base_dir or ''} settings.yaml years"
         raise SckpiError(f"{where}: {exc}") from None
     return sorted({int(y) for y in years})
-
-
-# ------------------------------------------------------------------ combining sources
-def _refuse_conflicts(df: pd.DataFrame, title: str, reports: dict[str, FileReport]) -> pd.DataFrame:
-    """One row per (area, year, variable): equal duplicates collapse; different values for the
-    same cell are an error naming both rows' files (which one is right is the user's call)."""
-    if df.empty:
-        return df
-    dup = df.duplicated(KEY, keep=False)
-    if not dup.any():
-        return df
-    part = df[dup]
-    value = part["value"].astype("float64")
-    sig = value.round(9).astype(str).where(value.notna(), "mark:" + part["annotation"].fillna("").astype(str))
-    distinct = sig.groupby([part[k] for k in KEY]).transform("nunique")
-    clash = part[distinct > 1]
-    if len(clash):
-        problems = []
-        for key, g in clash.groupby(KEY, sort=True):
-            a, b = g.iloc[0], g[sig[g.index] != sig[g.index[0]]].iloc[0]
-            problems.append(Problem(
-                f"地域 {key[0]} {key[1]}年 '{key[2]}' に異なる値が2つあります (two different values for one "
-                f"cell): {_cell(a)} と {_cell(b)} — どちらかを直すか削除してください", str(b.get("_file", "")) or None))
-        raise ValidationError(problems[:50], title=title)
-    kept = ~df.duplicated(KEY, keep="first")
-    _count_drops(reports, df[~kept], "同じ値を先に読んだ統計と重複 (same value as an earlier source)")
-    return df[kept]
-
-
-def _cell(row: pd.Series) -> str:
-    """``100000 (a.csv 12行目, e-Stat 0000020201 A1101)``: the value and where it was read."""
-    v = row["value"]
-    shown = (f"{int(v):,}" if float(v).is_integer() else f"{v:,}") if pd.notna(v) else (row.get("annotation") or "NaN")
-    where = Path(str(row.get("_file") or "")).name or str(row.get("source"))
-    line = row.get("_row")
-    if line is not None and pd.notna(line):
-        where += f" {int(line)}行目"
-    return f"{shown} ({where}, {row.get('source')})"
-
-
-def _apply_external(estat: pd.DataFrame, ext: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    """Concatenate, external winning over e-Stat on the same (area, year, variable); also the
-    e-Stat rows that were replaced (for the per-file report)."""
-    if ext.empty or estat.empty:
-        return (estat if ext.empty else ext), estat.iloc[0:0]
-    e_idx = pd.MultiIndex.from_frame(estat[KEY])
-    overridden = e_idx.isin(pd.MultiIndex.from_frame(ext[KEY]))
-    replaced = estat[overridden].set_index(KEY)["source"]
-    ext = ext.copy()
-    if len(replaced):
-        xi = ext.set_index(KEY).index
-        old = pd.Series(xi.map(replaced.to_dict().get), index=ext.index)
-        ext["source"] = ext["source"].where(old.isna(), ext["source"] + " (overrides " + old.astype(str) + ")")
-        # keep e-Stat's area name when external gave none
-        names = estat[overridden].set_index(KEY)["area_name"].to_dict()
-        ext["area_name"] = ext["area_name"].where(ext["area_name"].notna(),
-                                                  pd.Series(xi.map(names.get), index=ext.index))
-    return pd.concat([estat[~overridden], ext], ignore_index=True), estat[overridden]
-
-
-def _refuse_overlaps(df: pd.DataFrame, keys: list[str], what: str, title: str) -> None:
-    """The same cell given by two files is ambiguous: name the cells instead of picking one."""
-    dup = df.duplicated(keys, keep=False)
-    if dup.any():
-        cells = df[dup].drop_duplicates(keys).head(20)
-        raise ValidationError([Problem(f"{' '.join(str(getattr(r, k)) for k in keys)} is given by more than "
-                                       f"one {what} file") for r in cells.itertuples()], title=title)
-
-
-def _count_drops(reports: dict[str, FileReport], dropped: pd.DataFrame, reason: str) -> None:
-    """Add one ignored line per file for rows a build step left out."""
-    if dropped.empty or "_file" not in dropped:
-        return
-    for file, n in dropped.groupby("_file").size().items():
-        if file in reports:
-            reports[file].ignored.append(Ignored(file, reason, count=int(n)))
 
 
 def _once(roles: list[tuple[Path, str | None]], config: Iterable[Path]) -> list[tuple[Path, str | None]]:
@@ -294,70 +220,39 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     area_list = _parse_areas(areas)
     plan = plan_inputs(settings, source, inputs, external, local)
     overrides = areas_mod.read_area_overrides(plan["overrides"])
+    mergers = areas_mod.load_mergers(plan["mergers"]) if plan["mergers"] is not None else None
     roles = ([(p, "csv") for p in plan["csv"]] + [(p, "external") for p in plan["external"]]
              + [(p, "local") for p in plan["local"]] + [(p, None) for p in plan["inputs"]])
     found, unrecognised = inputs_mod.classify(_once(roles, plan["config"]))
     context: dict[str, Any] = {"catalog": catalog, "city_code": settings.city_code}
-
     reports: dict[str, FileReport] = {}
-    frames = []
     unmapped: list[Ignored] = []
+
+    # 1. statistics keyed by item codes (e-Stat API, downloads): they decide which areas exist
+    frames = []
     if source in ("demo", "estat-api"):
         api, rep, area_list = _estat_api_rows(settings, source, plan, catalog, overrides, area_list,
                                               refresh, progress)
         frames.append(api)
         reports[rep.file] = rep
         unmapped += rep.ignored
-    stats = inputs_mod.read_each([f for f in found if f[1].target == "items"], **context)
-    for res, (_, reader) in zip(stats, [f for f in found if f[1].target == "items"], strict=True):
-        reports[res.file] = inputs_mod.report_for(res, reader)
-    items_panel, _ = _panel_rows(stats, catalog, reports, unmapped)
-    estat = _refuse_conflicts(pd.concat([*frames, items_panel], ignore_index=True),
+    stats = _read_group([f for f in found if f[1].target == "items"], reports, **context)
+    frames.append(_panel_rows(stats, catalog, reports, unmapped)[0])
+    estat = refuse_conflicts(pd.concat(frames, ignore_index=True),
                               "e-Stat の同じセルに異なる値があります (conflicting statistics)", reports)
-    mergers = areas_mod.load_mergers(plan["mergers"]) if plan["mergers"] is not None else None
-    known = set(estat["area_code"]) | ({*overrides["area_code"]} if overrides is not None else set())
-    if known and mergers is not None:  # a merged town's old code is placed on its successor
-        known |= set(mergers["old_code"])
+    # 2. rows keyed by catalog inputs and local data, placed on the areas known so far
+    known = _known_areas(estat, overrides, mergers, settings.city_code)
     rest_found = [f for f in found if f[1].target != "items"]
-    rest = inputs_mod.read_each(rest_found, **context, known_areas=(known | {settings.city_code}) if known else None,
-                                extra_indicators=_logic_model_extra(settings, catalog)
-                                if any(r.target == "local" for _, r in rest_found) else None)
-    for res, (_, reader) in zip(rest, rest_found, strict=True):
-        reports[res.file] = inputs_mod.report_for(res, reader)
-    _, ext = _panel_rows([r for r in rest if r.target == "panel"], catalog, reports, unmapped)
-    _refuse_overlaps(ext, KEY, "external-statistics", "external statistics overlap")
-    panel, replaced = _apply_external(estat, ext)
-    _count_drops(reports, replaced, "外部統計で置き換え (replaced by external statistics)")
-
-    if mergers is not None and not panel.empty:
-        _count_drops(reports, panel[panel["area_code"].isin(set(mergers["old_code"]))],
-                     "合併前の地域の行は合併後の地域に合算 (a merged town's rows added to its successor)")
-        panel = areas_mod.apply_mergers(panel, mergers)
-    out_of_years = ~panel["year"].isin(year_list)
-    _count_drops(reports, panel[out_of_years],
-                 f"対象年 {min(year_list)}–{max(year_list)} の範囲外 (outside the years)" if year_list else "no years")
-    panel = panel[~out_of_years]
-    if area_list is not None:
-        outside = ~panel["area_code"].isin(set(area_list) | {settings.city_code})
-        _count_drops(reports, panel[outside], "対象地域の外 (area not requested: --areas / peer group)")
-        panel = panel[~outside]
-    for file, n in panel.groupby("_file").size().items():
-        if file in reports:
-            reports[file].used = int(n)
-    codes_names = panel[["area_code", "area_name"]].dropna(subset=["area_name"])
-    codes_names = pd.concat([codes_names, panel[["area_code"]].assign(area_name=None)])
-    areas_df = areas_mod.areas_table(codes_names, overrides)
-    names = areas_df.set_index("area_code")["area_name"]
-    panel = panel.copy()
-    panel["area_name"] = panel["area_code"].map(names).where(panel["area_code"].isin(names.index),
-                                                             panel["area_name"])
-    panel = panel_frame(panel.sort_values(["variable", "area_code", "year"]))  # drops _file, _row
-
-    locals_ = [r for r in rest if r.target == "local"]
-    for res in locals_:
-        reports[res.file].used = len(res.frame)
-    local_df = local_frame(pd.concat([r.frame for r in locals_], ignore_index=True)) if locals_ else local_frame()
-    _refuse_overlaps(local_df, ["area_code", "indicator_id", "period"], "local-data", "local data overlap")
+    extra = _logic_model_extra(settings, catalog) if any(r.target == "local" for _, r in rest_found) else None
+    rest = _read_group(rest_found, reports, **context, known_areas=known, extra_indicators=extra)
+    ext = _panel_rows([r for r in rest if r.target == "panel"], catalog, reports, unmapped)[1]
+    refuse_overlaps(ext, KEY, "external-statistics", "external statistics overlap")
+    panel, replaced = apply_external(estat, ext)
+    count_drops(reports, replaced, "外部統計で置き換え (replaced by external statistics)")
+    # 3. mergers, years, areas; the areas table; what each file gave
+    panel = _select(panel, mergers, year_list, area_list, settings.city_code, reports)
+    panel, areas_df = _with_areas(panel, overrides)
+    local_df = _local_rows([r for r in rest if r.target == "local"], reports)
 
     outputs = {"panel": panel, "areas": areas_df, "local": local_df}
     written = write_outputs(outputs, settings)
@@ -375,6 +270,69 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     atomic.atomic_write_text(processed_paths(settings)["manifest"],
                              json.dumps(manifest, ensure_ascii=False, indent=1))
     return written
+
+
+def _read_group(found: list, reports: dict[str, FileReport], **context: Any) -> list:
+    """Read files (all their row problems in one error) and start each file's report."""
+    results = inputs_mod.read_each(found, **context)
+    for res, (_, reader) in zip(results, found, strict=True):
+        reports[res.file] = inputs_mod.report_for(res, reader)
+    return results
+
+
+def _known_areas(estat: pd.DataFrame, overrides: pd.DataFrame | None, mergers: pd.DataFrame | None,
+                 city: str) -> set[str] | None:
+    """The areas other sources' rows may name: the statistics' areas, ``areas.csv``'s, merged
+    towns' old codes and the city; None when there are no statistics to tell (then any code)."""
+    known = set(estat["area_code"]) | (set(overrides["area_code"]) if overrides is not None else set())
+    if not known:
+        return None
+    if mergers is not None:  # a merged town's old code is placed on its successor
+        known |= set(mergers["old_code"])
+    return known | {city}
+
+
+def _select(panel: pd.DataFrame, mergers: pd.DataFrame | None, year_list: list[int],
+            area_list: list[str] | None, city: str, reports: dict[str, FileReport]) -> pd.DataFrame:
+    """Mergers applied, then the build's years and areas kept; every file's rows used counted."""
+    if mergers is not None and not panel.empty:
+        count_drops(reports, panel[panel["area_code"].isin(set(mergers["old_code"]))],
+                     "合併前の地域の行は合併後の地域に合算 (a merged town's rows added to its successor)")
+        panel = areas_mod.apply_mergers(panel, mergers)
+    out_of_years = ~panel["year"].isin(year_list)
+    if year_list:
+        count_drops(reports, panel[out_of_years],
+                     f"対象年 {min(year_list)}–{max(year_list)} の範囲外 (outside the years)")
+    panel = panel[~out_of_years]
+    if area_list is not None:
+        outside = ~panel["area_code"].isin(set(area_list) | {city})
+        count_drops(reports, panel[outside], "対象地域の外 (area not requested: --areas / peer group)")
+        panel = panel[~outside]
+    for file, n in panel.groupby("_file").size().items():
+        if file in reports:
+            reports[file].used = int(n)
+    return panel
+
+
+def _with_areas(panel: pd.DataFrame, overrides: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The areas table of the panel's codes (and ``areas.csv``'s), and the panel with its names."""
+    codes_names = panel[["area_code", "area_name"]].dropna(subset=["area_name"])
+    codes_names = pd.concat([codes_names, panel[["area_code"]].assign(area_name=None)])
+    areas_df = areas_mod.areas_table(codes_names, overrides)
+    names = areas_df.set_index("area_code")["area_name"]
+    panel = panel.copy()
+    panel["area_name"] = panel["area_code"].map(names).where(panel["area_code"].isin(names.index),
+                                                             panel["area_name"])
+    return panel_frame(panel.sort_values(["variable", "area_code", "year"])), areas_df  # drops _file, _row
+
+
+def _local_rows(results: list, reports: dict[str, FileReport]) -> pd.DataFrame:
+    """The local-data files' rows; the same cell in two files is refused."""
+    for res in results:
+        reports[res.file].used = len(res.frame)
+    local_df = local_frame(pd.concat([r.frame for r in results], ignore_index=True)) if results else local_frame()
+    refuse_overlaps(local_df, ["area_code", "indicator_id", "period"], "local-data", "local data overlap")
+    return local_df
 
 
 def write_outputs(frames: dict[str, pd.DataFrame], settings: CitySettings) -> dict[str, Path]:
