@@ -211,3 +211,14 @@ def test_the_hint_for_a_missing_build_is_the_command_that_builds_it(city, capsys
     hint = re.search(r"run '([^']+)'", str(exc.value))[1]
     assert main(shlex.split(hint)[1:]) == 0
     assert len(store.load_panel(settings)) == 1
+
+
+def test_the_demo_folder_as_input_reads_each_file_once(demo_home, capsys, monkeypatch):
+    """Its settings, areas, mergers and logic model are configuration, and its e-Stat cache is
+    read by the API step: none is listed as unrecognised nor read twice."""
+    monkeypatch.chdir(demo_home)
+    code, out, _ = run(capsys, "--input", "data/raw/demo")
+    assert code == 0
+    unrecognised = re.findall(r"(\S+) — 認識できない形式", out)
+    assert unrecognised == ["data/raw/demo/README.md"]
+    assert out.count("external_statistics.csv —") == 1

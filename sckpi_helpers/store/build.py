@@ -121,13 +121,18 @@ def _parse_years(years: str | Iterable[int] | None, settings: CitySettings) -> l
     return sorted({int(y) for y in years})
 
 
-def _once(roles: list[tuple[Path, str | None]], config: Iterable[Path]) -> list[tuple[Path, str | None]]:
+def _once(roles: list[tuple[Path, str | None]], config: Iterable[Path],
+          cache: Path | None = None) -> list[tuple[Path, str | None]]:
     """Each file once (a file the settings name and a folder holds is read in its settings
-    role), without the city's configuration files (settings, areas, mergers, logic model)."""
+    role), without the city's configuration files (settings, areas, mergers, logic model) and
+    without the e-Stat response cache the API step already reads."""
     seen = {Path(p).resolve() for p in config}
+    cache_dir = Path(cache).resolve() if cache is not None else None
     out = []
     for path, role in roles:
         key = Path(path).resolve()
+        if cache_dir is not None and key.is_relative_to(cache_dir):
+            continue
         if key not in seen:
             seen.add(key)
             out.append((path, role))
@@ -223,7 +228,8 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     mergers = areas_mod.load_mergers(plan["mergers"]) if plan["mergers"] is not None else None
     roles = ([(p, "csv") for p in plan["csv"]] + [(p, "external") for p in plan["external"]]
              + [(p, "local") for p in plan["local"]] + [(p, None) for p in plan["inputs"]])
-    found, unrecognised = inputs_mod.classify(_once(roles, plan["config"]))
+    cache = plan["cache"] if source in ("demo", "estat-api") else None
+    found, unrecognised = inputs_mod.classify(_once(roles, plan["config"], cache))
     context: dict[str, Any] = {"catalog": catalog, "city_code": settings.city_code}
     reports: dict[str, FileReport] = {}
     unmapped: list[Ignored] = []
