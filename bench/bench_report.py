@@ -36,11 +36,12 @@ TARGET = 3.0
 
 def demo_cities(n: int) -> list[str]:
     from sckpi_helpers.config.settings import demo_settings
-    from sckpi_helpers.store import build as ingest
+    from sckpi_helpers.store.build import ensure_processed
+    from sckpi_helpers.store.processed import load_areas
 
     s = demo_settings()
-    ingest.ensure_processed(s)
-    areas = ingest.load_areas(s)
+    ensure_processed(s)
+    areas = load_areas(s)
     muni = areas[(areas["level"] == "municipality") & (areas["area_code"].str[:2] == s.city_code[:2])]
     codes = [s.city_code] + [c for c in sorted(muni["area_code"]) if c != s.city_code]
     return codes[:n]

@@ -428,7 +428,7 @@ class _Response:
 def write_api_cache(out: Path, demo: Demo, items: dict[str, dict]) -> int:
     """Let the kit's EstatClient fetch the demo's requests from the stand-in server."""
     from sckpi_helpers.sources.estat_api import EstatClient
-    from sckpi_helpers.store.build import demo_api_requests, fetch_api
+    from sckpi_helpers.store.items import demo_api_requests, fetch_api
 
     cache = out / "estat_api"
     if cache.exists():

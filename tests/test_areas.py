@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from sckpi_helpers.errors import InputFileError, SckpiError
 from sckpi_helpers.sources import areas
 from sckpi_helpers.sources.areas import (
     apply_mergers,
@@ -20,7 +21,6 @@ from sckpi_helpers.sources.areas import (
     pref_code,
     to_lg_code,
 )
-from sckpi_helpers.errors import InputFileError, SckpiError
 
 
 @pytest.mark.parametrize("code5, lg", [("13101", "131016"), ("01100", "011002"),
@@ -181,3 +181,25 @@ def test_apply_mergers_rejects_cycles():
                       "effective_date": ["2005-04-01"] * 2, "note": ["", ""]})
     with pytest.raises(SckpiError, match="cycle"):
         apply_mergers(panel(), m)
+
+
+@pytest.mark.parametrize("cell,code", [("13101", "13101"), ("1100", "01100"), ("１３１０１", "13101"),
+                                       ("131016", "13101"), (1100.0, "01100")])
+def test_a_cell_becomes_a_five_digit_code(cell, code):
+    from sckpi_helpers.sources.areas import normalize_area_code
+
+    assert normalize_area_code(cell) == code
+
+
+@pytest.mark.parametrize("cell", ["131017", "131", "13101a", ""])
+def test_what_is_no_area_code_is_refused(cell):
+    from sckpi_helpers.sources.areas import AreaCodeError, normalize_area_code
+
+    with pytest.raises(AreaCodeError):
+        normalize_area_code(cell)
+
+
+def test_codes_the_build_does_not_know_are_unplaceable():
+    from sckpi_helpers.sources.areas import unknown_codes
+
+    assert unknown_codes(["99201", "99999", "09201", "99999"], {"99201", "99000"}) == ["09201", "99999"]

@@ -6,9 +6,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sckpi_helpers.sources import external as ex
 from sckpi_helpers.catalog import load_catalog
 from sckpi_helpers.errors import InputFileError, ValidationError
+from sckpi_helpers.sources import external as ex
 
 FIX = Path(__file__).parent / "fixtures" / "external"
 HEADER = "area_code,year,variable,value,unit,source,published,note\n"
@@ -71,11 +71,32 @@ def test_area_codes(code, ok):
             ex.normalize_area_code(code)
 
 
-@pytest.mark.parametrize("text,year", [("2023", 2023), ("2023年度", 2023), ("FY2023", 2023),
-                                       ("令和5年", 2023), ("R5", 2023), ("平成27年度", 2015),
-                                       ("令和元年", 2019), (2021.0, 2021)])
-def test_years(text, year):
-    assert ex.parse_year(text) == year
+def test_year_cells_are_read_by_the_one_period_parser(tmp_path, catalog):
+    p = tmp_path / "y.csv"
+    p.write_text(HEADER + "99201,令和2年度,turnout,55,%,選管,2020-01-01,\n", encoding="utf-8")
+    assert ex.read_external(p, catalog)["year"].item() == 2020
+
+
+def test_the_layout_is_a_registered_reader_recognised_by_its_header(tmp_path):
+    from sckpi_helpers.sources import base
+
+    p = tmp_path / "police.csv"
+    p.write_text(HEADER, encoding="utf-8")
+    other = tmp_path / "local.csv"
+    other.write_text("indicator_id,period,value,unit,source,note\n", encoding="utf-8")
+    assert base.reader_for(p).kind == "external" and base.get_reader("external").target == "panel"
+    assert base.reader_for(other) is None or base.reader_for(other).kind != "external"
+
+
+def test_empty_values_and_unknown_areas_are_reported_not_dropped_silently(tmp_path, catalog):
+    p = tmp_path / "e.csv"
+    p.write_text(HEADER + "99201,2020,turnout,,%,選管,2020-01-01,\n"
+                 "99999,2020,turnout,50,%,選管,2020-01-01,\n"
+                 "99999,2021,turnout,51,%,選管,2021-01-01,\n", encoding="utf-8")
+    res = ex.read_external_result(p, catalog, known_areas={"99201"})
+    assert res.frame.empty
+    assert [(i.column, i.row, i.count) for i in res.ignored] == [("value", 2, 1), ("area_code", None, 2)]
+    assert "99999" in str(res.ignored[1]) and "3, 4行目" in str(res.ignored[1])
 
 
 def test_empty_unit_takes_the_catalogs(tmp_path, catalog):

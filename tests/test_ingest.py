@@ -9,11 +9,13 @@ import pandas as pd
 import pytest
 
 from sckpi_helpers import atomic
-from sckpi_helpers.store import build as ingest
-from sckpi_helpers.config import paths
 from sckpi_helpers.cli import main
-from sckpi_helpers.errors import InputFileError, ValidationError
+from sckpi_helpers.config import paths
 from sckpi_helpers.config.settings import demo_settings
+from sckpi_helpers.errors import InputFileError, ValidationError
+from sckpi_helpers.store import build as ingest
+from sckpi_helpers.store import items
+from sckpi_helpers.store import processed as store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,7 +34,7 @@ def _hashes(folder: Path) -> dict[str, str]:
 
 def test_demo_panel_columns_and_dtypes(built):
     assert set(built) == {"panel", "areas", "local"}
-    panel = ingest.load_panel()
+    panel = store.load_panel()
     assert list(panel.columns) == ingest.PANEL_COLUMNS
     assert str(panel["year"].dtype) == "int64" and str(panel["value"].dtype) == "float64"
     for c in ("area_code", "variable", "unit", "source"):
@@ -59,7 +61,7 @@ def test_demo_panel_columns_and_dtypes(built):
 
 
 def test_plausible_magnitudes(built):
-    panel = ingest.load_panel()
+    panel = store.load_panel()
     wide = panel[panel["year"] == 2020].pivot_table(index="area_code", columns="variable", values="value")
     pop = wide["population_resident"]
     assert 350_000 < pop["99201"] < 450_000 and pop.min() > 1_000
@@ -70,7 +72,7 @@ def test_plausible_magnitudes(built):
 
 
 def test_external_overrides_estat_and_says_so(built):
-    panel = ingest.load_panel()
+    panel = store.load_panel()
     row = panel[(panel["area_code"] == "99201") & (panel["year"] == 2010)
                 & (panel["variable"] == "crimes_recognised")].iloc[0]
     assert row["source"].startswith("external: サンプル県警察")
@@ -82,7 +84,7 @@ def test_external_overrides_estat_and_says_so(built):
 
 
 def test_mergers_are_applied(built):
-    panel = ingest.load_panel()
+    panel = store.load_panel()
     assert "99366" not in set(panel["area_code"])  # 旧小滝村 → 本郷町 (99305)
     ext = pd.read_csv(paths.demo_dir() / "external_statistics.csv", dtype=str)
     part = ext[(ext["variable"] == "crimes_recognised") & (ext["year"] == "2012")
@@ -93,13 +95,13 @@ def test_mergers_are_applied(built):
 
 
 def test_areas_and_local(built):
-    areas = ingest.load_areas()
+    areas = store.load_areas()
     assert list(areas.columns)[:7] == ingest.AREAS_COLUMNS
     a = areas.set_index("area_code")
     assert a.loc["99201", "municipal_type"] == "core_city"
     assert a.loc["99000", "level"] == "prefecture"
     assert a.loc["99201", "lg_code"] == "992011"
-    local = ingest.load_local()
+    local = store.load_local()
     assert list(local.columns) == ingest.LOCAL_COLUMNS
     assert len(local) > 10 and set(local["area_code"]) == {"99201"}
 
@@ -129,7 +131,7 @@ def test_failure_leaves_previous_outputs_and_no_partial_file(built, monkeypatch)
     leftovers = [p.name for p in processed.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
     # each file is either the old one or a complete new one: all still readable Parquet
-    for name in ingest.OUTPUT_FILES.values():
+    for name in store.OUTPUT_FILES.values():
         pd.read_parquet(processed / name)
     assert set(_hashes(processed)) == set(before)
 
@@ -172,7 +174,7 @@ def test_ensure_processed_is_idempotent(demo_home):
 
 def test_load_without_ingest_tells_what_to_run(demo_home):
     with pytest.raises(InputFileError, match="sckpi ingest"):
-        ingest.load_panel()
+        store.load_panel()
 
 
 def test_estat_csv_source(demo_home, tmp_path):
@@ -222,28 +224,28 @@ def test_each_settings_folder_gets_its_own_build(demo_home):
     second = ingest.ensure_processed(mine)
     assert first["panel"].parent.name == "demo" and second["panel"].parent.name == "other"
     assert _hashes(first["panel"].parent) == before  # the demo's build is untouched
-    assert ingest.is_fresh(demo) and ingest.is_fresh(mine)
+    assert store.is_fresh(demo) and store.is_fresh(mine)
 
 
 def test_before_any_build_the_demo_source_is_served_by_the_demo_city(demo_home):
     from sckpi_helpers.config.settings import CitySettings
 
-    assert ingest.serving_settings(CitySettings(city_code="99202"), "demo").city_code == "99201"
+    assert store.serving_settings(CitySettings(city_code="99202"), "demo").city_code == "99201"
 
 
 def test_a_city_with_settings_is_served_by_its_own_build_with_the_source_asked_for(demo_home):
     demo = demo_settings()
-    assert ingest.serving_settings(demo, "demo") is demo
-    assert ingest.serving_settings(demo, "estat-csv").source == "estat-csv"
+    assert store.serving_settings(demo, "demo") is demo
+    assert store.serving_settings(demo, "estat-csv").source == "estat-csv"
 
 
 def test_a_city_without_settings_is_served_by_the_build_that_holds_it(built):
     from sckpi_helpers.config.settings import CitySettings
 
-    served = ingest.serving_settings(CitySettings(city_code="99203"))
-    assert served.city_code == "99201" and ingest.scope_of(served) == "demo"
-    stranger = ingest.serving_settings(CitySettings(city_code="13101", source="estat-api"))
-    assert stranger.city_code == "13101" and ingest.scope_of(stranger) == "13101"
+    served = store.serving_settings(CitySettings(city_code="99203"))
+    assert served.city_code == "99201" and store.scope_of(served) == "demo"
+    stranger = store.serving_settings(CitySettings(city_code="13101", source="estat-api"))
+    assert stranger.city_code == "13101" and store.scope_of(stranger) == "13101"
 
 
 def test_an_item_whose_published_name_disagrees_with_the_catalog_is_not_used():
@@ -256,34 +258,26 @@ def test_an_item_whose_published_name_disagrees_with_the_catalog_is_not_used():
         "time_code": ["2020100000"] * 2, "year": [2020, 2020], "item_code": ["A1101", "A7101"],
         "item_name": ["総人口", "事業所数"], "unit": ["人", "所"], "value": [400000.0, 18000.0],
         "annotation": [None, None]})
-    panel, unused = ingest.tidy_to_panel(tidy, cat)
+    panel, unused = items.tidy_to_panel(tidy, cat)
     assert list(panel["variable"]) == ["population_census"]
-    assert any(u.startswith("A7101: e-Stat names it '事業所数'") for u in unused)
+    assert [(u.column, "「事業所数」" in u.reason) for u in unused] == [("A7101", True)]
 
 
-def test_two_external_files_giving_the_same_cell_are_refused(tmp_path):
-    from sckpi_helpers.catalog import load_catalog
-    from sckpi_helpers.errors import ValidationError
-
+def test_two_external_files_giving_the_same_cell_are_refused(demo_home, tmp_path):
     text = ("area_code,year,variable,value,unit,source,published\n"
-            "99201,2023,crimes_recognised,3000,件,サンプル県警察,2024-03-10\n")
+            "99201,2030,crimes_recognised,3000,件,サンプル県警察,2031-03-10\n")
     a, b = tmp_path / "police_a.csv", tmp_path / "police_b.csv"
     a.write_text(text, encoding="utf-8")
     b.write_text(text, encoding="utf-8")
-    with pytest.raises(ValidationError, match="99201 2023 crimes_recognised is given by more than one"):
-        ingest._read_externals([a, b], load_catalog())
+    with pytest.raises(ValidationError, match="99201 2030 crimes_recognised is given by more than one"):
+        ingest.ingest(demo_settings(), source="demo", external=[a, b])
 
 
-def test_two_local_files_giving_the_same_period_are_refused(tmp_path):
-    from sckpi_helpers.catalog import load_catalog
-    from sckpi_helpers.errors import ValidationError
-
+def test_two_local_files_giving_the_same_period_are_refused(demo_home, tmp_path):
     text = ("indicator_id,period,value,unit,source,note\n"
-            "it.od_catalog_access,2024Q1,100,件,アクセスログ,\n")
-    extra = [{"id": "it.od_catalog_access", "name_ja": "ODカタログへのアクセス数", "unit": "件",
-              "cadence": "quarterly"}]
+            "env.course_participants,2030Q1,100,人,受講者名簿,\n")
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     a.write_text(text, encoding="utf-8")
     b.write_text(text, encoding="utf-8")
-    with pytest.raises(ValidationError, match="2024Q1 is given by more than one local-data file"):
-        ingest._read_locals([a, b], load_catalog(), "99201", extra)
+    with pytest.raises(ValidationError, match="2030Q1 is given by more than one local-data file"):
+        ingest.ingest(demo_settings(), source="demo", local=[a, b])

@@ -7,7 +7,9 @@ import pytest
 from sckpi_helpers.config.periods import (
     PeriodError,
     due_checks,
+    normalize_period_label,
     parse_period,
+    parse_year,
     parse_year_range,
     period_for,
     period_range,
@@ -83,3 +85,33 @@ def test_relative_periods_for_schedulers():
     assert str(parse_period("current-quarter", today=jan10)) == "2025Q4"
     assert str(parse_period("previous-year", today=date(2026, 6, 1))) == "2025"
     assert str(parse_period("previous-month", today=jan10)) == "2025-12"
+
+
+# ---------------------------------------------------------------- Japanese forms (one parser)
+@pytest.mark.parametrize("text,label", [
+    ("令和7年度", "2025"), ("２０２５年度", "2025"), ("R7", "2025"), ("平成元年度", "1989"),
+    ("2025年度上期", "2025H1"), ("令和7年度下期", "2025H2"), ("２０２５年度第１四半期", "2025Q1"),
+    ("R7Q3", "2025Q3"), ("2025年10月", "2025-10"), ("令和7年10月", "2025-10"),
+])
+def test_japanese_period_forms_read_as_kit_labels(text, label):
+    assert normalize_period_label(text) == label
+    assert parse_period(text).label == label
+
+
+def test_text_that_is_no_period_is_still_an_error_naming_it():
+    with pytest.raises(PeriodError, match="令和X年"):
+        parse_period("令和X年")
+
+
+@pytest.mark.parametrize("text,year", [("2023", 2023), ("2023年", 2023), ("2023年度", 2023),
+                                       ("FY2023", 2023), ("令和5年", 2023), ("R5", 2023),
+                                       ("平成27年度", 2015), ("令和元年", 2019), ("２０２１", 2021),
+                                       (2021.0, 2021)])
+def test_statistics_years(text, year):
+    assert parse_year(text) == year
+
+
+@pytest.mark.parametrize("text", ["20233", "令和", "2023.5", 1850, "Q1"])
+def test_what_is_not_a_year_is_refused(text):
+    with pytest.raises(PeriodError):
+        parse_year(text)

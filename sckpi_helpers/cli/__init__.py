@@ -28,7 +28,7 @@ from sckpi_helpers.errors import SckpiError
 HANDLERS = {
     "demo": "sckpi_helpers.cli.demo:cli_demo",
     "catalog": "sckpi_helpers.cli.catalog:cli_catalog",
-    "ingest": "sckpi_helpers.store.build:cli_ingest",
+    "ingest": "sckpi_helpers.cli.ingest:cli_ingest",
     "indicators": "sckpi_helpers.cli.indicators:cli_indicators",
     "template": "sckpi_helpers.cli.template:cli_template",
     "init": "sckpi_helpers.cli.init:cli_init",
@@ -143,11 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("ingest", help="read government statistics and local data into data/processed/",
                        description="Turn e-Stat API responses, e-Stat CSV downloads, external statistics "
                                    "and local data into one tidy Parquet panel under data/processed/.")
-    i.add_argument("--source", choices=["demo", "estat-api", "estat-csv"], required=True,
+    i.add_argument("--source", choices=["demo", "estat-api", "estat-csv"],
                    help="demo: bundled data; estat-api: e-Stat API v3 (needs ESTAT_APP_ID); "
-                        "estat-csv: e-Stat/SSDS CSV downloads")
+                        "estat-csv: downloaded files only (default: the city's settings.yaml)")
     i.add_argument("--input", action="append", default=[], metavar="PATH",
-                   help="file or folder to read (estat-csv: the CSV downloads); repeatable")
+                   help="file or folder to read; each file's format is recognised; repeatable")
     i.add_argument("--city", type=_area_code, help="city whose settings, peers and local data to ingest")
     _option(i, "--cities", "--areas", dest="areas", type=_area_codes, metavar="CODES",
             help="comma-separated 5-digit area codes to keep (default: the city and its peers)")

@@ -24,7 +24,8 @@ def run_demo(jobs: int = 1) -> tuple[bool, list]:
     from sckpi_helpers.catalog import load_catalog
     from sckpi_helpers.indicators.service import compute_and_store
     from sckpi_helpers.reports.runner import run_report
-    from sckpi_helpers.store.build import ingest, load_panel
+    from sckpi_helpers.store.build import ingest
+    from sckpi_helpers.store.processed import load_panel
 
     settings = demo_settings()
     t0 = time.perf_counter()

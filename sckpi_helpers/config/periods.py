@@ -12,6 +12,13 @@ Labels the kit accepts and writes:
 User files are read with :func:`read_period`, which also takes the Japanese forms (``2025年度``,
 ``令和7年度``, ``2025年度第3四半期``, ``2025年10月``) and reads a date as the period of the indicator's
 cadence that holds it; :func:`parse_period_spec` reads ranges and lists (``2025Q1-2026Q4``).
+Japanese forms are read too (:func:`normalize_period_label`): full-width digits, 年/年度 suffixes and
+the eras 令和/平成/昭和 (also R/H/S): ``令和7年度`` → ``2025``, ``2025年度上期`` → ``2025H1``,
+``令和7年度第3四半期`` → ``2025Q3``, ``2025年10月`` → ``2025-10``. Statistics' year cells
+(``2023年``, ``FY2023``, ``平成27年度``) are read by :func:`parse_year`. This module is the one place
+that parses period, era and 年度 text; sources call it instead of parsing on their own.
+
+Stage: ``config`` — imports only ``errors``.
 
 Quarters are *fiscal* quarters because that is how municipal plans and council reports count them.
 Check❶/❷ are due every month or quarter, Check❸/❹ once a fiscal year (GUIDELINE.md, PDCA table).
@@ -20,6 +27,7 @@ Check❶/❷ are due every month or quarter, Check❸/❹ once a fiscal year (GU
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -124,11 +132,91 @@ def fiscal_year(y: int) -> Period:
 _RE_RELATIVE = re.compile(r"^(current|previous)-(year|half|quarter|month)$", re.IGNORECASE)
 
 
+#: Japanese eras → the Gregorian year before the era's first year (令和1 = 2019)
+ERAS = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988, "昭和": 1925, "S": 1925}
+_ERA = r"(令和|平成|昭和|[RHS])\s*(\d{1,2}|元)\s*"
+_RE_ERA_YEAR = re.compile(rf"^{_ERA}", re.IGNORECASE)
+_RE_STAT_YEAR = re.compile(r"^(?:FY)?(\d{4})(?:年度?|FY)?$", re.IGNORECASE)
+_RE_STAT_ERA = re.compile(rf"^{_ERA}(?:年度?)?$", re.IGNORECASE)
+
+
+def _nfkc(v: object) -> str:
+    """NFKC text without blanks (full-width digits and letters → ASCII)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(v)))
+
+
+def era_year(era: str, year: str | int) -> int:
+    """``("令和", 5)`` → 2023; ``("H", "元")`` → 1989. ``era`` is a name or its initial."""
+    key = era.upper() if len(era) == 1 else era
+    if key not in ERAS:
+        raise PeriodError(f"unknown era '{era}' (令和, 平成, 昭和, R, H, S)")
+    return ERAS[key] + (1 if str(year) == "元" else int(year))
+
+
+def parse_year(v: object) -> int:
+    """A statistics' year cell → int: ``2023``, ``2023.0``, ``2023年``, ``2023年度``, ``FY2023``,
+    ``令和5年(度)``, ``R5``, ``H27``, ``令和元年``, full-width digits. Raises :class:`PeriodError`."""
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        if float(v).is_integer() and 1900 <= v <= 2100:
+            return int(v)
+        raise PeriodError(f"year '{v}' is not a 4-digit year")
+    s = _nfkc(v if v is not None else "")
+    if m := _RE_STAT_YEAR.match(s):
+        y = int(m[1])
+    elif m := _RE_STAT_ERA.match(s):
+        y = era_year(m[1], m[2])
+    else:
+        raise PeriodError(f"year '{s}' is not a year (2023, 2023年度, 令和5年)")
+    if not 1900 <= y <= 2100:
+        raise PeriodError(f"year '{s}' is out of range")
+    return y
+
+
+_JA_SUFFIX = [  # Japanese period suffixes (after the year and 年度) → the kit's label suffix
+    (re.compile(r"^上(?:半)?期$"), "H1"), (re.compile(r"^下(?:半)?期$"), "H2"),
+    (re.compile(r"^第?([1-4])四半期$"), "Q{0}"), (re.compile(r"^Q([1-4])$", re.IGNORECASE), "Q{0}"),
+    (re.compile(r"^H([12])$", re.IGNORECASE), "H{0}"),
+]
+
+
+def normalize_period_label(text: object) -> str:
+    """A period as people write it → the kit's label (see module doc), for :func:`parse_period`.
+
+    Full-width forms, ``年度``, eras and Japanese halves/quarters are rewritten; anything else is
+    returned NFKC-normalised and stripped (so the caller's error names what the user typed):
+    ``令和7年度`` → ``2025``; ``２０２５年度第１四半期`` → ``2025Q1``; ``R7上期`` → ``2025H1``;
+    ``2025年10月`` / ``令和7年10月`` → ``2025-10``.
+    """
+    s = _nfkc(text if text is not None else "")
+    year: int | None = None
+    if m := _RE_ERA_YEAR.match(s):
+        try:
+            year = era_year(m[1], m[2])
+        except PeriodError:
+            return s
+        rest = s[m.end():]
+    elif m := re.match(r"^(?:FY)?(\d{4})(?=年|$|[HQ上下第])", s, re.IGNORECASE):
+        year, rest = int(m[1]), s[m.end():]
+    else:
+        return s
+    if m := re.match(r"^年(\d{1,2})月$", rest):  # a calendar month
+        return f"{year}-{int(m[1]):02d}"
+    rest = re.sub(r"^年度?", "", rest)
+    if not rest:
+        return str(year)
+    for pattern, label in _JA_SUFFIX:
+        if m := pattern.match(rest):
+            return f"{year}{label.format(*m.groups())}"
+    return s
+
+
 def parse_period(text: str | int | Period, today: date | None = None) -> Period:
     """Read a period label (see module doc); raises :class:`PeriodError` naming the bad label."""
     if isinstance(text, Period):
         return text
     s = str(text).strip()
+    if not (_RE_RELATIVE.match(s) or _RE_MONTH.match(s)):
+        s = normalize_period_label(s)
     if m := _RE_RELATIVE.match(s):
         here = period_for(today or date.today(), m[2].lower())  # type: ignore[arg-type]
         return here if m[1].lower() == "current" else here.previous()
@@ -187,7 +275,7 @@ def due_checks(period: str | Period) -> list[int]:
 
 def parse_year_range(text: str) -> list[int]:
     """``2015-2024`` → [2015, …, 2024]; ``2020`` → [2020]; ``2015,2020`` → [2015, 2020]."""
-    s = str(text).strip()
+    s = _nfkc(text)
     try:
         if "," in s:
             return sorted({int(x) for x in s.split(",") if x.strip()})

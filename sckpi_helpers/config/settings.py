@@ -3,6 +3,13 @@
 A city keeps a ``settings.yaml`` in its folder under ``data/raw/`` (the demo's is
 ``data/raw/demo/settings.yaml``). Paths inside it are relative to that file. Everything has a
 default, so a city with no file still gets a Check❹ evaluation from government statistics.
+
+Every file a settings file names must exist: :func:`load_settings` lists all missing ones in one
+error naming the settings file and key (a typo must not silently drop a logic model). One broken
+settings file in another city's folder does not stop commands about other cities:
+:func:`discover_settings` warns naming it and carries on.
+
+Stage: ``config`` — imports ``errors`` and ``config.paths``.
 """
 
 from __future__ import annotations
@@ -16,7 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from sckpi_helpers.config import paths
-from sckpi_helpers.errors import InputFileError
+from sckpi_helpers.errors import InputFileError, Problem, ValidationError
+
+log = logging.getLogger(__name__)
+
+#: settings keys that name files (one path or a list of paths)
+PATH_KEYS = ("logic_model", "local_data", "external_statistics", "estat_csv", "catalog_extensions",
+             "mergers")
 
 Source = Literal["demo", "estat-api", "estat-csv", "ssdse"]
 log = logging.getLogger(__name__)
@@ -60,9 +73,24 @@ class CitySettings(BaseModel):
         p = Path(p)
         return p if p.is_absolute() or self.base_dir is None else (self.base_dir / p)
 
+    def missing_files(self) -> list[tuple[str, Path]]:
+        """(key, path as written) for every file the settings name that does not exist."""
+        out = []
+        for key in PATH_KEYS:
+            value = getattr(self, key)
+            for p in value if isinstance(value, list) else [value]:
+                resolved = self.resolve(p)
+                if resolved is not None and not Path(resolved).exists():
+                    out.append((key, Path(p)))
+        return out
 
-def load_settings(path: str | Path) -> CitySettings:
-    """Read one ``settings.yaml``; errors name the file and the bad key."""
+
+def load_settings(path: str | Path, check_files: bool = True) -> CitySettings:
+    """Read one ``settings.yaml``; errors name the file and the bad key.
+
+    With ``check_files`` every file it names must exist; all missing ones are listed in one
+    :class:`ValidationError` naming the settings file and each key.
+    """
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -74,27 +102,47 @@ def load_settings(path: str | Path) -> CitySettings:
         msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()) or str(exc)
         raise InputFileError(msg, path) from None
     s.base_dir = path.parent
+    if check_files and (missing := s.missing_files()):
+        raise ValidationError(
+            [Problem(f"ファイルがありません (file not found): {p} → {s.resolve(p)}", str(path), column=key)
+             for key, p in missing],
+            title=f"{path}: 設定が存在しないファイルを指しています (settings name missing files)")
     return s
+
+
+def discover_settings() -> list[CitySettings]:
+    """Every readable ``data/raw/*/settings.yaml``; a broken one is skipped with a warning naming
+    it (one city's typo must not stop commands about the others)."""
+    found = []
+    for f in sorted(paths.raw_dir().glob("*/settings.yaml")):
+        try:
+            found.append(load_settings(f))
+        except (InputFileError, ValidationError) as exc:
+            log.warning("設定ファイルを読めないため飛ばします (skipped unreadable settings) %s: %s", f, exc)
+    return found
 
 
 def find_settings(city_code: str) -> CitySettings:
     """The settings of ``city_code`` found under ``data/raw/*/settings.yaml``, or defaults.
 
-    A settings file that cannot be read is skipped with a warning naming it (another city's broken
-    file must not stop this one), unless it sits in a folder named after ``city_code``.
+    A settings file that names ``city_code`` but is broken raises its own error (it is the one
+    asked for); broken files of other cities only warn (:func:`discover_settings`).
     """
-    root = paths.raw_dir()
-    for f in sorted(root.glob("*/settings.yaml")):
-        try:
-            s = load_settings(f)
-        except InputFileError as exc:
-            if f.parent.name == city_code:
-                raise
-            log.warning("skipping unreadable settings file: %s", exc)
-            continue
+    for s in discover_settings():
         if s.city_code == city_code:
             return s
+    for f in sorted(paths.raw_dir().glob("*/settings.yaml")):
+        if _names_city(f, city_code):
+            load_settings(f)  # raises the error the warning summarised
     return CitySettings(city_code=city_code, base_dir=None)
+
+
+def _names_city(path: Path, city_code: str) -> bool:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and str(data.get("city_code", "")).strip() == city_code
 
 
 def demo_settings() -> CitySettings:

@@ -7,6 +7,12 @@ or the successor's trend shows a jump that is only a boundary change.
 Codes: ``PPMMM`` — ``00000`` = 全国, ``PP000`` = the prefecture, ``PP1xx`` = a designated city
 (``PP1x0``) and its wards, or in Tokyo (13) the special wards (``131xx``; ``13100`` = 区部 as a
 whole), ``PP2xx`` = cities, ``PP3xx``–``PP7xx`` = towns and villages by district.
+
+A code in a user's file is read by :func:`normalize_area_code` (5 digits, 4 when a spreadsheet
+dropped the leading zero, or the 6-digit code with its check digit verified) and must name an area
+the build knows (:func:`unknown_codes`): a mistyped code is listed, never made a new area.
+
+Stage: ``sources`` — imports ``errors``, ``config`` and other ``sources`` modules.
 """
 
 from __future__ import annotations
@@ -43,6 +49,33 @@ def _code5(code: str | int) -> str:
     if not _CODE5.match(text):
         raise SckpiError(f"{code!r} is not a 5-digit area code (標準地域コード)")
     return text
+
+
+class AreaCodeError(SckpiError, ValueError):
+    """A cell that is not an area code."""
+
+
+def normalize_area_code(v: object) -> str:
+    """A cell → 5-digit 標準地域コード: 5 digits, 4 digits (Excel dropped the leading zero) or the
+    6-digit 全国地方公共団体コード (check digit verified); full-width digits are fine. Raises
+    ``ValueError`` (also a :class:`SckpiError`) with a message for the user otherwise."""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", "" if v is None else str(v)))
+    if re.fullmatch(r"\d{4,5}", s):
+        return s.zfill(5)
+    if re.fullmatch(r"\d{6}", s):
+        try:
+            return from_lg_code(s)
+        except SckpiError as exc:
+            raise AreaCodeError(f"6-digit code '{s}': {exc}") from None
+    raise AreaCodeError(f"area code '{s}' is not a 5-digit 標準地域コード or a 6-digit 全国地方公共団体コード")
+
+
+def unknown_codes(codes: Iterable[str], known: Iterable[str]) -> list[str]:
+    """The codes (sorted, once each) that are not in ``known`` — e.g. the areas of the build's
+    statistics and ``areas.csv``. Such rows are unplaceable: they must not become new areas."""
+    return sorted(set(codes) - set(known))
 
 
 # ----------------------------------------------------------------------------- check digit
@@ -209,6 +242,8 @@ def build_areas(codes_names: pd.DataFrame, overrides: pd.DataFrame | None = None
         name = row.area_name if isinstance(row.area_name, str) else None
         return municipal_type(row.area_code, name, designated=designated, core=core)
 
+    if df.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in AREA_COLUMNS})
     df["pref_code"] = df["area_code"].str[:2]
     df["level"] = df["area_code"].map(level_of)
     df["municipal_type"] = df.apply(typ, axis=1)
@@ -223,6 +258,48 @@ def build_areas(codes_names: pd.DataFrame, overrides: pd.DataFrame | None = None
             df.loc[present.index, col] = present
         df = df.reset_index()
     return df[AREA_COLUMNS]
+
+
+def read_area_overrides(path: Path | None) -> pd.DataFrame | None:
+    """A city's ``areas.csv``: ``area_code`` (or ``code``), ``area_name`` (or ``name``),
+    ``municipal_type`` and any other areas.parquet column, overriding what the codes imply."""
+    if path is None or not path.exists():
+        return None
+    from sckpi_helpers.sources.numbers import normalize_text
+    from sckpi_helpers.sources.tables import read_table
+
+    table = read_table(path, [], sheet=None)
+    aliases = {"code": "area_code", "name": "area_name", "type": "municipal_type"}
+    df = pd.DataFrame([{aliases.get(k, k): (normalize_text(v) or None) for k, v in rec.items()}
+                       for rec in table.rows])
+    if "area_code" not in df.columns:
+        raise InputFileError("areas file needs an 'area_code' (or 'code') column", path, row=1)
+    codes = []
+    for value, row in zip(df["area_code"], table.row_numbers, strict=True):
+        try:
+            codes.append(normalize_area_code(value))
+        except AreaCodeError as exc:
+            raise InputFileError(str(exc), path, row=row, column="area_code") from None
+    df["area_code"] = codes
+    return df[[c for c in AREA_COLUMNS if c in df.columns]]
+
+
+def areas_table(codes_names: pd.DataFrame, overrides: pd.DataFrame | None) -> pd.DataFrame:
+    """areas.parquet from (area_code, area_name) pairs seen in the data and an overrides table
+    (whose areas are always included, e.g. the prefecture itself)."""
+    pairs = codes_names[["area_code", "area_name"]]
+    if overrides is not None and "area_name" in overrides.columns:
+        pairs = pd.concat([overrides[["area_code", "area_name"]], pairs], ignore_index=True)
+    pairs = pairs.dropna(subset=["area_code"])
+    # a named row first, so a code seen only unnamed does not hide its name
+    pairs = pairs.assign(_named=pairs["area_name"].notna()).sort_values(
+        ["area_code", "_named"], ascending=[True, False], kind="stable")
+    pairs = pairs.drop_duplicates("area_code")[["area_code", "area_name"]].reset_index(drop=True)
+    df = build_areas(pairs, overrides)
+    for c in AREA_COLUMNS:
+        if c not in df.columns:
+            df[c] = None
+    return df[AREA_COLUMNS].sort_values("area_code").reset_index(drop=True)
 
 
 # -------------------------------------------------------------------------------- mergers
@@ -315,6 +392,7 @@ def apply_mergers(panel: pd.DataFrame, mergers: pd.DataFrame, how: str = "sum") 
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
-__all__ = ["AREA_COLUMNS", "MERGER_COLUMNS", "MUNICIPAL_TYPES", "apply_mergers", "build_areas",
-           "check_digit", "core_cities", "designated_cities", "from_lg_code", "level_of",
-           "load_mergers", "municipal_type", "parent_code", "pref_code", "to_lg_code"]
+__all__ = ["AREA_COLUMNS", "MERGER_COLUMNS", "MUNICIPAL_TYPES", "AreaCodeError", "apply_mergers",
+           "areas_table", "build_areas", "check_digit", "core_cities", "designated_cities",
+           "from_lg_code", "level_of", "load_mergers", "municipal_type", "normalize_area_code",
+           "parent_code", "pref_code", "read_area_overrides", "to_lg_code", "unknown_codes"]

@@ -165,8 +165,4 @@ def _load_builtin() -> None:
     import importlib
 
     for name in BUILTIN_MODULES:
-        try:  # TODO(integration): remove once every module above exists
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+        importlib.import_module(name)

@@ -22,11 +22,18 @@ area_name   optional
 =========== ===================================================================================
 
 :func:`read_external` returns the panel format of ``data/processed/panel.parquet`` and raises
-one :class:`~sckpi_helpers.errors.ValidationError` listing every offending row.
+one :class:`~sckpi_helpers.errors.ValidationError` listing every offending row. The layout is a
+registered source format (:class:`ExternalReader`, kind ``external``), so ``sckpi ingest --input
+FOLDER`` recognises such files by their header; rows it leaves out (empty values, areas the build
+does not know) are reported per file, never dropped silently.
+
+Stage: ``sources`` — imports ``errors``, ``config`` and other ``sources`` modules.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -35,24 +42,20 @@ from typing import Any
 
 import pandas as pd
 
-from sckpi_helpers.sources.cells import ALL_MARKS, canonical_mark
-from sckpi_helpers.errors import Problem, SckpiError, ValidationError
+from sckpi_helpers.config.periods import PeriodError, parse_year
+from sckpi_helpers.errors import Problem, ValidationError
+from sckpi_helpers.sources.areas import AreaCodeError, normalize_area_code
+from sckpi_helpers.sources.base import PANEL_COLUMNS, Ignored, Reader, ReadResult, register
+from sckpi_helpers.sources.cells import ALL_MARKS, canonical_mark, decode
 from sckpi_helpers.sources.numbers import normalize_text, normalize_unit, parse_number, plain_text
 from sckpi_helpers.sources.tables import read_table
 
-#: columns of ``data/processed/panel.parquet`` (DESIGN.md)
-PANEL_COLUMNS = ["area_code", "area_name", "year", "variable", "value", "unit", "source",
-                 "annotation", "published"]
 #: columns of the external-statistics layout
 EXTERNAL_COLUMNS = ["area_code", "year", "variable", "value", "unit", "source", "published", "note"]
 REQUIRED_COLUMNS = ["area_code", "year", "variable", "value", "unit", "source"]
 #: publishers' marks for "no number" (after NFKC: … → ...)
 SPECIAL_MARKS = ALL_MARKS
 SOURCE_PREFIX = "external: "
-
-_ERAS = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988, "昭和": 1925, "S": 1925}
-_RE_YEAR = re.compile(r"^(?:FY)?(\d{4})(?:年度?|年|FY)?$", re.IGNORECASE)
-_RE_ERA = re.compile(r"^(令和|平成|昭和|R|H|S)(\d{1,2}|元)(?:年度?)?$", re.IGNORECASE)
 
 
 def panel_frame(records: Iterable[Mapping[str, Any]] | pd.DataFrame | None = None) -> pd.DataFrame:
@@ -70,24 +73,6 @@ def panel_frame(records: Iterable[Mapping[str, Any]] | pd.DataFrame | None = Non
     for c in ("area_name", "annotation", "published"):
         df[c] = df[c].astype(object).where(df[c].notna(), None)
     return df.reset_index(drop=True)
-
-
-def parse_year(v: Any) -> int:
-    """``2023``, ``2023年``, ``2023年度``, ``FY2023``, ``令和5年(度)``, ``R5``, ``H27`` → int."""
-    if isinstance(v, int | float) and not isinstance(v, bool):
-        if float(v).is_integer() and 1900 <= v <= 2100:
-            return int(v)
-        raise ValueError(f"year '{v}' is not a 4-digit year")
-    s = normalize_text(v).replace(" ", "")
-    if m := _RE_YEAR.match(s):
-        y = int(m[1])
-    elif m := _RE_ERA.match(s):
-        y = _ERAS[m[1].upper() if len(m[1]) == 1 else m[1]] + (1 if m[2] == "元" else int(m[2]))
-    else:
-        raise ValueError(f"year '{s}' is not a year (2023, 2023年度, 令和5年)")
-    if not 1900 <= y <= 2100:
-        raise ValueError(f"year '{s}' is out of range")
-    return y
 
 
 def parse_published(v: Any) -> str | None:
@@ -110,37 +95,6 @@ def parse_published(v: Any) -> str | None:
     return f"{y:04d}-{mo:02d}"
 
 
-def _lg_check_digit(code5: str) -> int:
-    total = sum(int(d) * w for d, w in zip(code5, (6, 5, 4, 3, 2), strict=True))
-    return (11 - total % 11) % 10
-
-
-def normalize_area_code(v: Any) -> str:
-    """A 5-digit 標準地域コード from 5 digits, 4 digits (Excel dropped the leading zero) or the
-    6-digit 全国地方公共団体コード (check digit verified via ``areas.from_lg_code``)."""
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    s = normalize_text(v).replace(" ", "")
-    if s.isdigit() and len(s) == 4:
-        s = "0" + s
-    if s.isdigit() and len(s) == 5:
-        return s
-    if s.isdigit() and len(s) == 6:
-        try:
-            from sckpi_helpers.sources.areas import from_lg_code
-        except ImportError:  # pragma: no cover - areas is part of the kit
-            from_lg_code = None
-        if from_lg_code is not None:
-            try:
-                return str(from_lg_code(s))
-            except (ValueError, SckpiError) as exc:
-                raise ValueError(f"6-digit code '{s}': {exc}") from None
-        if _lg_check_digit(s[:5]) != int(s[5]):  # pragma: no cover
-            raise ValueError(f"6-digit code '{s}' has a wrong check digit")
-        return s[:5]
-    raise ValueError(f"area code '{s}' is not a 5-digit 標準地域コード or a 6-digit 全国地方公共団体コード")
-
-
 def _catalog_units(catalog: Any) -> dict[str, str]:
     inputs = getattr(catalog, "inputs", None) or {}
     out = {}
@@ -156,26 +110,37 @@ def read_external(path: str | Path, catalog: Any) -> pd.DataFrame:
     Checks every row: unknown variable (not a catalog input id), unit mismatch with the catalog
     input, bad area code (5 digits, or 6 with a valid check digit), bad year, non-numeric value,
     bad publication date, duplicate (area_code, year, variable). Raises one
-    :class:`ValidationError` listing them all. Empty values are dropped; special marks
-    (``-``, ``…``, ``x``, ``X``, ``***``) become NaN with the mark as annotation.
+    :class:`ValidationError` listing them all. Empty values are left out (see
+    :func:`read_external_result` for the list); special marks (``-``, ``…``, ``x``, ``X``,
+    ``***``) become NaN with the mark as annotation.
     """
+    return read_external_result(path, catalog).frame
+
+
+def read_external_result(path: str | Path, catalog: Any,
+                         known_areas: Iterable[str] | None = None) -> ReadResult:
+    """:func:`read_external` with what was left out: rows with an empty value and, when
+    ``known_areas`` is given, rows whose area code is not one of them (a mistyped code must not
+    become a new area)."""
     path = Path(path)
     table = read_table(path, REQUIRED_COLUMNS, sheet="data")
     units = _catalog_units(catalog)
     file = str(path)
     problems: list[Problem] = []
+    left_out: dict[tuple[str, str], list[int]] = {}
+    known = set(known_areas) if known_areas is not None else None
     out: list[dict[str, Any]] = []
     first_seen: dict[tuple[str, int, str], int] = {}
     for rec, rownum in zip(table.rows, table.row_numbers, strict=True):
         bad = False
         try:
             area = normalize_area_code(rec.get("area_code"))
-        except ValueError as exc:
+        except AreaCodeError as exc:
             problems.append(Problem(str(exc), file, rownum, "area_code"))
             area, bad = None, True
         try:
             year = parse_year(rec.get("year"))
-        except ValueError as exc:
+        except PeriodError as exc:
             problems.append(Problem(str(exc), file, rownum, "year"))
             year, bad = None, True
         var = normalize_text(rec.get("variable"))
@@ -222,7 +187,15 @@ def read_external(path: str | Path, catalog: Any) -> pd.DataFrame:
                 bad = True
             else:
                 first_seen[key] = rownum
-        if bad or (value is None and mark is None):
+        if bad:
+            continue
+        if value is None and mark is None:
+            left_out.setdefault(("value", "値が空欄のため使いません (empty value)"), []).append(rownum)
+            continue
+        if known is not None and area not in known:
+            reason = (f"地域コード {area} は地域一覧にないため使いません (unknown area code: mistyped, "
+                      "or an area outside this build)")
+            left_out.setdefault(("area_code", reason), []).append(rownum)
             continue
         note = plain_text(rec.get("note")) or None
         annotation = "; ".join(x for x in (mark, note) if x) or None
@@ -232,4 +205,55 @@ def read_external(path: str | Path, catalog: Any) -> pd.DataFrame:
                     "published": published})
     if problems:
         raise ValidationError(problems, title=f"external statistics {path.name}: fix these rows")
-    return panel_frame(out)
+    ignored = [Ignored(file, reason if len(rows) == 1 else f"{reason} — {_rows_text(rows)}",
+                       rows[0] if len(rows) == 1 else None, column, len(rows))
+               for (column, reason), rows in left_out.items()]
+    return ReadResult(ExternalReader.kind, "panel", panel_frame(out), ignored, file)
+
+
+def _rows_text(rows: list[int], shown: int = 8) -> str:
+    """``[3, 4, 9]`` → ``3, 4, 9行目``; long lists end with ``…``."""
+    return ", ".join(map(str, rows[:shown])) + (" …" if len(rows) > shown else "") + "行目"
+
+
+def header_cells(path: Path, head: bytes) -> list[set[str]]:
+    """The first rows' cells (NFKC, lower case) of a CSV or of an Excel workbook's first sheets."""
+    suffix = path.suffix.lower()
+    rows: list[list[Any]] = []
+    if suffix == ".csv":
+        try:
+            text = decode(head[:head.rfind(b"\n") + 1] or head, path)  # whole lines only
+        except Exception:  # noqa: BLE001 - an undecodable file is simply not ours
+            return []
+        rows = list(csv.reader(io.StringIO(text)))[:10]
+    elif suffix in (".xlsx", ".xlsm"):
+        try:
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception:  # noqa: BLE001 - not a workbook openpyxl can open
+            return []
+        try:
+            sheets = [wb["data"]] if "data" in wb.sheetnames else wb.worksheets[:1]
+            for ws in sheets:
+                rows += [list(r) for r in ws.iter_rows(max_row=10, values_only=True)]
+        finally:
+            wb.close()
+    return [{normalize_text(c).lower() for c in r if c is not None} for r in rows]
+
+
+class ExternalReader(Reader):
+    """The external-statistics layout: a header row with every :data:`REQUIRED_COLUMNS` column."""
+
+    kind = "external"
+    title_ja = "外部統計（共通様式）"
+    target = "panel"
+
+    def recognise(self, path: Path, head: bytes) -> bool:
+        return any(set(REQUIRED_COLUMNS) <= cells for cells in header_cells(Path(path), head))
+
+    def read(self, path: Path, **context: Any) -> ReadResult:
+        return read_external_result(path, context.get("catalog"), context.get("known_areas"))
+
+
+register(ExternalReader())

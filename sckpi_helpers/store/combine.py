@@ -1,0 +1,100 @@
+"""Combining the rows of several sources into one panel, saying what each file lost and why.
+
+Why separate: these are the build's rules about *which* number a cell gets — two sources giving
+one cell different values is an error naming both (never "the first wins"); equal duplicates
+collapse; rows keyed by catalog inputs (external statistics) replace e-Stat's for the same cell;
+two files of one kind giving the same cell are refused — pure functions over frames, tested alone.
+Rows carry ``_file`` (and, when the reader numbers rows, ``_row``) until the panel is written.
+
+Stage: ``store`` — imports ``errors``, ``sources`` and :mod:`.inputs`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sckpi_helpers.errors import Problem, ValidationError
+from sckpi_helpers.sources.base import Ignored
+from sckpi_helpers.store.inputs import FileReport
+
+KEY = ["area_code", "year", "variable"]
+
+
+def refuse_conflicts(df: pd.DataFrame, title: str, reports: dict[str, FileReport]) -> pd.DataFrame:
+    """One row per (area, year, variable): equal duplicates collapse; different values for the
+    same cell are an error naming both rows' files (which one is right is the user's call)."""
+    if df.empty:
+        return df
+    dup = df.duplicated(KEY, keep=False)
+    if not dup.any():
+        return df
+    part = df[dup]
+    value = part["value"].astype("float64")
+    sig = value.round(9).astype(str).where(value.notna(), "mark:" + part["annotation"].fillna("").astype(str))
+    distinct = sig.groupby([part[k] for k in KEY]).transform("nunique")
+    clash = part[distinct > 1]
+    if len(clash):
+        problems = []
+        for key, g in clash.groupby(KEY, sort=True):
+            a, b = g.iloc[0], g[sig[g.index] != sig[g.index[0]]].iloc[0]
+            problems.append(Problem(
+                f"地域 {key[0]} {key[1]}年 '{key[2]}' に異なる値が2つあります (two different values for one "
+                f"cell): {_cell(a)} と {_cell(b)} — どちらかを直すか削除してください", str(b.get("_file", "")) or None))
+        raise ValidationError(problems[:50], title=title)
+    kept = ~df.duplicated(KEY, keep="first")
+    count_drops(reports, df[~kept], "同じ値を先に読んだ統計と重複 (same value as an earlier source)")
+    return df[kept]
+
+
+def _cell(row: pd.Series) -> str:
+    """``100000 (a.csv 12行目, e-Stat 0000020201 A1101)``: the value and where it was read."""
+    v = row["value"]
+    shown = (f"{int(v):,}" if float(v).is_integer() else f"{v:,}") if pd.notna(v) else (row.get("annotation") or "NaN")
+    where = Path(str(row.get("_file") or "")).name or str(row.get("source"))
+    line = row.get("_row")
+    if line is not None and pd.notna(line):
+        where += f" {int(line)}行目"
+    return f"{shown} ({where}, {row.get('source')})"
+
+
+def apply_external(estat: pd.DataFrame, ext: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Concatenate, external winning over e-Stat on the same (area, year, variable); also the
+    e-Stat rows that were replaced (for the per-file report)."""
+    if ext.empty or estat.empty:
+        return (estat if ext.empty else ext), estat.iloc[0:0]
+    e_idx = pd.MultiIndex.from_frame(estat[KEY])
+    overridden = e_idx.isin(pd.MultiIndex.from_frame(ext[KEY]))
+    replaced = estat[overridden].set_index(KEY)["source"]
+    ext = ext.copy()
+    if len(replaced):
+        xi = ext.set_index(KEY).index
+        old = pd.Series(xi.map(replaced.to_dict().get), index=ext.index)
+        ext["source"] = ext["source"].where(old.isna(), ext["source"] + " (overrides " + old.astype(str) + ")")
+        # keep e-Stat's area name when external gave none
+        names = estat[overridden].set_index(KEY)["area_name"].to_dict()
+        ext["area_name"] = ext["area_name"].where(ext["area_name"].notna(),
+                                                  pd.Series(xi.map(names.get), index=ext.index))
+    return pd.concat([estat[~overridden], ext], ignore_index=True), estat[overridden]
+
+
+def refuse_overlaps(df: pd.DataFrame, keys: list[str], what: str, title: str) -> None:
+    """The same cell given by two files is ambiguous: name the cells instead of picking one."""
+    dup = df.duplicated(keys, keep=False)
+    if dup.any():
+        cells = df[dup].drop_duplicates(keys).head(20)
+        raise ValidationError([Problem(f"{' '.join(str(getattr(r, k)) for k in keys)} is given by more than "
+                                       f"one {what} file") for r in cells.itertuples()], title=title)
+
+
+def count_drops(reports: dict[str, FileReport], dropped: pd.DataFrame, reason: str) -> None:
+    """Add one ignored line per file for rows a build step left out."""
+    if dropped.empty or "_file" not in dropped:
+        return
+    for file, n in dropped.groupby("_file").size().items():
+        if file in reports:
+            reports[file].ignored.append(Ignored(file, reason, count=int(n)))
+
+
+__all__ = ["KEY", "apply_external", "count_drops", "refuse_conflicts", "refuse_overlaps"]

@@ -1,0 +1,149 @@
+"""Which raw files a build of one city reads: settings, command-line inputs, demo data, caches.
+
+Why separate: the build reads these files, and the freshness check (:mod:`.processed`) must
+fingerprint exactly the same set; one planner serves both so they cannot drift apart.
+
+Stage: ``store`` — imports ``errors`` and ``config``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sckpi_helpers.config import paths
+from sckpi_helpers.config.settings import CitySettings, demo_settings
+from sckpi_helpers.errors import SckpiError
+
+SOURCES = ("demo", "estat-api", "estat-csv")
+
+
+def resolve_all(settings: CitySettings, items: Iterable[Path]) -> list[Path]:
+    """Settings paths made absolute against the settings file's folder."""
+    return [p for p in (settings.resolve(Path(x)) for x in items) if p is not None]
+
+
+def unique(files: Iterable[Path]) -> list[Path]:
+    """Files in order, each once however it was spelled (``demo/x.csv`` = ``other/../demo/x.csv``)."""
+    seen: set[Path] = set()
+    out = []
+    for f in files:
+        key = Path(f).resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(Path(f))
+    return out
+
+
+def expand_inputs(items: Sequence[str | Path]) -> list[Path]:
+    """``--input`` files and folders → files (folders recursively; hidden files skipped)."""
+    from sckpi_helpers.sources.base import expand
+
+    return expand(items)
+
+
+def mergers_file(settings: CitySettings, source: str) -> Path | None:
+    """The municipal mergers table a build applies: the settings' ``mergers``, a ``mergers.csv``
+    beside the settings, the demo's, or ``data/raw/<city>/mergers.csv``."""
+    cands = [p for p in [settings.resolve(settings.mergers)] if p is not None]
+    if settings.base_dir is not None:
+        cands.append(Path(settings.base_dir) / "mergers.csv")
+    if source == "demo":
+        cands.append(paths.demo_dir() / "mergers.csv")
+    cands.append(paths.raw_dir() / settings.city_code / "mergers.csv")
+    return next((p for p in cands if p.exists()), None)
+
+
+def plan_inputs(settings: CitySettings, source: str, inputs: Sequence[str | Path] = (),
+                external: Sequence[str | Path] = (), local: Sequence[str | Path] = ()) -> dict[str, Any]:
+    """The raw files a build reads, by role.
+
+    ``csv``: e-Stat CSV downloads named by the settings (for ``estat-csv``: only when no
+    ``--input`` is given); ``inputs``: the ``--input`` files, folders expanded, whose kind the
+    source registry recognises; ``external`` / ``local``: the settings' and the command line's;
+    ``overrides``: ``areas.csv``; ``mergers``; ``config``: the city's configuration files (not
+    statistics, skipped when a folder holds them); ``cache``: the e-Stat API response cache.
+    """
+    demo = demo_settings() if source == "demo" else None
+    stats_settings = demo if demo is not None else settings
+    given = expand_inputs(inputs)
+    if source == "estat-csv" and given:
+        csvs: list[Path] = []
+    else:
+        csvs = resolve_all(stats_settings, stats_settings.estat_csv)
+    if source == "estat-csv" and not (csvs or given):
+        city = settings.city_code
+        folder = Path(settings.base_dir) if settings.base_dir is not None else paths.raw_dir() / city
+        try:
+            folder = folder.resolve().relative_to(paths.project_root())
+        except ValueError:
+            pass
+        raise SckpiError("estat-csv: e-Stat の CSV が指定されていません (no CSV given): put the "
+                         f"downloads in {folder}/ and run 'sckpi ingest --source estat-csv --city {city} "
+                         f"--input {folder}/', or list them under estat_csv: in the city's settings.yaml")
+    ext = resolve_all(stats_settings, stats_settings.external_statistics)
+    if demo is not None and settings.base_dir is not None and \
+            Path(settings.base_dir).resolve() != paths.demo_dir().resolve():
+        ext += resolve_all(settings, settings.external_statistics)
+    ext += [Path(p) for p in external]
+    loc = resolve_all(settings, settings.local_data) + [Path(p) for p in local]
+    overrides = None
+    for base in ([paths.demo_dir()] if source == "demo" else []) + \
+            ([Path(settings.base_dir)] if settings.base_dir else []):
+        if (base / "areas.csv").exists():
+            overrides = base / "areas.csv"
+            break
+    config = [p for p in [settings.resolve(settings.logic_model), overrides, mergers_file(settings, source)]
+              if p is not None] + resolve_all(settings, settings.catalog_extensions)
+    if settings.base_dir is not None:
+        config.append(Path(settings.base_dir) / "settings.yaml")
+    return {"csv": unique(csvs), "inputs": unique(given), "config": config, "external": unique(ext), "local": unique(loc),
+            "overrides": overrides, "mergers": mergers_file(settings, source),
+            "cache": (paths.demo_dir() / "estat_api") if source == "demo"
+            else (paths.raw_dir() / "estat") if source == "estat-api" else None}
+
+
+def _catalog_files() -> list[Path]:
+    d = paths.PACKAGE_DIR / "catalog" / "data"
+    return sorted(d.glob("*.yaml")) if d.is_dir() else []
+
+
+def raw_inputs(settings: CitySettings, source: str | None = None, inputs: Sequence[str | Path] = (),
+               external: Sequence[str | Path] = (), local: Sequence[str | Path] = ()) -> list[Path]:
+    """Every raw file a build of ``settings`` reads (settings, statistics, caches, local data)."""
+    source = source or settings.source
+    files: set[Path] = set()
+    if source == "demo":
+        files |= {p for p in paths.demo_dir().rglob("*") if p.is_file() and not p.name.startswith(".")}
+    if settings.base_dir is not None:
+        for name in ("settings.yaml", "areas.csv", "mergers.csv"):
+            if (Path(settings.base_dir) / name).exists():
+                files.add(Path(settings.base_dir) / name)
+    lm = settings.resolve(settings.logic_model)
+    if lm is not None and Path(lm).exists():
+        files.add(Path(lm))
+    try:
+        plan = plan_inputs(settings, source, inputs, external, local)
+    except SckpiError:
+        plan = {"csv": [], "inputs": [], "external": [], "local": []}
+    for key in ("csv", "inputs", "external", "local"):
+        files |= {Path(p) for p in plan[key] if Path(p).exists()}
+    for p in list(resolve_all(settings, settings.catalog_extensions)) + _catalog_files():
+        if Path(p).exists():
+            files.add(Path(p))
+    return sorted(files)
+
+
+def fingerprint(files: Iterable[Path]) -> str:
+    """A hash of the files' paths, sizes and modification times (what freshness compares)."""
+    h = hashlib.sha256()
+    for p in sorted(Path(f).resolve() for f in files):
+        st = p.stat()
+        h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+__all__ = ["SOURCES", "expand_inputs", "fingerprint", "mergers_file", "plan_inputs", "raw_inputs",
+           "resolve_all", "unique"]
