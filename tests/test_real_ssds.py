@@ -35,7 +35,7 @@ def test_every_real_download_is_recognised_and_ssdse_is_not():
     reader = get_reader("ssds-csv")
     for p in (POPULATION, AREA, LABOUR):
         assert reader.recognise(p, sniff(p))
-    ssdse = REAL / "not_ssds" / "SSDSE-A-2025_head.csv"
+    ssdse = REAL.parent / "ssdse" / "SSDSE-A-2025_head.csv"
     assert not reader.recognise(ssdse, sniff(ssdse))
 
 

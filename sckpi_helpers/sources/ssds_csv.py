@@ -194,6 +194,9 @@ def _read_body(text: str, header: _Header, path: Path) -> tuple[_Body, list[Igno
         return "skip"
 
     names = [f"c{j}" for j in range(width)]
+    if not data.strip():  # a header and nothing under it: no rows (the store says so in one line)
+        empty = pa.table({n: pa.array([], pa.string()) for n in names})
+        return _Body(empty, body_text, first_line, width), []
     table = pa_csv.read_csv(
         pa.BufferReader(data),
         read_options=pa_csv.ReadOptions(column_names=names),
@@ -342,7 +345,7 @@ def read_ssds(path: str | Path) -> ReadResult:
     ignored += [Ignored(str(path), "SSDS の項目でない列", column=header.cells[j]) for j in layout.other]
     table = body.table
     keep = pc.not_equal(pc.utf8_trim_whitespace(table.column(layout.area)), "")
-    if not pc.all(keep).as_py():  # blank lines and trailing notes have no area code
+    if len(table) and not pc.all(keep).as_py():  # blank lines and trailing notes have no area code
         n_blank = len(table) - pc.sum(keep).as_py()
         first = int(np.flatnonzero(~keep.to_numpy(zero_copy_only=False))[0])
         ignored.append(Ignored(str(path), "地域コードのない行", row=body.line_of(first), count=n_blank))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sckpi_helpers.errors import InputFileError, SckpiError, ValidationError
+from sckpi_helpers.errors import InputFileError, ValidationError
 from sckpi_helpers.sources import base
 from sckpi_helpers.sources.base import Ignored, Reader, ReadResult
 

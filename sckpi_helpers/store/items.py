@@ -70,6 +70,18 @@ def tidy_to_panel(tidy: pd.DataFrame, catalog: Any, source_note: str = "",
     if n_empty := int((item.isin(known) & ~item.isin(refused) & ~has_cell).sum()):
         ignored.append(Ignored(where, "値も記号もない空欄のセル (empty cells: not surveyed that year)",
                                count=n_empty))
+    # one published cell given twice with different values is refused here, before items are
+    # summed into inputs (where "the first wins" would hide it); which value is right is the user's call
+    from sckpi_helpers.store.combine import refuse_conflicts
+
+    sid = tidy["stats_data_id"].fillna("").astype(str) if "stats_data_id" in tidy.columns else ""
+    probe = pd.DataFrame({"area_code": tidy["area_code"].astype(str), "year": tidy["year"],
+                          "variable": sid + " " + item, "value": tidy["value"],
+                          "annotation": tidy["annotation"], "source": "e-Stat " + sid + " " + item,
+                          "_file": where})
+    if "row" in tidy.columns:
+        probe["_row"] = tidy["row"].to_numpy()
+    refuse_conflicts(probe[item.isin(known) & has_cell], f"同じ統計の値が2つあります: {where}", {})
     rows, _unused = citems.tidy_to_inputs(tidy[~item.isin(refused)], catalog, designated=designated_cities())
     label = rows["source"].astype(str)
     if source_note:
