@@ -1,6 +1,8 @@
 """sckpi — evaluate smart-city policies the way the Cabinet Office's KPI guideline asks.
 
 The package holds the library; notebooks under ``notebooks/`` only call it.
+
+Stage 0 (foundation): imports nothing from the package.
 """
 
 from importlib.metadata import PackageNotFoundError, version

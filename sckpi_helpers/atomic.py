@@ -2,6 +2,8 @@
 
 Outputs are written to a temporary sibling and renamed into place (``os.replace`` is atomic on
 one filesystem), so an interrupted run cannot leave a corrupted Parquet, cache entry or report.
+
+Stage 0 (foundation): imports nothing from the package.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Every error the kit raises on bad input derives from :class:`SckpiError`, so the CLI can print it
 as one line and exit non-zero instead of showing a traceback.
+
+Stage 0 (foundation): imports nothing from the package.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ def load_demo():
     import sys
 
     from sckpi_helpers.catalog import load_catalog
-    from sckpi_helpers.checks.logic_model import load_logic_model
+    from sckpi_helpers.sources.logic_model import load_logic_model
 
     catalog = load_catalog()
     sys.path.insert(0, str(ROOT / "scripts"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -75,7 +76,7 @@ def test_municipal_type_needs_a_name_for_towns():
 
 
 def test_shipped_list_counts_and_check_digits():
-    df = pd.read_csv(areas.paths.PACKAGE_DIR / "data" / "municipal_types.csv", comment="#",
+    df = pd.read_csv(Path(areas.__file__).parent / "data" / "municipal_types.csv", comment="#",
                      dtype=str)
     assert (df.municipal_type == "designated_city").sum() == 21  # 20 cities + 東京都区部
     assert (df.municipal_type == "core_city").sum() == 62

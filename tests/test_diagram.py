@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from sckpi_helpers.viz.diagram import NO_INDICATOR_COLOUR, draw_logic_model
 from sckpi_helpers.checks.kpi import latest_status, track
-from sckpi_helpers.checks.logic_model import load_logic_model
+from sckpi_helpers.sources.logic_model import load_logic_model
 from sckpi_helpers.config.vocabulary import STATUS_COLOURS
 
 CAT = fake_catalog()

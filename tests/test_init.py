@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from sckpi_helpers.catalog import load_catalog
-from sckpi_helpers.checks.logic_model import load_logic_model
+from sckpi_helpers.sources.logic_model import load_logic_model
 from sckpi_helpers.cli import main
 from sckpi_helpers.cli.init import area_name, ssdse_area_names
 from sckpi_helpers.config.settings import find_settings

@@ -200,7 +200,7 @@ def test_a_calendar_year_is_not_taken_for_a_fiscal_year():
 
 
 def test_logic_model_targets_use_the_same_parsers(catalog, tmp_path):
-    from sckpi_helpers.checks.logic_model import Milestone
+    from sckpi_helpers.sources.logic_model import Milestone
 
     m = Milestone(value="１，２００", period="令和6年度")
     assert (m.value, m.period) == (1200.0, "2024")

@@ -10,7 +10,7 @@ import yaml
 from lm_fixtures import FIX, ROOT, fake_catalog
 
 from sckpi_helpers.errors import InputFileError, ValidationError
-from sckpi_helpers.checks.logic_model import LogicModel, load_logic_model
+from sckpi_helpers.sources.logic_model import LogicModel, load_logic_model
 
 
 def course() -> dict:

@@ -104,7 +104,7 @@ def test_template_round_trip(tmp_path, catalog, suffix):
 
 
 def test_logic_model_indicators_from_demo(catalog):
-    from sckpi_helpers.checks.logic_model import load_logic_model
+    from sckpi_helpers.sources.logic_model import load_logic_model
 
     specs = tp.logic_model_indicators(load_logic_model(ROOT / "data/raw/demo/logic_model.yaml", catalog), catalog)
     assert specs and all(s.id and s.cadence for s in specs)

@@ -3,6 +3,8 @@
 ``load_catalog()`` returns the bundled catalog (YAML under ``data/``, validated by the pydantic
 models in :mod:`.schema`) plus any city extension files; every other module reads indicator
 definitions, formulas and input ids from here, never from its own copy.
+
+Stage 2 (catalog): imports ``errors``, ``atomic`` and ``config``.
 """
 
 from __future__ import annotations
@@ -30,17 +32,9 @@ from sckpi_helpers.catalog.schema import (
 Field = EvalField
 
 
-def render_catalog_html(catalog: Catalog | None = None, indicators=None,
-                        title: str = "スマートシティ評価指標カタログ") -> str:
-    """Self-contained HTML page of the catalog (see :mod:`.html`)."""
-    from sckpi_helpers.reports.catalog_page import render_catalog_html as _render
-
-    return _render(catalog if catalog is not None else load_catalog(), indicators, title=title)
-
-
 __all__ = [
     "AVAILABILITY", "BUNDLED_FILES", "CADENCES", "DATA_DIR", "DIRECTIONS", "FRAME_COLUMNS", "PILLARS",
     "PSEUDO_INPUTS", "TIERS", "TIER_CHECK", "APDefinition", "AdjustedPopulation", "Catalog",
     "CatalogError", "EvalField", "Field", "Indicator", "InputVar", "Source", "Theme",
-    "UnknownIdError", "build_catalog", "load_catalog", "render_catalog_html",
+    "UnknownIdError", "build_catalog", "load_catalog",
 ]

@@ -14,6 +14,8 @@ Evaluation is vectorised over a complete, sorted ``(area_code, year)`` grid. Eve
 carries, row by row, *why* a value is missing (an input missing or annotated, a zero denominator)
 and *which input years* produced it, so the engine can report provenance and reasons without a
 per-area loop. A zero denominator gives a missing value with a reason, never ``inf``.
+
+Stage 2 (catalog): imports ``errors``, ``atomic`` and ``config``.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Every problem is collected with its file, line and entry id, and all are raised together in one
 :class:`CatalogError`, so a city fixing its extension sees everything that is wrong in one pass.
+
+Stage 2 (catalog): imports ``errors``, ``atomic`` and ``config``.
 """
 
 from __future__ import annotations

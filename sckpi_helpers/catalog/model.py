@@ -1,4 +1,7 @@
-"""The loaded catalog: look-ups, filters and a table view that the other modules call."""
+"""The loaded catalog: look-ups, filters and a table view that the other modules call.
+
+Stage 2 (catalog): imports ``errors``, ``atomic`` and ``config``.
+"""
 
 from __future__ import annotations
 

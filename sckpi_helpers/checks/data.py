@@ -160,7 +160,8 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
     adj = getattr(s, "adjusted_population", None) if s is not None else None
     need_results = tier3
     if params.logic_model_path is not None:
-        from sckpi_helpers.checks import diagnosis, logic_model
+        from sckpi_helpers.checks import diagnosis
+        from sckpi_helpers.sources import logic_model
 
         try:
             d.model = logic_model.load_logic_model(params.logic_model_path, catalog)

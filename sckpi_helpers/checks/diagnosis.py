@@ -24,6 +24,8 @@ Check❶❷ are due (:func:`~sckpi_helpers.periods.due_checks`), so the walk end
 :func:`field_balance` looks across measures (fields with no or weak measures → 施策体系の見直し) and
 :func:`system_flags` at the evaluation system itself (評価体系の見直し): indicators without data for
 two or more cadences, targets reached early, boxes without indicators, no link to tier 3.
+
+Stage 6 (checks): imports stages 0–5 (… store, indicators); never IPython.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from sckpi_helpers.checks.kpi import TREND_JA, latest_status
-from sckpi_helpers.checks.logic_model import FIELD_GROUP, FIELD_JA, KPI_TIERS, TIER_CHECK, TIER_EN, TIER_JA, LogicModel
+from sckpi_helpers.sources.logic_model import FIELD_GROUP, FIELD_JA, KPI_TIERS, TIER_CHECK, TIER_EN, TIER_JA, LogicModel
 from sckpi_helpers.config.periods import Period, due_checks, parse_period
 from sckpi_helpers.config.vocabulary import STATUS_JA
 

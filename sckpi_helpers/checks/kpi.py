@@ -26,6 +26,8 @@ Rules, per row (indicator × period, ``E`` = last day of the period):
 
 ``as_needed`` (適宜) and ``every_N_years`` indicators get rows only for the periods that have values;
 when they have none at all, one ``no_data`` row for the reporting period.
+
+Stage 6 (checks): imports stages 0–5 (… store, indicators); never IPython.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sckpi_helpers.checks.logic_model import SPARSE_YEARS, IndicatorSpec, LogicModel, Milestone
+from sckpi_helpers.sources.logic_model import SPARSE_YEARS, IndicatorSpec, LogicModel, Milestone
 from sckpi_helpers.config.periods import CADENCE_KIND, Period, fiscal_year, parse_period, period_for, period_range
 from sckpi_helpers.config.vocabulary import STATUS_JA
 

@@ -1,4 +1,7 @@
-"""``python -m sckpi_helpers.cli`` — the same as the ``sckpi`` command."""
+"""``python -m sckpi_helpers.cli`` — the same as the ``sckpi`` command.
+
+Stage 10 (cli): may import every stage; nothing imports it.
+"""
 
 import sys
 

@@ -3,6 +3,8 @@
 CSV is written as UTF-8 **with BOM** (``utf-8-sig``): Excel, which most municipal staff open CSV
 files with, otherwise guesses Shift_JIS and garbles the Japanese names; pandas and other tools
 read the BOM transparently.
+
+Stage 10 (cli): may import every stage; nothing imports it.
 """
 
 from __future__ import annotations

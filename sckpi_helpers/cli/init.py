@@ -128,7 +128,7 @@ measures:
 def cli_init(args: argparse.Namespace) -> int:
     """Handler of ``sckpi init --city CODE [--name NAME] [--source S] [--period P] [--force]``."""
     from sckpi_helpers.catalog import load_catalog
-    from sckpi_helpers.checks.logic_model import load_logic_model
+    from sckpi_helpers.sources.logic_model import load_logic_model
     from sckpi_helpers.checks.template import logic_model_indicators, write_template
 
     code = args.city

@@ -29,7 +29,7 @@ def template_indicators(settings: Any, catalog: Any, logic_model_path: str | Pat
     if lm_path is not None:
         if not lm_path.exists():
             raise InputFileError("ロジックモデルがありません / logic model not found", lm_path)
-        from sckpi_helpers.checks.logic_model import load_logic_model
+        from sckpi_helpers.sources.logic_model import load_logic_model
 
         specs = logic_model_indicators(load_logic_model(lm_path, catalog), catalog)
         if specs:

@@ -2,6 +2,8 @@
 
 The project root is ``$SCKPI_HOME`` when set (tests point it at a temporary copy), otherwise the
 source checkout that holds this package (editable install), otherwise the working directory.
+
+Stage 1 (config): imports only ``errors`` and ``atomic``.
 """
 
 from __future__ import annotations

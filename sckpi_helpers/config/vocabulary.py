@@ -1,7 +1,7 @@
 """Japanese labels of the kit's fixed vocabularies: one home for every word a report prints.
 
 Why here: the same labels (KPI status, pillar, tier, field, peer group …) were copied into
-``viz.style``, ``catalog.schema``, ``checks.logic_model`` and the report modules; a label changed
+``viz.style``, ``catalog.schema``, ``sources.logic_model`` and the report modules; a label changed
 in one copy and not in the others would make two pages of one report disagree. This module holds
 plain data only (stage 1, config): it imports nothing from the package, so every stage may read it.
 """

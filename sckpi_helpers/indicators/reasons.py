@@ -4,6 +4,8 @@ The engine and the formula evaluator write reasons in a small fixed set of Engli
 (stable, greppable, used in CSV output and tests). Reports speak Japanese, so this module renders
 each pattern with the inputs' Japanese names from the catalog. Text it does not recognise is
 returned unchanged rather than guessed at.
+
+Stage 5 (indicators): imports stages 0–4 (… sources, store).
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Every report set includes this page, so its signature stays stable: ``render_catalog_html(catalog,
 indicators=None, title=...) -> str``. All text is escaped — extension files come from cities and
 may contain anything. Tables become stacked cards on narrow screens and print cleanly.
+
+Stage 8 (reports): imports stages 0–7 (… checks, viz).
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ def logic_model_problems(settings) -> list[str]:
     if not lm.is_file():
         raise SckpiError(f"{settings_file(settings)}: logic_model: ファイルがありません (file not found): {lm}")
     from sckpi_helpers.catalog import load_catalog
-    from sckpi_helpers.checks.logic_model import load_logic_model
+    from sckpi_helpers.sources.logic_model import load_logic_model
 
     try:
         extra = [settings.resolve(p) for p in getattr(settings, "catalog_extensions", []) or []]

@@ -136,7 +136,7 @@ def level_of(code: str) -> str:
 
 @functools.cache
 def _shipped_types() -> dict[str, str]:
-    path = paths.PACKAGE_DIR / "data" / "municipal_types.csv"
+    path = Path(__file__).resolve().parent / "data" / "municipal_types.csv"
     df = pd.read_csv(path, comment="#", dtype=str)
     return dict(zip(df["area_code"], df["municipal_type"], strict=True))
 

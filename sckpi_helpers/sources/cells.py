@@ -3,6 +3,8 @@
 One definition for every reader (e-Stat API, SSDS CSV, external statistics, local data), so a
 ``X`` (秘匿) is treated the same wherever it comes from: the value is missing, the mark is kept
 as the annotation, and no reader ever turns it into a zero.
+
+Stage 3 (sources): imports ``errors``, ``atomic``, ``config`` and ``catalog``.
 """
 
 from __future__ import annotations

@@ -144,7 +144,7 @@ def _logic_model_extra(settings: CitySettings, catalog: Any) -> Any:
     path = settings.resolve(settings.logic_model)
     if path is None or not Path(path).exists():
         return None
-    from sckpi_helpers.checks.logic_model import load_logic_model
+    from sckpi_helpers.sources.logic_model import load_logic_model
 
     model = load_logic_model(path, catalog)
     return model.local_indicators() if hasattr(model, "local_indicators") else None

@@ -8,6 +8,8 @@ without indicators (inputs, activities) stay white.
 
 Every box patch carries ``gid = "box:<measure_id>:<box_id>"`` and the figure an attribute
 ``sckpi_boxes`` {(measure_id, box_id): {"status", "colour"}}, so callers and tests can check colours.
+
+Stage 7 (viz): imports stages 0–6 (… indicators, checks).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
 from sckpi_helpers.checks.kpi import box_status, latest_status
-from sckpi_helpers.checks.logic_model import FIELD_JA, TIERS, LogicModel
+from sckpi_helpers.sources.logic_model import FIELD_JA, TIERS, LogicModel
 from sckpi_helpers.config.periods import Period
 from sckpi_helpers.config.vocabulary import STATUS_COLOURS, STATUS_JA
 from sckpi_helpers.viz.style import use_japanese_font

@@ -3,6 +3,8 @@
 Every function draws with the bundled Japanese font (``style.use_japanese_font``), labels in
 Japanese, and returns a matplotlib ``Figure`` (never ``plt.show``), so notebooks display it and
 reports save it.
+
+Stage 7 (viz): imports stages 0–6 (… indicators, checks).
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 ``matplotlib-fontja`` ships IPAexGothic inside the wheel, so no system font or binary is needed.
 Call :func:`use_japanese_font` before drawing; plots in this package do it themselves.
 Japanese labels and status colours live in :mod:`sckpi_helpers.config.vocabulary`.
+
+Stage 7 (viz): imports stages 0–6 (… indicators, checks).
 """
 
 from __future__ import annotations

@@ -37,6 +37,12 @@ Example (the seminar's environment course)::
 box: YAML that does not parse, schema errors, an unknown catalog id, a unit or tier that contradicts
 the catalog, a link to a missing box, a link going downwards, a cycle, an outcome of tier 1 or 2 with
 no path to tier 3, a target on the wrong side of its baseline.
+
+Why a source: ``logic_model.yaml`` is one of the files a city keeps under ``data/raw/<city>/``, read
+and validated like its other inputs (the store needs its local indicator definitions to check the
+local-data workbook); the checks stage tracks and diagnoses it.
+
+Stage 3 (sources): imports ``errors``, ``atomic``, ``config`` and ``catalog``.
 """
 
 from __future__ import annotations
