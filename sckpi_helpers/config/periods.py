@@ -201,6 +201,9 @@ def normalize_period_label(text: object) -> str:
         return s
     if m := re.match(r"^年(\d{1,2})月$", rest):  # a calendar month
         return f"{year}-{int(m[1]):02d}"
+    if m := re.match(r"^年度(\d{1,2})月$", rest):  # a month of the fiscal year: 2025年度1月 = 2026-01
+        month = int(m[1])
+        return f"{year + (1 if month <= 3 else 0)}-{month:02d}"
     rest = re.sub(r"^年度?", "", rest)
     if not rest:
         return str(year)
@@ -289,11 +292,6 @@ def parse_year_range(text: str) -> list[int]:
         raise PeriodError(f"year range '{s}' is not YYYY, YYYY-YYYY or YYYY,YYYY") from exc
 
 
-_ERA_START = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988, "昭和": 1925, "S": 1925}
-_RE_JA_YEAR = r"(?:(?P<era>令和|平成|昭和|[RHS])(?P<eyear>\d{1,2}|元)|(?:FY)?(?P<year>\d{4}))"
-_RE_JA = re.compile(
-    rf"^{_RE_JA_YEAR}(?P<unit>年度?)?(?:(?:第(?P<q>[1-4])四半期|Q(?P<q2>[1-4]))|(?P<half>上半?期|下半?期)|"
-    r"(?:(?P<month>\d{1,2})月))?$", re.IGNORECASE)
 _RE_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]00:00(?::00)?)?$")
 
 
@@ -325,17 +323,21 @@ def parse_period_spec(spec: object, today: date | None = None) -> list[Period]:
     raise PeriodError(f"period range '{s}' is not LABEL or LABEL-LABEL (e.g. 2025Q1-2026Q4)")
 
 
+_RE_CALENDAR_YEAR = re.compile(rf"^(?:{_ERA}|\d{{4}})年$", re.IGNORECASE)
+
+
 def read_period(value: object, kind: Kind | None = None) -> Period:
     """A period as people and spreadsheets write it — the one reader for user files.
 
-    Accepts the canonical labels (:func:`parse_period`), the Japanese forms ``2025年度``,
-    ``令和7年度``, ``R7``, ``2025年度第3四半期``, ``2025年度上期``, ``2025年10月``, ``令和7年10月``,
-    full-width digits, and a *date* (an Excel date cell, ``2024-10-01``, ``2024/10/1``). A date is
-    read as the period of ``kind`` that contains it (the indicator's cadence: quarterly → the fiscal
-    quarter holding the date); without a ``kind`` it is refused, never turned into a month silently.
-    Raises :class:`PeriodError` with a Japanese message saying what to write instead.
+    Accepts everything :func:`parse_period` does (canonical labels and, through
+    :func:`normalize_period_label`, ``2025年度``, ``令和7年度``, ``R7``, ``2025年度第3四半期``,
+    ``2025年度上期``, ``2025年10月``, full-width digits) and a *date* (an Excel date cell,
+    ``2024-10-01``, ``2024/10/1``). A date is read as the period of ``kind`` that contains it (the
+    indicator's cadence: quarterly → the fiscal quarter holding the date); without a ``kind`` it is
+    refused, never turned into a month silently. ``2024年`` alone is a calendar year and refused:
+    the kit counts fiscal years. Raises :class:`PeriodError` with a Japanese message saying what to
+    write instead.
     """
-    import unicodedata
     from datetime import datetime
 
     if isinstance(value, Period):
@@ -349,37 +351,20 @@ def read_period(value: object, kind: Kind | None = None) -> Period:
         return period_for(value, kind)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    s = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
+    s = _nfkc(value if value is not None else "")
     if not s:
         raise PeriodError("期間が空です。2025（年度）・2025Q3・2025-10 のように書いてください")
-    try:
-        return parse_period(s)
-    except PeriodError:
-        pass
     if m := _RE_DATE.match(s):
         try:
             d = date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
             raise PeriodError(f"期間 '{s}' は存在しない日付です") from None
         return read_period(d, kind)
-    m = _RE_JA.match(s)
-    if m is None:
-        raise PeriodError(f"期間 '{s}' を読めません。2025（2025年度）・2025H1・2025Q3（年度の第3四半期）・"
-                          "2025-10（2025年10月）・令和7年度 のように書いてください")
-    if m["era"]:
-        era = m["era"] if len(m["era"]) > 1 else m["era"].upper()
-        y = _ERA_START[era] + (1 if m["eyear"] == "元" else int(m["eyear"]))
-    else:
-        y = int(m["year"])
-    q = m["q"] or m["q2"]
-    if m["month"]:
-        if m["unit"] == "年度":  # 2025年度1月 = January 2026
-            y += 1 if int(m["month"]) <= 3 else 0
-        return parse_period(f"{y}-{m['month']}")
-    if m["unit"] == "年" and not (q or m["half"]):
+    if _RE_CALENDAR_YEAR.match(s):
+        y = normalize_period_label(s)
         raise PeriodError(f"期間 '{s}' は暦年です。年度（4月〜翌3月）なら '{y}年度' または '{y}' と書いてください")
-    if q:
-        return parse_period(f"{y}Q{q}")
-    if m["half"]:
-        return parse_period(f"{y}H{1 if m['half'].startswith('上') else 2}")
-    return fiscal_year(y)
+    try:
+        return parse_period(s)
+    except PeriodError:
+        raise PeriodError(f"期間 '{s}' を読めません。2025（2025年度）・2025H1・2025Q3（年度の第3四半期）・"
+                          "2025-10（2025年10月）・令和7年度 のように書いてください") from None

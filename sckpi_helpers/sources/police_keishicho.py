@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sckpi_helpers.config.periods import era_year
 from sckpi_helpers.errors import InputFileError
 from sckpi_helpers.sources.base import PANEL_COLUMNS, Ignored, Reader, ReadResult, register
 from sckpi_helpers.sources.cells import canonical_mark
@@ -45,8 +46,7 @@ UNIT = "件"
 TOKYO = "13"
 #: sums over several municipalities (after NFKC: ``２３区計`` → ``23区計``)
 AGGREGATES = frozenset({"23区計", "多摩地区・島部計", "合計"})
-#: first year of each era minus one: 令和 n = 2018 + n
-_ERAS = {"R": 2018, "令和": 2018, "H": 1988, "平成": 1988}
+#: an era year somewhere in a file name (``R4``, ``R04``, ``令和4年``, ``H30``); converted by config.periods
 _ERA = re.compile(r"(?:(?<![A-Za-z])(?P<letter>[RH])(?P<n1>\d{1,2})(?!\d)"
                   r"|(?P<name>令和|平成)(?P<n2>\d{1,2}|元)年?)")
 
@@ -63,7 +63,7 @@ def year_of_name(name: str, year: int | str | None = None) -> int | None:
     if not m:
         return None
     n = m["n1"] or m["n2"]
-    return _ERAS[m["letter"] or m["name"]] + (1 if n == "元" else int(n))
+    return era_year(m["letter"] or m["name"], n)
 
 
 class KeishichoReader(Reader):
