@@ -26,7 +26,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from sckpi_helpers.config import paths
 from sckpi_helpers.errors import InputFileError, SckpiError
 from sckpi_helpers.sources.estat_api import municipality_part
 

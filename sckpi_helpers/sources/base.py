@@ -126,6 +126,38 @@ def sniff(path: Path) -> bytes:
         return fh.read(SNIFF_BYTES)
 
 
+def head_text(head: bytes) -> str | None:
+    """The whole lines of a sniffed head as text (UTF-8 with or without BOM, else CP932), or None
+    when it is not text. Only complete lines are kept, so a character cut at the sniff's end
+    cannot make a file look undecodable."""
+    from sckpi_helpers.errors import InputFileError
+    from sckpi_helpers.sources.cells import decode
+
+    whole = head[: head.rfind(b"\n") + 1] or head
+    if b"\0" in whole:
+        return None
+    try:
+        return decode(whole, "")
+    except InputFileError:
+        return None
+
+
+def head_rows(head: bytes, max_rows: int = 10) -> list[list[str]]:
+    """The first CSV rows of a sniffed head (cells as written), for ``recognise``; [] if not text.
+
+    One implementation for every CSV reader's recognition, so they all see a file the same way."""
+    import csv
+    import io
+
+    text = head_text(head)
+    if text is None:
+        return []
+    try:
+        return [row for _, row in zip(range(max_rows), csv.reader(io.StringIO(text)), strict=False)]
+    except csv.Error:
+        return []
+
+
 def reader_for(path: str | Path) -> Reader | None:
     """The first registered reader that recognises ``path``, or None."""
     p = Path(path)

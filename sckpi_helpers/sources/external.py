@@ -32,8 +32,6 @@ Stage: ``sources`` — imports ``errors``, ``config`` and other ``sources`` modu
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -45,8 +43,8 @@ import pandas as pd
 from sckpi_helpers.config.periods import PeriodError, parse_year
 from sckpi_helpers.errors import Problem, ValidationError
 from sckpi_helpers.sources.areas import AreaCodeError, normalize_area_code
-from sckpi_helpers.sources.base import PANEL_COLUMNS, Ignored, Reader, ReadResult, register
-from sckpi_helpers.sources.cells import ALL_MARKS, canonical_mark, decode
+from sckpi_helpers.sources.base import PANEL_COLUMNS, Ignored, Reader, ReadResult, head_rows, register
+from sckpi_helpers.sources.cells import ALL_MARKS, canonical_mark
 from sckpi_helpers.sources.numbers import normalize_text, normalize_unit, parse_number, plain_text
 from sckpi_helpers.sources.tables import read_table
 
@@ -221,11 +219,7 @@ def header_cells(path: Path, head: bytes) -> list[set[str]]:
     suffix = path.suffix.lower()
     rows: list[list[Any]] = []
     if suffix == ".csv":
-        try:
-            text = decode(head[:head.rfind(b"\n") + 1] or head, path)  # whole lines only
-        except Exception:  # noqa: BLE001 - an undecodable file is simply not ours
-            return []
-        rows = list(csv.reader(io.StringIO(text)))[:10]
+        rows = head_rows(head, 10)
     elif suffix in (".xlsx", ".xlsm"):
         try:
             import openpyxl

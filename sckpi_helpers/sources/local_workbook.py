@@ -33,8 +33,7 @@ import pandas as pd
 
 from sckpi_helpers.config import periods
 from sckpi_helpers.errors import InputFileError, Problem, SckpiError, ValidationError
-from sckpi_helpers.sources.base import LOCAL_COLUMNS, Ignored, Reader, ReadResult, register
-from sckpi_helpers.sources.cells import decode
+from sckpi_helpers.sources.base import LOCAL_COLUMNS, Ignored, Reader, ReadResult, head_rows, register
 from sckpi_helpers.sources.numbers import (
     normalize_text,
     normalize_unit,
@@ -280,11 +279,8 @@ class LocalWorkbookReader(Reader):
         if suffix in (".xlsx", ".xlsm"):
             return PROPS_PREFIX.encode() in head or self._has_header(path)
         if suffix == ".csv":
-            try:
-                first = decode(head, path).splitlines()[0]
-            except (SckpiError, IndexError):
-                return False
-            cols = {ALIASES.get(normalize_text(c), normalize_text(c).lower()) for c in first.split(",")}
+            rows = head_rows(head, 1)
+            cols = {ALIASES.get(normalize_text(c), normalize_text(c).lower()) for c in (rows[0] if rows else [])}
             return set(REQUIRED_COLUMNS) <= cols
         return False
 

@@ -47,7 +47,7 @@ import pandas as pd
 
 from sckpi_helpers.errors import InputFileError, SckpiError
 from sckpi_helpers.sources import areas as area_codes
-from sckpi_helpers.sources.base import PANEL_COLUMNS, Ignored, Reader, ReadResult, register
+from sckpi_helpers.sources.base import PANEL_COLUMNS, Ignored, Reader, ReadResult, head_rows, register
 from sckpi_helpers.sources.cells import decode
 from sckpi_helpers.sources.ssdse import municipality_names
 
@@ -71,11 +71,8 @@ def header_key(cell: str) -> str:
 
 def first_row(head: bytes, path: Path) -> list[str] | None:
     """The header cells in the first line of ``head`` (None when it is not text)."""
-    line = head.split(b"\n", 1)[0]
-    try:
-        return next(csv.reader([decode(line, path)]))
-    except (InputFileError, StopIteration):
-        return None
+    rows = head_rows(head, 1)
+    return rows[0] if rows else None
 
 
 class PoliceOpenDataReader(Reader):

@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from sckpi_helpers.errors import InputFileError
-from sckpi_helpers.sources.base import ITEM_COLUMNS, Ignored, Reader, ReadResult, register
+from sckpi_helpers.sources.base import ITEM_COLUMNS, Ignored, Reader, ReadResult, head_text, register
 from sckpi_helpers.sources.cells import ALL_MARKS, VARIANTS, decode, normalize_unit
 from sckpi_helpers.sources.estat_json import municipality_part
 
@@ -416,20 +416,6 @@ def _empty() -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------ reader
-def _sniff_text(head: bytes) -> str | None:
-    """The sniffed bytes as text (a multi-byte character cut at the end is dropped)."""
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return head.decode(encoding)
-        except UnicodeDecodeError as exc:
-            if exc.start >= len(head) - 3:
-                try:
-                    return head[:exc.start].decode(encoding)
-                except UnicodeDecodeError:
-                    continue
-    return None
-
-
 class SsdsCsvReader(Reader):
     """e-Stat SSDS 市区町村データ CSV downloads (either layout)."""
 
@@ -442,8 +428,8 @@ class SsdsCsvReader(Reader):
 
         SSDSE files have 地域コード too, but no 調査年 column and bare item codes: not claimed.
         """
-        text = _sniff_text(head)
-        if text is None or "\0" in text:
+        text = head_text(head)
+        if text is None:
             return False
         try:
             header = _find_header(text, None)

@@ -37,7 +37,7 @@ import pandas as pd
 
 from sckpi_helpers.config import paths
 from sckpi_helpers.errors import InputFileError
-from sckpi_helpers.sources.base import ITEM_COLUMNS, Ignored, Reader, ReadResult, register
+from sckpi_helpers.sources.base import ITEM_COLUMNS, Ignored, Reader, ReadResult, head_rows, register
 from sckpi_helpers.sources.cells import canonical_mark, decode
 from sckpi_helpers.sources.numbers import parse_number
 
@@ -56,14 +56,8 @@ def _cells(line: str) -> list[str]:
 
 def _head_rows(head: bytes, path: Path | str) -> list[list[str]] | None:
     """The first three rows of ``head`` when they are complete lines, else None."""
-    parts = head.split(b"\n", 3)
-    if len(parts) < 4:
-        return None
-    try:
-        text = decode(b"\n".join(parts[:3]), path)
-    except InputFileError:
-        return None
-    return [_cells(line) for line in text.split("\n")]
+    rows = head_rows(head, 4)
+    return rows[:3] if len(rows) >= 4 else None
 
 
 def edition_of(first_cell: str, path: Path | str = "") -> str:
