@@ -1,20 +1,42 @@
-"""The committed notebooks: outputs stripped, the parameters cell of DESIGN.md, Japanese headings,
-and identical to what scripts/build_notebooks.py writes."""
+"""The committed notebooks: each ``notebooks/X.ipynb`` is paired with ``notebooks/X.py`` (jupytext
+percent format) and in sync with it, stored without outputs, kernel ``python3``, one ``parameters``
+cell whose defaults come from the city's settings (DESIGN.md), Japanese headings."""
 
 from __future__ import annotations
 
 import ast
 import json
-import subprocess
-import sys
+import tomllib
 from pathlib import Path
 
+import jupytext
+import nbformat
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
-DESIGN_PARAMS = {"city_code": "99201", "period": "2024", "logic_model_path": "", "source": "demo",
+NB_DIR = REPO / "notebooks"
+NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
+DESIGN_PARAMS = {"city_code": "99201", "period": "2024", "logic_model_path": "", "source": "",
                  "peer_group": "", "lang": "ja", "output_dir": ""}
+
+
+def _cells(nb) -> list[tuple[str, str, list[str]]]:
+    return [(c.cell_type, c.source.strip(), list(c.metadata.get("tags", []))) for c in nb.cells]
+
+
+def test_notebooks_are_paired_with_percent_scripts():
+    config = tomllib.loads((NB_DIR / "jupytext.toml").read_text(encoding="utf-8"))
+    assert config["formats"] == "ipynb,py:percent"
+    assert {p.stem for p in NOTEBOOKS} == {p.stem for p in NB_DIR.glob("*.py")}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_pair_in_sync(path):
+    """What jupytext makes of the .py is what the .ipynb holds (cells, sources, tags, kernel)."""
+    text = jupytext.read(path.with_suffix(".py"), fmt="py:percent")
+    stored = nbformat.read(path, as_version=4)
+    assert _cells(text) == _cells(stored), f"run `jupytext --sync {path.relative_to(REPO)}`"
+    assert text.metadata["kernelspec"]["name"] == stored.metadata["kernelspec"]["name"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -34,12 +56,6 @@ def test_committed_notebook_shape(path):
     headings = [line for c in nb["cells"] if c["cell_type"] == "markdown"
                 for line in "".join(c["source"]).splitlines() if line.startswith("#")]
     assert headings and all(any("\u3040" <= ch <= "\u9fff" for ch in h) for h in headings), headings
-
-
-def test_notebooks_match_their_build_script():
-    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "build_notebooks.py"), "--check"], check=False,
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
 
 
 def test_expected_notebooks_exist():
