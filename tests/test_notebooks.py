@@ -61,3 +61,25 @@ def test_committed_notebook_shape(path):
 def test_expected_notebooks_exist():
     assert {p.stem for p in NOTEBOOKS} >= {"00_ingest", "check1_outputs", "check2_outcome1", "check3_outcome2",
                                           "check4_outcome3", "explorer"}
+
+
+def test_a_single_report_reports_each_notebook_as_it_finishes(demo_home, monkeypatch, capsys):
+    """``sckpi report --city X --period P`` prints ``  name  ok  1.2s`` per notebook (via run_report's
+    ``on_notebook`` callback, called as each notebook finishes)."""
+    from sckpi_helpers.cli.report import print_progress
+    from sckpi_helpers.reports import runner
+
+    monkeypatch.setenv("SCKPI_NOTEBOOKS_DIR", str(REPO / "tests" / "fixtures" / "notebooks"))
+    for var in ("SCKPI_FIXTURE_FAIL", "SCKPI_FIXTURE_LEAK", "ESTAT_APP_ID"):
+        monkeypatch.delenv(var, raising=False)
+    seen = []
+
+    def progress(n):
+        seen.append(n.name)
+        print_progress(n)
+
+    r = runner.run_report("99201", "2024", only="check4_outcome3,00_ingest", prepare=False, on_notebook=progress,
+                          update_indexes=False)
+    assert sorted(seen) == sorted(n.name for n in r.notebooks) and len(seen) == 2
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.split() == ["check4_outcome3", "ok", line.split()[-1]] and line.endswith("s") for line in lines)

@@ -95,18 +95,33 @@ def _demo_codes() -> set[str]:
         return {str(r.get("area_code", "")).strip() for r in csv.DictReader(fh)}
 
 
+def _default_source(settings: Any) -> str:
+    """The source of a city's own settings; for a city without a ``settings.yaml``, the source of an
+    existing processed build that includes it (``store.serving_settings``), else the settings default."""
+    if getattr(settings, "base_dir", None) is None:
+        from sckpi_helpers.store import build as ingest
+
+        owner = ingest.serving_settings(settings, None)
+        if getattr(owner, "base_dir", None) is not None:
+            return str(owner.source)
+    return str(getattr(settings, "source", "") or "")
+
+
 def _source_problem(code: str, src: str, given: bool, settings: Any) -> str | None:
     """Why ``src`` cannot serve ``code`` (Japanese, naming what to set), or None."""
     if src not in SOURCES:
         return (f"source '{src}' は使えません。{' | '.join(SOURCES)} のいずれかを指定してください "
                 f"(source must be one of {', '.join(SOURCES)})")
     if src == "demo" and code not in _demo_codes():
-        where = ("ノートブックの source パラメータ" if given else
-                 (f"{settings.base_dir / 'settings.yaml'} の source" if getattr(settings, "base_dir", None)
-                  else f"source パラメータ（または data/raw/<フォルダ>/settings.yaml に city_code: \"{code}\" と source）"))
-        return (f"{code} は同梱のデモデータ（架空のサンプル県）にありません。{where} に "
-                f"実在の市区町村のデータ源（ssdse | estat-api | estat-csv）を設定してください "
-                f"(source 'demo' cannot serve {code})")
+        if given:
+            where = "ノートブックの source パラメータ"
+        elif getattr(settings, "base_dir", None):
+            where = f"{settings.base_dir / 'settings.yaml'} の source"
+        else:
+            where = (f"source パラメータ（または data/raw/<フォルダ>/settings.yaml に city_code: \"{code}\" "
+                     "と source）")
+        return (f"{code} は同梱のデモデータ（架空のサンプル県）にありません。{where}に実在の市区町村の"
+                f"データ源（ssdse | estat-api | estat-csv）を設定してください (source 'demo' cannot serve {code})")
     return None
 
 
@@ -148,7 +163,7 @@ def validate_parameters(city_code: Any = "99201", period: Any = "2024", logic_mo
         except SckpiError as exc:
             problems.append(f"settings of {code}: {exc}")
     if settings is not None:
-        src = given_src or str(getattr(settings, "source", "") or "")
+        src = given_src or _default_source(settings)
         why = _source_problem(code, src, bool(given_src), settings)
         if why:
             problems.append(why)
