@@ -122,9 +122,8 @@ def test_empty_parameters_come_from_the_citys_settings(demo_home):
 def test_a_real_city_without_settings_is_not_served_by_the_demo_data(demo_home):
     import pytest
 
-    from sckpi_helpers.reports.params import ParameterError, validate_parameters
-
     from sckpi_helpers.config.settings import find_settings
+    from sckpi_helpers.reports.params import ParameterError, validate_parameters
 
     if find_settings("13101").source == "demo":  # until the settings-less default serves real cities
         with pytest.raises(ParameterError, match="13101 は同梱のデモデータ.*source"):

@@ -19,7 +19,7 @@ def test_every_adjusted_population_definition_is_offered_default_first():
 
 
 def test_similar_municipalities_are_a_peer_group_choice():
-    offered = dict((spec, label) for label, spec in explore.peer_options())
+    offered = {spec: label for label, spec in explore.peer_options()}
     assert "similar" in offered and "類似団体" in offered["similar"]
 
 

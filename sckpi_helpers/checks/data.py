@@ -186,9 +186,8 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
         d.flags = diagnosis.system_flags(d.model, d.tracking, params.period)
     if tier3:
         from sckpi_helpers.indicators import coverage, peers
-        from sckpi_helpers.store.peer_groups import peer_group
-
         from sckpi_helpers.indicators.service import NoEvaluationYear, evaluation_year
+        from sckpi_helpers.store.peer_groups import peer_group
 
         try:
             d.year, d.year_note = evaluation_year(d.results, params.city_code, params.fiscal_year)
