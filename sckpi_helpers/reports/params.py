@@ -108,18 +108,15 @@ def _default_source(settings: Any) -> str:
 
 
 def _source_problem(code: str, src: str, given: bool, settings: Any) -> str | None:
-    """Why ``src`` cannot serve ``code`` (Japanese, naming what to set), or None."""
+    """Why ``src`` cannot serve ``code`` (Japanese, naming what to set), or None: an unknown source,
+    or the fictional demo data for a real city without settings of its own."""
     if src not in SOURCES:
         return (f"source '{src}' は使えません。{' | '.join(SOURCES)} のいずれかを指定してください "
                 f"(source must be one of {', '.join(SOURCES)})")
-    if src == "demo" and code not in _demo_codes():
-        if given:
-            where = "ノートブックの source パラメータ"
-        elif getattr(settings, "base_dir", None):
-            where = f"{settings.base_dir / 'settings.yaml'} の source"
-        else:
-            where = (f"source パラメータ（または data/raw/<フォルダ>/settings.yaml に city_code: \"{code}\" "
-                     "と source）")
+    own = getattr(settings, "base_dir", None) is not None  # a city with its own settings chose its source
+    if src == "demo" and not own and code not in _demo_codes():
+        where = ("ノートブックの source パラメータ" if given else
+                 f"source パラメータ（または data/raw/<フォルダ>/settings.yaml に city_code: \"{code}\" と source）")
         return (f"{code} は同梱のデモデータ（架空のサンプル県）にありません。{where}に実在の市区町村の"
                 f"データ源（ssdse | estat-api | estat-csv）を設定してください (source 'demo' cannot serve {code})")
     return None
