@@ -66,3 +66,16 @@ def test_explorer_switches_definition_peer_group_and_exports(demo_explorer, tmp_
 def test_explorer_lists_the_citys_tier1_and_tier2_kpis(demo_explorer):
     kpis = explore.kpi_frame(demo_explorer.data)
     assert set(kpis["tier"]) == {"第1階層", "第2階層"} and {"name", "status"} <= set(kpis.columns)
+
+
+def test_the_export_button_writes_the_table_shown(demo_explorer, tmp_path):
+    import ipywidgets as w
+
+    ui = demo_explorer.widgets()
+    demo_explorer.render()
+    found = [c for box in ui.children if isinstance(box, w.HBox) for c in box.children]
+    path = next(c for c in found if isinstance(c, w.Text))
+    button = next(c for c in found if isinstance(c, w.Button))
+    path.value = str(tmp_path / "shown.xlsx")
+    button.click()
+    assert len(pd.read_excel(tmp_path / "shown.xlsx")) == len(demo_explorer.table) > 0
