@@ -120,6 +120,8 @@ class CheckData:
     comparison: Any = None
     pillars: Any = None
     coverage: Any = None
+    build: Any = None  # the settings of the build that serves the city (``ensure_data``)
+    extensions: list[Path] = field(default_factory=list)  # the city's catalog extensions
 
     @property
     def has_model(self) -> bool:
@@ -155,7 +157,8 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
     if not name:
         hit = areas.loc[areas["area_code"].astype(str) == params.city_code, "area_name"]
         name = str(hit.iloc[0]) if len(hit) else params.city_code
-    d = CheckData(params=params, catalog=catalog, panel=panel, local=local, areas=areas, city_name=name)
+    d = CheckData(params=params, catalog=catalog, panel=panel, local=local, areas=areas, city_name=name,
+                  build=build, extensions=extra)
 
     adj = getattr(s, "adjusted_population", None) if s is not None else None
     need_results = tier3
@@ -184,19 +187,13 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
         d.flags = diagnosis.system_flags(d.model, d.tracking, params.period)
     if tier3:
         from sckpi_helpers.indicators import coverage, peers
+        from sckpi_helpers.indicators.service import NoEvaluationYear, evaluation_year
         from sckpi_helpers.store.peer_groups import peer_group
 
-        city_rows = d.results[(d.results["area_code"] == params.city_code)]
-        years = sorted(int(y) for y in city_rows.loc[city_rows["status"] != "missing", "year"].unique())
-        want = params.fiscal_year
-        if not years:
-            d.year = want
-            d.year_note = f"{params.city_code} の第3階層指標を算出できる年がありません。"
-        elif want in years:
-            d.year = want
-        else:
-            d.year = max(y for y in years if y <= want) if any(y <= want for y in years) else years[0]
-            d.year_note = f"{want}年のデータがないため、{d.year}年の値で評価しています。"
+        try:
+            d.year, d.year_note = evaluation_year(d.results, params.city_code, params.fiscal_year)
+        except NoEvaluationYear as exc:  # shown on the page; the tables stay empty
+            d.year, d.year_note = params.fiscal_year, str(exc)
         d.coverage = coverage.coverage(d.results, catalog, params.city_code, d.year)
         try:
             d.peer_codes = peer_group(areas, params.city_code, params.peer_group, panel)

@@ -28,7 +28,7 @@ from sckpi_helpers.indicators.coverage import coverage, coverage_summary
 from sckpi_helpers.indicators.engine import adjusted_population_formula, compute
 from sckpi_helpers.indicators.peers import pillar_summary
 from sckpi_helpers.store.peer_groups import peer_group
-from sckpi_helpers.indicators.service import city_table
+from sckpi_helpers.indicators.service import city_standing
 from sckpi_helpers.reports.terminal_table import MISSING, fit_lines, render, terminal_width
 
 CSV_ENCODING = "utf-8-sig"
@@ -157,24 +157,22 @@ def cli_indicators(args: argparse.Namespace) -> int:
     if panel is None or city not in set(panel["area_code"].astype(str)):
         raise SckpiError(f"city {city} is not in the processed data: run {ingest_hint(settings)} first")
     areas = load_areas(build)
-    years = panel["year"].astype(int)
-    if not years.min() <= year <= years.max():
-        raise SckpiError(f"year {year} is outside the processed data ({years.min()}-{years.max()}); "
-                         f"give --period {years.max()} or another year in that range")
     group = peer_group(areas, city, spec, panel=panel)
     results = compute(panel, catalog, adjusted_population=definition)
-    table = city_table(results, catalog, city, year, group)
+    table, year, year_note = city_standing(results, catalog, city, year, group)  # the one "which year" rule
     ap_line = f"補正人口 (adjusted_population): {definition} = {ap_formula}"
 
     out = getattr(args, "out", None)
     if (getattr(args, "format", "table") or "table") == "csv":
         text, encoding = csv_frame(table).to_csv(index=False, lineterminator="\n"), CSV_ENCODING
         print(f"{ap_line}; peers: {spec} ({len(group)})", file=sys.stderr)
+        if year_note:
+            print(year_note, file=sys.stderr)
     else:
         pillars = pillar_summary(table, catalog)
         cov = coverage_summary(coverage(results, catalog, city, year))
         header = [f"Check4 composite indicators: {city} {_area_name(areas, city)} {year}", ap_line,
-                  f"peer group: {spec} ({len(group)} areas)"]
+                  f"peer group: {spec} ({len(group)} areas)", *([year_note] if year_note else [])]
         footer = ["柱ごとの平均偏差値 (pillar mean deviation score):"]
         for r in pillars.itertuples():
             score = f"{r.deviation_score:.1f}" if np.isfinite(r.deviation_score) else MISSING

@@ -54,6 +54,15 @@ def print_warnings(results) -> None:
             print(f"sckpi report {r.city_code} {r.period}: warning: {line}", file=sys.stderr)
 
 
+def print_progress(n) -> None:
+    """One line per notebook as it finishes (``  check4_outcome3  ok  12.3s``), its error's first line."""
+    mark = "ok" if n.status == "ok" else "FAILED"
+    line = f"  {n.name:<18} {mark:<6} {n.seconds:6.1f}s"
+    if n.error:
+        line += "\n    " + n.error.splitlines()[0]
+    print(line, flush=True)
+
+
 def cli_report(args: argparse.Namespace) -> int:
     """``sckpi report``: 0 only when every notebook of every city succeeded."""
     p = parse_period(args.period)
@@ -65,14 +74,9 @@ def cli_report(args: argparse.Namespace) -> int:
               "only": getattr(args, "only", None)}
     root = paths.reports_dir()
     if len(cities) == 1 and not scheduler:
-        r = runner.run_report(cities[0], p, jobs=jobs, **common)
+        r = runner.run_report(cities[0], p, jobs=jobs, on_notebook=print_progress, **common)
         results = [r]
         print_warnings(results)
-        for n in r.notebooks:
-            mark = "ok" if n.status == "ok" else "FAILED"
-            print(f"  {n.name:<18} {mark:<6} {n.seconds:6.1f}s")
-            if n.error:
-                print("    " + n.error.splitlines()[0])
         print(f"report: {r.index_path}")
     else:
         results = executors.run_batch(cities, p, jobs=jobs, scheduler=scheduler, **common)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
+from sckpi_helpers.config.settings import Source
 from sckpi_helpers.errors import SckpiError
 
-SOURCES = ("demo", "estat-api", "estat-csv")
+SOURCES: tuple[str, ...] = get_args(Source)
 LANGS = ("ja", "en")
 
 
@@ -81,10 +82,55 @@ def setup_notebook() -> None:
     pd.set_option("display.width", 160)
 
 
+def _demo_codes() -> set[str]:
+    """Area codes of the bundled fictional prefecture (``data/raw/demo/areas.csv``)."""
+    import csv
+
+    from sckpi_helpers.config import paths
+
+    f = paths.demo_dir() / "areas.csv"
+    if not f.is_file():
+        return set()
+    with f.open(encoding="utf-8-sig", newline="") as fh:
+        return {str(r.get("area_code", "")).strip() for r in csv.DictReader(fh)}
+
+
+def _default_source(settings: Any) -> str:
+    """The source of a city's own settings; for a city without a ``settings.yaml``, the source of an
+    existing processed build that includes it (``store.serving_settings``), else the settings default."""
+    if getattr(settings, "base_dir", None) is None:
+        from sckpi_helpers.store import build as ingest
+
+        owner = ingest.serving_settings(settings, None)
+        if getattr(owner, "base_dir", None) is not None:
+            return str(owner.source)
+    return str(getattr(settings, "source", "") or "")
+
+
+def _source_problem(code: str, src: str, given: bool, settings: Any) -> str | None:
+    """Why ``src`` cannot serve ``code`` (Japanese, naming what to set), or None: an unknown source,
+    or the fictional demo data for a real city without settings of its own."""
+    if src not in SOURCES:
+        return (f"source '{src}' は使えません。{' | '.join(SOURCES)} のいずれかを指定してください "
+                f"(source must be one of {', '.join(SOURCES)})")
+    own = getattr(settings, "base_dir", None) is not None  # a city with its own settings chose its source
+    if src == "demo" and not own and code not in _demo_codes():
+        where = ("ノートブックの source パラメータ" if given else
+                 f"source パラメータ（または data/raw/<フォルダ>/settings.yaml に city_code: \"{code}\" と source）")
+        return (f"{code} は同梱のデモデータ（架空のサンプル県）にありません。{where}に実在の市区町村の"
+                f"データ源（ssdse | estat-api | estat-csv）を設定してください (source 'demo' cannot serve {code})")
+    return None
+
+
 def validate_parameters(city_code: Any = "99201", period: Any = "2024", logic_model_path: Any = "",
-                        source: Any = "demo", peer_group: Any = "", lang: Any = "ja", output_dir: Any = "",
+                        source: Any = "", peer_group: Any = "", lang: Any = "ja", output_dir: Any = "",
                         *, setup: bool = True) -> Params:
-    """Check the parameters cell; raise :class:`ParameterError` listing every problem at once."""
+    """Check the parameters cell; raise :class:`ParameterError` listing every problem at once.
+
+    Empty ``source``, ``peer_group`` and ``logic_model_path`` come from the city's settings
+    (:func:`sckpi_helpers.config.settings.find_settings`; a city without a ``settings.yaml`` gets the
+    defaults of a settings-less city), so ``-p city_code 13101 -p period 2022`` is enough.
+    """
     from sckpi_helpers.config.periods import PeriodError, parse_period
 
     problems: list[str] = []
@@ -96,9 +142,7 @@ def validate_parameters(city_code: Any = "99201", period: Any = "2024", logic_mo
         p = parse_period(str(period))
     except PeriodError as exc:
         problems.append(f"period: {exc}")
-    src = str(source or "demo").strip()
-    if src not in SOURCES:
-        problems.append(f"source '{source}' must be one of {', '.join(SOURCES)}")
+    given_src = str(source or "").strip()
     lg = str(lang or "ja").strip()
     if lg not in LANGS:
         problems.append(f"lang '{lang}' must be one of {', '.join(LANGS)}")
@@ -107,14 +151,20 @@ def validate_parameters(city_code: Any = "99201", period: Any = "2024", logic_mo
         problems.append(f"logic_model_path '{logic_model_path}' does not exist")
     out = Path(str(output_dir)).expanduser() if str(output_dir or "").strip() else None
     settings = None
-    if not problems:
+    src = given_src
+    if len(code) == 5 and code.isdigit():
         from sckpi_helpers.config.settings import find_settings
 
         try:
             settings = find_settings(code)
         except SckpiError as exc:
             problems.append(f"settings of {code}: {exc}")
-        if lm is None and settings is not None and getattr(settings, "logic_model", None):
+    if settings is not None:
+        src = given_src or _default_source(settings)
+        why = _source_problem(code, src, bool(given_src), settings)
+        if why:
+            problems.append(why)
+        if lm is None and getattr(settings, "logic_model", None):
             cand = Path(settings.resolve(settings.logic_model))
             if cand.is_file():
                 lm = cand
@@ -122,6 +172,8 @@ def validate_parameters(city_code: Any = "99201", period: Any = "2024", logic_mo
                 where = settings.base_dir / "settings.yaml" if settings.base_dir else f"settings of {code}"
                 problems.append(f"{where}: logic_model: "
                                 f"ファイルがありません (file not found): {cand}")
+    elif given_src and given_src not in SOURCES:
+        problems.append(_source_problem(code, given_src, True, None))
     if problems:
         raise ParameterError("notebook parameters are not usable:\n" + "\n".join(f"  - {x}" for x in problems))
     if out is not None:

@@ -35,7 +35,7 @@ import platform
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -304,13 +304,15 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
                source: str | None = None, only: str | Sequence[str] | None = None,
                reports_root: str | Path | None = None, notebooks_dir: str | Path | None = None,
                kernel_name: str = "python3", prepare: bool = True, timeout: float | None = None,
-               update_indexes: bool = True) -> ReportResult:
+               update_indexes: bool = True,
+               on_notebook: Callable[[NotebookResult], None] | None = None) -> ReportResult:
     """Execute the notebooks due in ``period`` for ``city`` and write ``reports/<city>/<period>/``.
 
     ``jobs`` > 1 runs the city's notebooks in parallel. Raises :class:`ReportExistsError` when the
     period has a finished set and ``force`` is false (the folder is left untouched), and
     :class:`ReportLockedError` when another run holds the period. A failing notebook does not
     raise: the result's ``status`` is ``partial`` or ``failed``, and the next run re-runs the set.
+    ``on_notebook`` is called with each notebook's result as soon as it finishes (progress lines).
     """
     city = str(city).strip()
     if not (len(city) == 5 and city.isdigit()):
@@ -345,7 +347,8 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
             params_by_nb = {n: build_parameters(city, p.label, settings, source=src, output_dir=f"files/{n}")
                             for n in names}
             results = _run_notebooks(names, nb_dir, folder, params_by_nb, jobs=jobs, kernel_name=kernel_name,
-                                     timeout=timeout, city_name=city_name, period_ja=p.label_ja)
+                                     timeout=timeout, city_name=city_name, period_ja=p.label_ja,
+                                     on_notebook=on_notebook)
             catalog_file, catalog_problem = write_catalog_page(folder, settings)
             n_ok = sum(r.status == "ok" for r in results)
             status = "ok" if n_ok == len(results) else ("failed" if n_ok == 0 else "partial")
@@ -391,16 +394,24 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
 
 
 def _run_notebooks(names: list[str], nb_dir: Path, folder: Path, params_by_nb: dict[str, dict[str, str]], *,
-                   jobs: int, **kw) -> list[NotebookResult]:
-    """Run the notebooks (``jobs`` at a time) into ``folder``; empty output folders are dropped."""
+                   jobs: int, on_notebook: Callable[[NotebookResult], None] | None = None,
+                   **kw) -> list[NotebookResult]:
+    """Run the notebooks (``jobs`` at a time) into ``folder``; empty output folders are dropped.
+    ``on_notebook`` gets each result as it finishes; the list returned keeps ``names``' order."""
     for n in names:
         (folder / "files" / n).mkdir(parents=True, exist_ok=True)
+
+    def one(n: str) -> NotebookResult:
+        res = _run_one(n, nb_dir, folder, params_by_nb[n], **kw)
+        if on_notebook is not None:
+            on_notebook(res)
+        return res
+
     if jobs > 1 and len(names) > 1:
         with cf.ThreadPoolExecutor(max_workers=min(jobs, len(names))) as pool:
-            futs = [pool.submit(_run_one, n, nb_dir, folder, params_by_nb[n], **kw) for n in names]
-            results = [f.result() for f in futs]
+            results = list(pool.map(one, names))
     else:
-        results = [_run_one(n, nb_dir, folder, params_by_nb[n], **kw) for n in names]
+        results = [one(n) for n in names]
     for d in (folder / "files").glob("*"):
         with contextlib.suppress(OSError):
             d.rmdir()

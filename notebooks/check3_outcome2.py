@@ -1,0 +1,92 @@
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Check❸ アウトカム第2階層
+#
+# 期待した効果（社会・経済・環境の変化）が表れたか（第2階層）を、数か月〜1年ごとに定量的に確認します。第1階層は順調なのに第2階層が遅れている場合は、**施策自体の見直し・改善**（目的の再設定、投入資源の調整、取組継続の判断）を行います。
+
+# %% tags=["parameters"]
+# Parameters (papermill injects a cell after this one; see docs/DESIGN.md)
+city_code = "99201"       # 5-digit area code
+period = "2024"           # fiscal year, or 2024Q4 / 2024-12 / 2024H2
+logic_model_path = ""     # empty: from the city's settings
+source = ""               # empty: from the city's settings (demo | estat-api | estat-csv | ssdse)
+peer_group = ""           # empty: from the city's settings (prefecture, similar, ...)
+lang = "ja"               # ja | en
+output_dir = ""           # where figures/tables are saved; empty: none
+
+# %%
+from sckpi_helpers.reports.params import validate_parameters
+
+P = validate_parameters(city_code, period, logic_model_path, source, peer_group, lang, output_dir)
+
+# %%
+from sckpi_helpers.checks.data import load_check_data
+from sckpi_helpers.reports import sections
+
+D = load_check_data(P)
+sections.show_report_header(D, check=3)
+
+# %% [markdown]
+# ## 要約
+
+# %%
+_ = sections.show_check_summary(D, 3)
+
+# %% [markdown]
+# ## KPIの状況
+#
+# 状況は 達成（目標値に到達）／順調（計画上の目安以上）／遅れ／データなし の4区分です。進捗 =（実績 − 基準値）÷（目標 − 基準値）。
+
+# %%
+sections.show_kpi_table(D, 3)
+
+# %% [markdown]
+# ## 指標の推移
+#
+# 点の色は各期の状況、破線は基準値から目標までの計画上の目安、星は目標値です。
+
+# %%
+sections.show_kpi_charts(D, 3)
+
+# %% [markdown]
+# ## ロジックモデル
+#
+# インプット → 事業・取組 → アウトプット → アウトカム第1〜第3階層。箱の色は指標の状況（最も悪いもの）です。
+
+# %%
+sections.show_logic_model(D)
+
+# %% [markdown]
+# ## 診断と改善（Action）
+#
+# 施策ごとに、下の階層が順調なのに上の階層が遅れている最も低い階層を探し、指針が示す改善を示します。
+
+# %%
+sections.show_diagnosis(D, 3)
+
+# %% [markdown]
+# ## データの収集状況と出典
+
+# %%
+sections.show_data_coverage(D, 3)
+
+# %% [markdown]
+# ## 評価体系の点検
+#
+# データが集まらない指標、早期に達成した目標、第3階層につながらない施策など、評価体系そのものの見直し（指標の妥当性、代替指標）が必要な点です。
+
+# %%
+sections.show_system_flags(D)

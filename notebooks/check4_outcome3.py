@@ -1,0 +1,106 @@
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Check❹ アウトカム第3階層
+#
+# 政府統計から算出する都市全体の複合指標（第3階層）で、まちの状態を毎年総合的に評価し、類似都市と比較します。結果は分野間のバランスを踏まえた**施策体系の見直し**に使い、2〜3年ごとに評価体系そのもの（指標の妥当性・代替指標）も見直します。
+
+# %% tags=["parameters"]
+# Parameters (papermill injects a cell after this one; see docs/DESIGN.md)
+city_code = "99201"       # 5-digit area code
+period = "2024"           # fiscal year, or 2024Q4 / 2024-12 / 2024H2
+logic_model_path = ""     # empty: from the city's settings
+source = ""               # empty: from the city's settings (demo | estat-api | estat-csv | ssdse)
+peer_group = ""           # empty: from the city's settings (prefecture, similar, ...)
+lang = "ja"               # ja | en
+output_dir = ""           # where figures/tables are saved; empty: none
+
+# %%
+from sckpi_helpers.reports.params import validate_parameters
+
+P = validate_parameters(city_code, period, logic_model_path, source, peer_group, lang, output_dir)
+
+# %%
+from sckpi_helpers.checks.data import load_check_data
+from sckpi_helpers.reports import sections
+
+D = load_check_data(P, tier3=True)
+sections.show_report_header(D, check=4)
+
+# %% [markdown]
+# ## 要約
+
+# %%
+_ = sections.show_check_summary(D, 4)
+
+# %% [markdown]
+# ## 第3階層指標のカバレッジ
+#
+# 算出済・推計値（国勢調査の間の補完など）・入力データ不足・地域データが必要・データ入手不可の区分です。
+
+# %%
+sections.show_tier3_coverage(D)
+
+# %% [markdown]
+# ## 類似都市との比較
+#
+# 偏差値は向きをそろえてあり（少ないほど良い指標は符号を反転）、50 が比較団体の平均、高いほど良い状態です。
+
+# %%
+sections.show_comparison(D)
+
+# %% [markdown]
+# ## 柱別の得点（社会・経済・環境）
+
+# %%
+sections.show_pillar_scores(D)
+
+# %% [markdown]
+# ## 指標ごとの位置
+
+# %%
+sections.show_peer_strip(D)
+
+# %% [markdown]
+# ## 時系列（比較団体の分布との比較）
+#
+# 帯は比較団体の四分位範囲、白抜きの点は推計値です。
+
+# %%
+sections.show_timeseries(D)
+
+# %% [markdown]
+# ## ロジックモデルの第3階層KPI
+
+# %%
+sections.show_kpi_table(D, 4)
+
+# %% [markdown]
+# ## 施策体系の分野間バランス
+
+# %%
+sections.show_field_balance(D)
+
+# %% [markdown]
+# ## 評価体系の点検
+
+# %%
+sections.show_system_flags(D)
+
+# %% [markdown]
+# ## データの出典と日付
+
+# %%
+sections.show_statistics_sources(D)
