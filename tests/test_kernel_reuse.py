@@ -117,3 +117,15 @@ def test_a_report_run_reuses_one_kernel_and_a_failure_costs_one_more(home, monke
     fresh = _run(period="2024", force=True, reuse_kernels=False)
     m = json.loads((fresh.folder / "manifest.json").read_text(encoding="utf-8"))
     assert m["kernels"] == {"reused": False, "started": 4}
+
+
+def test_a_batch_worker_keeps_its_kernel_from_one_city_to_the_next(home):  # noqa: F811
+    from sckpi_helpers.reports import executors
+
+    results = executors.run_batch(["99201", "99202"], "2024Q4", executor=executors.SerialExecutor(),
+                                  prepare=False, only="check1", progress=False)
+    assert all(r.ok for r in results), [r.message for r in results]
+    started = [json.loads((r.folder / "manifest.json").read_text(encoding="utf-8"))["kernels"]["started"]
+               for r in results]
+    assert started == [1, 0]
+    assert getattr(executors._WORKER, "session", None) is None  # closed when the batch ends

@@ -27,7 +27,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 _ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -223,6 +223,7 @@ class KernelSession:
         self.notebooks = 0  # notebooks run in the current kernel
         self.kernels = 0  # kernels started so far
         self._ready = False
+        self._environ: dict[str, str] = {}
         self._loop = asyncio.new_event_loop()
         self._ctx = contextvars.Context()
 
@@ -254,7 +255,7 @@ class KernelSession:
         proc = getattr(getattr(self.km, "provisioner", None), "process", None)
         return getattr(proc, "pid", None)
 
-    def start(self) -> KernelSession:
+    def start(self) -> Self:
         """Launch a kernel unless one runs; returns without waiting for it."""
         if self.km is not None:
             return self
@@ -267,6 +268,7 @@ class KernelSession:
             kc.execute(f"__import__('sckpi_helpers.reports.kernel', fromlist=['_']).warm_up({self.warm!r})",
                        silent=True, store_history=False)
         self.km, self.kc, self._ready, self.notebooks = km, kc, False, 0
+        self._environ = dict(os.environ)
         self.kernels += 1
         return self
 
@@ -295,7 +297,7 @@ class KernelSession:
         with contextlib.suppress(Exception):
             self._loop.close()
 
-    def __enter__(self) -> KernelSession:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -303,6 +305,8 @@ class KernelSession:
 
     def _enter(self, cwd: Path) -> None:
         """Kernel up, clean and in ``cwd``; a kernel that cannot be cleaned is replaced once."""
+        if self.km is not None and dict(os.environ) != self._environ:
+            self.discard()  # the caller's environment changed: a fresh kernel inherits it
         for attempt in (1, 2):
             self.start()
             try:

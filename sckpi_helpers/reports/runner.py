@@ -309,13 +309,14 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
                reports_root: str | Path | None = None, notebooks_dir: str | Path | None = None,
                kernel_name: str = "python3", prepare: bool = True, timeout: float | None = None,
                update_indexes: bool = True, reuse_kernels: bool = True,
-               on_notebook: Callable[[NotebookResult], None] | None = None) -> ReportResult:
+               on_notebook: Callable[[NotebookResult], None] | None = None,
+               session: KernelSession | None = None) -> ReportResult:
     """Execute the notebooks due in ``period`` for ``city`` and write ``reports/<city>/<period>/``.
 
     ``jobs`` > 1 runs the city's notebooks in parallel. With ``reuse_kernels`` (the default) each
     worker keeps one kernel for its notebooks and cleans it between them
     (:class:`~sckpi_helpers.reports.kernel.KernelSession`); otherwise every notebook gets a kernel of
-    its own. ``on_notebook`` is called with each notebook's result as it finishes. Raises
+    its own; a batch worker passes its own ``session`` (kept after the run, one lane). ``on_notebook`` is called with each notebook's result as it finishes. Raises
     :class:`ReportExistsError` when the period has a finished set and ``force`` is false (the folder
     is left untouched), and :class:`ReportLockedError` when another run holds the period. A failing notebook does not
     raise: the result's ``status`` is ``partial`` or ``failed``, and the next run re-runs the set.
@@ -343,12 +344,17 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
     lanes = max(1, min(jobs, len(names)))
     with contextlib.ExitStack() as stack:
         # kernels boot (and import pandas, matplotlib, the kit) while the folder is prepared
-        sessions = [stack.enter_context(KernelSession(kernel_name)).start() for _ in range(lanes)] \
-            if reuse_kernels else None
+        k0 = session.kernels if session is not None else 0  # a worker's session may have one running
+        if session is not None:
+            sessions = [session.start()]
+        elif reuse_kernels:
+            sessions = [stack.enter_context(KernelSession(kernel_name)).start() for _ in range(lanes)]
+        else:
+            sessions = None
         status, results, seconds, finished = _run_locked(
             city, p, names, nb_dir, root, settings, src, force=force, jobs=jobs, kernel_name=kernel_name,
-            timeout=timeout, sessions=sessions, on_notebook=on_notebook, started=started, t0=t0,
-            prepare_error=prepare_error, warnings=warnings)
+            timeout=timeout, sessions=sessions, keep=session is not None, kernels0=k0, on_notebook=on_notebook,
+            started=started, t0=t0, prepare_error=prepare_error, warnings=warnings)
     result = ReportResult(city_code=city, period=p.label, status=status, folder=target,
                           city_name=_city_name(settings, city), period_ja=p.label_ja, notebooks=results,
                           started=started, finished=finished, seconds=seconds,
@@ -363,7 +369,8 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
 
 def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path, settings, src: str, *,
                 force: bool, jobs: int, kernel_name: str, timeout: float | None,
-                sessions: list[KernelSession] | None, on_notebook, started: str, t0: float,
+                sessions: list[KernelSession] | None, keep: bool, kernels0: int, on_notebook, started: str,
+                t0: float,
                 prepare_error: str | None, warnings: list[str]) -> tuple[str, list[NotebookResult], float, str]:
     """The part of :func:`run_report` under the period's lock: notebooks, pages, manifest."""
     city_dir = root / city
@@ -382,7 +389,8 @@ def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path
             results = _run_notebooks(names, nb_dir, folder, params_by_nb, jobs=jobs, sessions=sessions,
                                      on_notebook=on_notebook, kernel_name=kernel_name, timeout=timeout,
                                      city_name=city_name, period_ja=p.label_ja)
-            for session in sessions or ():
+            kernels = sum(x.kernels for x in sessions) - kernels0 if sessions else len(results)
+            for session in () if keep else sessions or ():
                 session.discard()  # the kernels' work is done
             catalog_file, catalog_problem = write_catalog_page(folder, settings)
             n_ok = sum(r.status == "ok" for r in results)
@@ -415,8 +423,7 @@ def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path
                 "logic_model_problems": warnings, "catalog": catalog_file, "catalog_problem": catalog_problem,
                 "started": started, "finished": finished, "seconds": seconds, "status": status,
                 "notebooks": [asdict(r) for r in results], "redactions": redactions,
-                "kernels": {"reused": sessions is not None,
-                            "started": sum(x.kernels for x in sessions) if sessions else len(results)},
+                "kernels": {"reused": sessions is not None, "started": kernels},
             })
     return status, results, seconds, finished
 
