@@ -54,8 +54,10 @@ def _nb(path: Path, *sources: str) -> Path:
 
 @pytest.fixture
 def session():
+    """Started by its first notebook (pytest changes PYTEST_CURRENT_TEST between setup and call, and
+    a session replaces a kernel whose environment is no longer the caller's)."""
     with KernelSession() as s:
-        yield s.start()
+        yield s
 
 
 def test_a_name_defined_in_one_notebook_is_not_visible_in_the_next(tmp_path, session):
