@@ -66,7 +66,7 @@ def test_expected_notebooks_exist():
 def test_a_single_report_reports_each_notebook_as_it_finishes(demo_home, monkeypatch, capsys):
     """``sckpi report --city X --period P`` prints ``  name  ok  1.2s`` per notebook (via run_report's
     ``on_notebook`` callback, called as each notebook finishes)."""
-    from sckpi_helpers.cli.report import print_progress
+    from sckpi_helpers.cli.report import print_notebook
     from sckpi_helpers.reports import runner
 
     monkeypatch.setenv("SCKPI_NOTEBOOKS_DIR", str(REPO / "tests" / "fixtures" / "notebooks"))
@@ -76,7 +76,7 @@ def test_a_single_report_reports_each_notebook_as_it_finishes(demo_home, monkeyp
 
     def progress(n):
         seen.append(n.name)
-        print_progress(n)
+        print_notebook(n)
 
     r = runner.run_report("99201", "2024", only="check4_outcome3,00_ingest", prepare=False, on_notebook=progress,
                           update_indexes=False)

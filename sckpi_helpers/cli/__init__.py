@@ -127,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run the whole pipeline on the bundled fictional prefecture サンプル県 "
                                    "(offline) and print the path of the report index.")
     d.add_argument("--jobs", type=_positive_int, default=1, help="parallel notebook workers (default 1)")
+    d.add_argument("--quiet", action="store_true", help="no progress bar")
 
     c = sub.add_parser("catalog", help="list, filter and export the indicator catalog",
                        description="List the guideline's indicators; filter; export as table, CSV or HTML.")
@@ -206,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--source", choices=["demo", "estat-api", "estat-csv"],
                    help="data source passed to the notebooks (default: the city's settings)")
     r.add_argument("--only", metavar="NB", help="comma-separated notebook names to run (default: due checks)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar (batches)")
     return p
 
 

@@ -11,6 +11,7 @@ Stage 10 (cli): may import every stage; nothing imports it.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from sckpi_helpers.cli.report import print_warnings
@@ -21,11 +22,16 @@ from sckpi_helpers.config.settings import demo_settings
 DEMO_PERIODS = ("2024", "2024Q4")
 
 
-def run_demo(jobs: int = 1) -> tuple[bool, list]:
-    """Run every step for the demo city; return (all succeeded, report results)."""
+def run_demo(jobs: int = 1, progress: bool | None = None) -> tuple[bool, list]:
+    """Run every step for the demo city; return (all succeeded, report results).
+
+    A progress bar over the notebooks of every period runs on stderr when it is a terminal
+    (``progress`` forces it on or off).
+    """
     from sckpi_helpers.catalog import load_catalog
     from sckpi_helpers.indicators.service import compute_and_store
-    from sckpi_helpers.reports.runner import run_report
+    from sckpi_helpers.reports.executors import progress_bar
+    from sckpi_helpers.reports.runner import plan_notebooks, run_report
     from sckpi_helpers.store.build import ingest
     from sckpi_helpers.store.processed import load_panel
 
@@ -38,19 +44,25 @@ def run_demo(jobs: int = 1) -> tuple[bool, list]:
     out = compute_and_store(load_panel(settings), load_catalog(), settings)
     print(f"[2/3] indicators: {out.relative_to(paths.project_root())} ({time.perf_counter() - t1:.1f} s)")
     results = []
-    for period in DEMO_PERIODS:
-        t2 = time.perf_counter()
-        res = run_report(settings.city_code, period, jobs=jobs, force=True, source="demo")
-        results.append(res)
-        print_warnings([res])
-        print(f"[3/3] report {settings.city_code} {period}: {'ok' if res.ok else 'FAILED'} "
-              f"({time.perf_counter() - t2:.1f} s)")
+    bar = progress_bar(sum(len(plan_notebooks(p)) for p in DEMO_PERIODS), "[3/3] report", "notebook", progress)
+    try:
+        for period in DEMO_PERIODS:
+            t2 = time.perf_counter()
+            res = run_report(settings.city_code, period, jobs=jobs, force=True, source="demo",
+                             on_notebook=lambda nb, period=period: (bar.set_postfix_str(f"{period} {nb.name}"),
+                                                                    bar.update(1)))
+            results.append(res)
+            print_warnings([res])
+            bar.write(f"[3/3] report {settings.city_code} {period}: {'ok' if res.ok else 'FAILED'} "
+                      f"({time.perf_counter() - t2:.1f} s)", file=sys.stdout)
+    finally:
+        bar.close()
     return all(r.ok for r in results), results
 
 
 def cli_demo(args: argparse.Namespace) -> int:
     """Handler of ``sckpi demo``."""
-    ok, _ = run_demo(jobs=args.jobs)
+    ok, _ = run_demo(jobs=args.jobs, progress=False if getattr(args, "quiet", False) else None)
     index = paths.reports_dir() / "index.html"
     print(f"Report index: {index}")
     return 0 if ok else 1

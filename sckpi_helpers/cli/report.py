@@ -1,8 +1,9 @@
 """``sckpi report``: the command-line handler over :mod:`sckpi_helpers.reports.runner` (one city) and
 :func:`sckpi_helpers.reports.executors.run_batch` (``--cities``, ``--peer-group``).
 
-Prints each notebook's result (or the batch table), every warning (logic-model problems, one line
-each, on stderr), the report and index paths; exit status 0 only when every set is complete.
+Prints each notebook's result as it finishes (for a batch: a progress bar on stderr, then the
+table), every warning (logic-model problems, one line each, on stderr), the report and index
+paths; exit status 0 only when every set is complete.
 Stage 10 (cli): imports every stage.
 """
 
@@ -31,8 +32,8 @@ def _cities_from_args(args: argparse.Namespace) -> list[str]:
         return cities
     spec = args.batch_peer_group
     from sckpi_helpers.config.settings import demo_settings
-    from sckpi_helpers.store.peer_groups import peer_group
     from sckpi_helpers.store import build as ingest
+    from sckpi_helpers.store.peer_groups import peer_group
 
     anchor = demo_settings()
     ingest.ensure_processed(anchor)
@@ -47,20 +48,20 @@ def _cities_from_args(args: argparse.Namespace) -> list[str]:
         raise SckpiError(f"--peer-group {spec}: no cities in that group")
     return codes
 
+
+def print_notebook(n) -> None:
+    """One line per notebook, printed as it finishes (and its error's first line)."""
+    mark = "ok" if n.status == "ok" else "FAILED"
+    print(f"  {n.name:<18} {mark:<6} {n.seconds:6.1f}s", flush=True)
+    if n.error:
+        print("    " + n.error.splitlines()[0], flush=True)
+
+
 def print_warnings(results) -> None:
     """Every warning of every result on stderr, one line each, prefixed with the city and period."""
     for r in results:
         for line in getattr(r, "warnings", None) or []:
             print(f"sckpi report {r.city_code} {r.period}: warning: {line}", file=sys.stderr)
-
-
-def print_progress(n) -> None:
-    """One line per notebook as it finishes (``  check4_outcome3  ok  12.3s``), its error's first line."""
-    mark = "ok" if n.status == "ok" else "FAILED"
-    line = f"  {n.name:<18} {mark:<6} {n.seconds:6.1f}s"
-    if n.error:
-        line += "\n    " + n.error.splitlines()[0]
-    print(line, flush=True)
 
 
 def cli_report(args: argparse.Namespace) -> int:
@@ -73,13 +74,15 @@ def cli_report(args: argparse.Namespace) -> int:
     common = {"force": bool(getattr(args, "force", False)), "source": getattr(args, "source", None),
               "only": getattr(args, "only", None)}
     root = paths.reports_dir()
+    quiet = bool(getattr(args, "quiet", False))
     if len(cities) == 1 and not scheduler:
-        r = runner.run_report(cities[0], p, jobs=jobs, on_notebook=print_progress, **common)
+        r = runner.run_report(cities[0], p, jobs=jobs, on_notebook=print_notebook, **common)
         results = [r]
         print_warnings(results)
         print(f"report: {r.index_path}")
     else:
-        results = executors.run_batch(cities, p, jobs=jobs, scheduler=scheduler, **common)
+        results = executors.run_batch(cities, p, jobs=jobs, scheduler=scheduler,
+                                      progress=False if quiet else None, **common)
         print_warnings(results)
         print(runner.summary_table(results))
     print(f"index: {root / 'index.html'}")

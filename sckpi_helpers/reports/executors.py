@@ -12,13 +12,16 @@ an "as completed" iterator, so any pool that offers those can be plugged in thro
   installed.
 
 :func:`run_batch` runs one :func:`~sckpi_helpers.reports.runner.run_report` per city on one of them
-and rewrites the indexes once at the end. Stage 8 (reports): imports stages 0–8.
+and rewrites the indexes once at the end. On this machine (serial or process pool) each worker keeps
+one kernel from city to city (:func:`worker_session`; cleaned before every notebook, replaced after a
+failure and every :data:`KERNEL_NOTEBOOKS` notebooks); on Dask each city's run has its own. Stage 8 (reports): imports stages 0–8.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -29,6 +32,7 @@ from sckpi_helpers.config.periods import Period, parse_period
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.reports import runner
 from sckpi_helpers.reports.indexes import write_city_index, write_root_index
+from sckpi_helpers.reports.kernel import KernelSession
 from sckpi_helpers.reports.preflight import check_period_year
 from sckpi_helpers.reports.redact import redact
 from sckpi_helpers.reports.runner import ReportExistsError, ReportResult
@@ -133,11 +137,43 @@ def make_executor(jobs: int = 1, scheduler: str | None = None) -> Executor:
 # batches
 # ---------------------------------------------------------------------------------------------
 
+#: a worker's kernel is replaced after this many notebooks (bounds what long batches accumulate)
+KERNEL_NOTEBOOKS = 40
+_WORKER = threading.local()
+
+
+def worker_session(kernel_name: str) -> KernelSession:
+    """This worker's kernel session, kept from one city to the next (a fresh one every
+    :data:`KERNEL_NOTEBOOKS` notebooks); closed when the worker process exits."""
+    s = getattr(_WORKER, "session", None)
+    if s is not None and s.kernel_name != kernel_name:
+        s.close()
+        s = None
+    if s is not None and s.notebooks >= KERNEL_NOTEBOOKS:
+        s.discard()
+    if s is None:
+        from multiprocessing import util
+
+        s = _WORKER.session = KernelSession(kernel_name)
+        util.Finalize(None, s.close, exitpriority=10)  # pool workers skip atexit, not these
+    return s
+
+
+def close_worker_session() -> None:
+    s = getattr(_WORKER, "session", None)
+    if s is not None:
+        s.close()
+        _WORKER.session = None
+
+
 def _batch_task(city: str, period: str, kwargs: dict[str, Any]) -> ReportResult:
     """One city of a batch; never raises (problems become the result's status)."""
     t0 = time.perf_counter()
     try:
-        return runner.run_report(city, period, **kwargs)
+        kw = {k: v for k, v in kwargs.items() if k != "keep_kernel"}
+        if kwargs.get("keep_kernel"):
+            kw["session"] = worker_session(kw.get("kernel_name", "python3"))
+        return runner.run_report(city, period, **kw)
     except ReportExistsError as exc:
         return ReportResult(city_code=city, period=str(period), status="exists", message=redact(str(exc)),
                             seconds=round(time.perf_counter() - t0, 2))
@@ -147,6 +183,14 @@ def _batch_task(city: str, period: str, kwargs: dict[str, Any]) -> ReportResult:
                             seconds=round(time.perf_counter() - t0, 2))
 
 
+def progress_bar(total: int, desc: str, unit: str, progress: bool | None = None):
+    """A tqdm bar on stderr: shown on a terminal (``progress=None``), forced on or off by ``progress``."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True,
+                disable=None if progress is None else not progress)
+
+
 def run_batch(cities: Iterable[str], period: str | Period, *, jobs: int = 1, scheduler: str | None = None,
               force: bool = False, source: str | None = None, only: str | Sequence[str] | None = None,
               reports_root: str | Path | None = None, notebooks_dir: str | Path | None = None,
@@ -154,15 +198,15 @@ def run_batch(cities: Iterable[str], period: str | Period, *, jobs: int = 1, sch
               executor=None) -> list[ReportResult]:
     """Report sets for many cities, one city per task on an executor (``--jobs``/``--scheduler``).
 
-    Results come back in the order of ``cities``. Indexes are rewritten once at the end.
+    Results come back in the order of ``cities``. Indexes are rewritten once at the end. A progress
+    bar (cities × notebooks) runs on stderr when it is a terminal (``progress`` forces it on or off):
+    per notebook when the cities run in this process, per finished city on a pool.
     """
-    from tqdm.auto import tqdm
-
     cities = list(dict.fromkeys(str(c).strip() for c in cities))
     p = parse_period(period)
     check_period_year(p)
     root = Path(reports_root) if reports_root else paths.reports_dir()
-    runner.plan_notebooks(p, only, notebooks_dir)  # fail early on a bad --only
+    per_city = len(runner.plan_notebooks(p, only, notebooks_dir))  # fails early on a bad --only
     if prepare:  # once, here, so workers do not race to build data/processed
         for c in cities[:1]:
             runner.prepare_data(runner.city_settings(c), source)
@@ -171,10 +215,14 @@ def run_batch(cities: Iterable[str], period: str | Period, *, jobs: int = 1, sch
               "prepare": prepare, "update_indexes": False}
     ex = executor or make_executor(jobs, scheduler)
     results: dict[str, ReportResult] = {}
+    bar = progress_bar(len(cities) * per_city, f"sckpi report {p.label}", "notebook", progress)
+    in_process = isinstance(ex, SerialExecutor)
+    if in_process:  # the bar moves with every notebook
+        kwargs["on_notebook"] = lambda nb: bar.update(1)
+    # local workers keep one kernel from city to city (cleaned between notebooks; see reports.kernel)
+    kwargs["keep_kernel"] = isinstance(ex, (SerialExecutor, LocalExecutor))
     try:
         futs = {ex.submit(_batch_task, c, p.label, kwargs): c for c in cities}
-        bar = tqdm(total=len(futs), desc=f"sckpi report {p.label}", unit="city", disable=progress is False
-                   if progress is not None else None, file=sys.stderr)
         for fut in ex.as_completed(list(futs)):
             c = futs[fut]
             try:
@@ -183,10 +231,12 @@ def run_batch(cities: Iterable[str], period: str | Period, *, jobs: int = 1, sch
                 results[c] = ReportResult(city_code=c, period=p.label, status="error",
                                           message=redact(f"{type(exc).__name__}: {exc}"))
             bar.set_postfix_str(f"{c} {results[c].status}")
-            bar.update(1)
-        bar.close()
+            bar.update(per_city - (len(results[c].notebooks) if in_process else 0))
     finally:
+        bar.close()
         ex.close()
+        if in_process:
+            close_worker_session()
     for c in cities:
         if results[c].folder is not None:
             write_city_index(root, c)

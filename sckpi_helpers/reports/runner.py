@@ -48,7 +48,7 @@ from sckpi_helpers.reports import html as rh
 from sckpi_helpers.reports.catalog_page import write_catalog_page
 from sckpi_helpers.reports.indexes import now as _now
 from sckpi_helpers.reports.indexes import write_city_index, write_root_index
-from sckpi_helpers.reports.kernel import execute_notebook
+from sckpi_helpers.reports.kernel import KernelSession, execute_notebook
 from sckpi_helpers.reports.manifest import (
     collect_inputs,
     collect_processed,
@@ -231,13 +231,17 @@ def _tidy_metadata(nb, src: Path, name: str) -> None:
 
 
 def _run_one(name: str, nb_dir: Path, folder: Path, params: dict[str, str], *, kernel_name: str,
-             timeout: float | None, city_name: str, period_ja: str) -> NotebookResult:
+             timeout: float | None, city_name: str, period_ja: str,
+             session: KernelSession | None = None) -> NotebookResult:
     import nbformat
 
     src = nb_dir / f"{name}.ipynb"
     out = folder / f"{name}.ipynb"
     t0 = time.perf_counter()
-    ok, error = execute_notebook(src, out, params, cwd=folder, kernel_name=kernel_name, timeout=timeout)
+    if session is not None:
+        ok, error = session.execute(src, out, params, cwd=folder, timeout=timeout)
+    else:
+        ok, error = execute_notebook(src, out, params, cwd=folder, kernel_name=kernel_name, timeout=timeout)
     seconds = time.perf_counter() - t0
     res = NotebookResult(name=name, status="ok" if ok else "failed", seconds=round(seconds, 2),
                          error=redact(error) if error else None)
@@ -304,13 +308,17 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
                source: str | None = None, only: str | Sequence[str] | None = None,
                reports_root: str | Path | None = None, notebooks_dir: str | Path | None = None,
                kernel_name: str = "python3", prepare: bool = True, timeout: float | None = None,
-               update_indexes: bool = True,
-               on_notebook: Callable[[NotebookResult], None] | None = None) -> ReportResult:
+               update_indexes: bool = True, reuse_kernels: bool = True,
+               on_notebook: Callable[[NotebookResult], None] | None = None,
+               session: KernelSession | None = None) -> ReportResult:
     """Execute the notebooks due in ``period`` for ``city`` and write ``reports/<city>/<period>/``.
 
-    ``jobs`` > 1 runs the city's notebooks in parallel. Raises :class:`ReportExistsError` when the
-    period has a finished set and ``force`` is false (the folder is left untouched), and
-    :class:`ReportLockedError` when another run holds the period. A failing notebook does not
+    ``jobs`` > 1 runs the city's notebooks in parallel. With ``reuse_kernels`` (the default) each
+    worker keeps one kernel for its notebooks and cleans it between them
+    (:class:`~sckpi_helpers.reports.kernel.KernelSession`); otherwise every notebook gets a kernel of
+    its own; a batch worker passes its own ``session`` (kept after the run, one lane). ``on_notebook`` is called with each notebook's result as it finishes. Raises
+    :class:`ReportExistsError` when the period has a finished set and ``force`` is false (the folder
+    is left untouched), and :class:`ReportLockedError` when another run holds the period. A failing notebook does not
     raise: the result's ``status`` is ``partial`` or ``failed``, and the next run re-runs the set.
     ``on_notebook`` is called with each notebook's result as soon as it finishes (progress lines).
     """
@@ -334,9 +342,42 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
     t0 = time.perf_counter()
     prepare_error = prepare_data(settings, src) if prepare else None
     check_city_known(city, settings)
+    lanes = max(1, min(jobs, len(names)))
+    with contextlib.ExitStack() as stack:
+        # kernels boot (and import pandas, matplotlib, the kit) while the folder is prepared
+        k0 = session.kernels if session is not None else 0  # a worker's session may have one running
+        if session is not None:
+            sessions = [session.start()]
+        elif reuse_kernels:
+            sessions = [stack.enter_context(KernelSession(kernel_name)).start() for _ in range(lanes)]
+        else:
+            sessions = None
+        status, results, seconds, finished = _run_locked(
+            city, p, names, nb_dir, root, settings, src, force=force, jobs=jobs, kernel_name=kernel_name,
+            timeout=timeout, sessions=sessions, keep=session is not None, kernels0=k0, on_notebook=on_notebook,
+            started=started, t0=t0, prepare_error=prepare_error, warnings=warnings)
+    result = ReportResult(city_code=city, period=p.label, status=status, folder=target,
+                          city_name=_city_name(settings, city), period_ja=p.label_ja, notebooks=results,
+                          started=started, finished=finished, seconds=seconds,
+                          warnings=[redact(w) for w in warnings],
+                          message="" if status == "ok" else "failed: " + ", ".join(
+                              r.name for r in results if r.status != "ok"))
+    if update_indexes:
+        write_city_index(root, city)
+        write_root_index(root)
+    return result
+
+
+def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path, settings, src: str, *,
+                force: bool, jobs: int, kernel_name: str, timeout: float | None,
+                sessions: list[KernelSession] | None, keep: bool, kernels0: int, on_notebook, started: str,
+                t0: float,
+                prepare_error: str | None, warnings: list[str]) -> tuple[str, list[NotebookResult], float, str]:
+    """The part of :func:`run_report` under the period's lock: notebooks, pages, manifest."""
+    city_dir = root / city
+    target = city_dir / p.label
     city_name = _city_name(settings, city)
     inputs = collect_inputs(settings, src)
-
     with report_lock(city_dir, p.label):
         clean_stale(city_dir, p.label)
         previous = read_manifest(target) if target.exists() else None
@@ -346,9 +387,12 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
         with atomic_directory(target, overwrite=True) as folder:
             params_by_nb = {n: build_parameters(city, p.label, settings, source=src, output_dir=f"files/{n}")
                             for n in names}
-            results = _run_notebooks(names, nb_dir, folder, params_by_nb, jobs=jobs, kernel_name=kernel_name,
-                                     timeout=timeout, city_name=city_name, period_ja=p.label_ja,
-                                     on_notebook=on_notebook)
+            results = _run_notebooks(names, nb_dir, folder, params_by_nb, jobs=jobs, sessions=sessions,
+                                     on_notebook=on_notebook, kernel_name=kernel_name, timeout=timeout,
+                                     city_name=city_name, period_ja=p.label_ja)
+            kernels = sum(x.kernels for x in sessions) - kernels0 if sessions else len(results)
+            for session in () if keep else sessions or ():
+                session.discard()  # the kernels' work is done
             catalog_file, catalog_problem = write_catalog_page(folder, settings)
             n_ok = sum(r.status == "ok" for r in results)
             status = "ok" if n_ok == len(results) else ("failed" if n_ok == 0 else "partial")
@@ -380,44 +424,46 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
                 "logic_model_problems": warnings, "catalog": catalog_file, "catalog_problem": catalog_problem,
                 "started": started, "finished": finished, "seconds": seconds, "status": status,
                 "notebooks": [asdict(r) for r in results], "redactions": redactions,
+                "kernels": {"reused": sessions is not None, "started": kernels},
             })
-
-    result = ReportResult(city_code=city, period=p.label, status=status, folder=target, city_name=city_name,
-                          period_ja=p.label_ja, notebooks=results, started=started, finished=finished,
-                          seconds=seconds, warnings=[redact(w) for w in warnings],
-                          message="" if status == "ok" else "failed: " + ", ".join(
-                              r.name for r in results if r.status != "ok"))
-    if update_indexes:
-        write_city_index(root, city)
-        write_root_index(root)
-    return result
+    return status, results, seconds, finished
 
 
 def _run_notebooks(names: list[str], nb_dir: Path, folder: Path, params_by_nb: dict[str, dict[str, str]], *,
-                   jobs: int, on_notebook: Callable[[NotebookResult], None] | None = None,
-                   **kw) -> list[NotebookResult]:
-    """Run the notebooks (``jobs`` at a time) into ``folder``; empty output folders are dropped.
-    ``on_notebook`` gets each result as it finishes; the list returned keeps ``names``' order."""
+                   jobs: int, sessions: list[KernelSession] | None = None,
+                   on_notebook: Callable[[NotebookResult], None] | None = None, **kw) -> list[NotebookResult]:
+    """Run the notebooks into ``folder``: ``jobs`` lanes, each taking the next notebook not yet run (in
+    its own kernel session when ``sessions`` are given); empty output folders are dropped."""
     for n in names:
         (folder / "files" / n).mkdir(parents=True, exist_ok=True)
+    lanes: list[KernelSession | None] = list(sessions) if sessions else [None] * max(1, min(jobs, len(names)))
+    todo = list(enumerate(names))
+    results: list[NotebookResult | None] = [None] * len(names)
+    lock = threading.Lock()
 
-    def one(n: str) -> NotebookResult:
-        res = _run_one(n, nb_dir, folder, params_by_nb[n], **kw)
-        if on_notebook is not None:
-            on_notebook(res)
-        return res
+    def lane(session: KernelSession | None) -> None:
+        while True:
+            with lock:
+                if not todo:
+                    return
+                i, n = todo.pop(0)
+            results[i] = _run_one(n, nb_dir, folder, params_by_nb[n], session=session, **kw)
+            if on_notebook is not None:
+                with lock:
+                    on_notebook(results[i])
 
-    if jobs > 1 and len(names) > 1:
-        with cf.ThreadPoolExecutor(max_workers=min(jobs, len(names))) as pool:
-            results = list(pool.map(one, names))
+    if len(lanes) > 1:
+        with cf.ThreadPoolExecutor(max_workers=len(lanes)) as pool:
+            for f in [pool.submit(lane, s) for s in lanes]:
+                f.result()
     else:
-        results = [one(n) for n in names]
+        lane(lanes[0])
     for d in (folder / "files").glob("*"):
         with contextlib.suppress(OSError):
             d.rmdir()
     with contextlib.suppress(OSError):
         (folder / "files").rmdir()
-    return results
+    return [r for r in results if r is not None]
 
 
 # ---------------------------------------------------------------------------------------------
