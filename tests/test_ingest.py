@@ -161,9 +161,7 @@ def test_invalid_external_file_stops_before_writing(demo_home):
 def test_ensure_processed_is_idempotent(demo_home):
     first = ingest.ensure_processed()
     mtimes = {k: p.stat().st_mtime_ns for k, p in first.items()}
-    t0 = time.perf_counter()
     second = ingest.ensure_processed()
-    assert time.perf_counter() - t0 < 2
     assert {k: p.stat().st_mtime_ns for k, p in second.items()} == mtimes  # not rebuilt
     # a raw input changes → rebuilt
     ext = demo_home / "data" / "raw" / "demo" / "external_statistics.csv"
@@ -198,12 +196,6 @@ def test_cli_template(demo_home, tmp_path):
     out = tmp_path / "x.xlsx"
     assert main(["template", "--city", "99201", "--out", str(out)]) == 0
     assert out.exists() and out.stat().st_size > 1000
-
-
-def test_demo_build_is_fast(demo_home):
-    t0 = time.perf_counter()
-    ingest.ensure_processed()
-    assert time.perf_counter() - t0 < 15
 
 
 def test_each_settings_folder_gets_its_own_build(demo_home):
