@@ -30,6 +30,8 @@ SHORT = 12
 MIN_CHARS_PER_LINE = 5
 #: viewport widths: desktop, a tablet, a phone
 WIDTHS = (1280, 820, 390)
+#: A4 width less the @page side margins (210 mm − 2 × 12 mm) in CSS pixels
+A4_CONTENT_PX = round((210 - 24) / 25.4 * 96)
 
 if not CHROMIUM.exists():
     pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
@@ -229,6 +231,11 @@ def test_print_layout_is_a4_with_one_section_per_page(report_set, browser, tmp_p
         assert len(breaks) >= 5
         assert breaks[0] != "page" and set(breaks[1:]) == {"page"}  # the summary stays under the title
         assert page.evaluate("getComputedStyle(document.querySelector('.sckpi-nav')).display") == "none"
+        page.set_viewport_size({"width": A4_CONTENT_PX, "height": 1000})  # the printed line length
+        widths = page.evaluate("""[...document.querySelectorAll('table.sckpi-table')].map(t =>
+            [t.getBoundingClientRect().width, t.parentElement.clientWidth])""")
+        assert widths and all(w <= box + 1 for w, box in widths), widths  # no table cut at the page edge
+        assert _wrap_problems(page) == []
         avoid = page.evaluate("""['table.sckpi-table', '.jp-RenderedImage']
             .map(s => getComputedStyle(document.querySelector(s)).breakInside)""")
         assert avoid == ["avoid", "avoid"]

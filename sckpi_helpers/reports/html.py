@@ -12,9 +12,9 @@ with a small override. Stage 8 (reports): imports stages 0–8.
 from __future__ import annotations
 
 import contextlib
-from importlib import resources as importlib_resources
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from importlib import resources as importlib_resources
 from typing import Any
 
 from markupsafe import Markup
