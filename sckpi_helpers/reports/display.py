@@ -139,7 +139,7 @@ UNIT_COLUMNS = ("unit", "unit_ja")
 #: text up to this many characters never wraps (社会, 選択, 推計（補完）, 件/補正人口千人 …)
 SHORT_TEXT = 12
 #: text longer than this gets a wide minimum width (lists of indicators, findings)
-LONG_TEXT = 40
+LONG_TEXT = 60
 
 
 def _is_missing(v: Any) -> bool:
