@@ -138,6 +138,8 @@ _NUMERIC_TEXT = re.compile(r"[-+−]?\d[\d,]*(\.\d+)?\s*[%％]?(\s*/\s*\d+)?(（
 UNIT_COLUMNS = ("unit", "unit_ja")
 #: text up to this many characters never wraps (社会, 選択, 推計（補完）, 件/補正人口千人 …)
 SHORT_TEXT = 12
+#: tables with this many columns or more are printed in smaller type
+WIDE_TABLE = 9
 #: text longer than this gets a wide minimum width (lists of indicators, findings)
 LONG_TEXT = 60
 
@@ -220,7 +222,7 @@ def status_table(df, *, status_col: str | Iterable[str] = "status", columns: Map
     head = "".join(f'<th class="num" scope="col">{e(h)}</th>' if k == "num" else f'<th scope="col">{e(h)}</th>'
                    for h, k in zip(headers, kinds, strict=True))
     return (f'<div class="sckpi-table-wrap" style="overflow-x:auto;max-width:100%">'
-            f'<table class="sckpi-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
+            f'<table class="sckpi-table{" sckpi-wide" if len(cols) >= WIDE_TABLE else ""}">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
             f"</table></div>{more}")
 
 
