@@ -75,7 +75,7 @@ def test_numeric_columns_are_marked_for_right_alignment_text_columns_are_not():
 @pytest.mark.parametrize(("values", "kind"), [
     ([1, 2.5, None], "num"), (["1,234", "5（2022）", "—"], "num"), (["社会", "選択"], "short"),
     (["推計（補完）", None], "short"), (["住居水準充実度（1住宅あたり延べ床面積）"], "text"),
-    (["、".join(["高齢者サービス充実度"] * 5)], "long"), ([None, "—"], "short"), ([True, False], "short"),
+    (["、".join(["高齢者サービス充実度"] * 7)], "long"), ([None, "—"], "short"), ([True, False], "short"),
 ])
 def test_column_kind(values, kind):
     assert show.column_kind(values) == kind
