@@ -70,6 +70,9 @@ def test_numeric_columns_are_marked_for_right_alignment_text_columns_are_not():
     assert '<td class="sckpi-nowrap">社会</td>' in html  # short text never wraps
     assert '<td class="sckpi-text">過密状態' in html  # longer text wraps at a readable width
     assert '<th class="num" scope="col">value</th>' in html and '<th scope="col">name</th>' in html
+    assert 'class="sckpi-table"' in html  # six columns: normal type when printed
+    wide = show.status_table(pd.DataFrame({f"c{i}": [1] for i in range(show.WIDE_TABLE)}), status_col=())
+    assert 'class="sckpi-table sckpi-wide"' in wide  # many columns: smaller type on A4
 
 
 @pytest.mark.parametrize(("values", "kind"), [
