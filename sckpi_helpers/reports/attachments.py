@@ -31,7 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from sckpi_helpers.atomic import atomic_write_bytes
+from sckpi_helpers.config import paths
 from sckpi_helpers.config.vocabulary import TIER_JA
+from sckpi_helpers.reports.display import _slug
+from sckpi_helpers.reports.html import nb_heading, templates
+from sckpi_helpers.reports.manifest import collect_inputs
 from sckpi_helpers.reports.redact import redact, secret_values
 
 #: the landing page's placeholder for the download section (in ``templates/report_set.html.j2``)
@@ -71,8 +75,6 @@ class Download:
 
 def _indicator_name(slug: str) -> str:
     """The catalog's Japanese name of an indicator from its file-name form (``t3_soc_crime_rate``)."""
-    from sckpi_helpers.reports.display import _slug
-
     with contextlib.suppress(Exception):
         from sckpi_helpers.catalog import load_catalog
 
@@ -131,8 +133,6 @@ def sheet_name(prefix: str, label: str, taken: set[str]) -> str:
 
 
 def _check_mark(notebook: str) -> str:
-    from sckpi_helpers.reports.html import nb_heading
-
     label = nb_heading(notebook)[0]
     return label.removeprefix("Check") if label.startswith("Check") else f"{label}・"
 
@@ -186,8 +186,6 @@ def build_workbook(tables: list[tuple[str, str, Path]]) -> bytes:
     for cell in toc[1]:
         cell.font = Font(bold=True)
     taken = {"目次"}
-    from sckpi_helpers.reports.html import nb_heading
-
     for notebook, label, path in tables:
         name = sheet_name(_check_mark(notebook), label, taken)
         frame = pd.read_csv(path, encoding="utf-8-sig")
@@ -275,8 +273,6 @@ def copy_inputs(folder: Path, inputs: list[dict[str, Any]], root: Path) -> tuple
 def downloads_html(files: dict[str, list[Download]], workbook: Download | None, inputs: list[Download],
                    notes: list[str]) -> str:
     """The landing page's download section (template ``attachments.html.j2``)."""
-    from sckpi_helpers.reports.html import nb_heading, templates
-
     groups = [(nb, *nb_heading(nb)[:2], ds) for nb, ds in files.items()]
     return templates().get_template("attachments.html.j2").render(
         groups=groups, workbook=workbook, inputs=inputs, notes=notes)
@@ -287,9 +283,6 @@ def attach(folder: str | Path, settings: Any, source: str | None = None) -> dict
 
     Returns what was added (for the manifest or a log): workbook, inputs, notes.
     """
-    from sckpi_helpers.config import paths
-    from sckpi_helpers.reports.manifest import collect_inputs
-
     folder = Path(folder)
     files = notebook_files(folder)
     workbook = write_workbook(folder, files)
