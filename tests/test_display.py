@@ -8,9 +8,9 @@ import json
 import pandas as pd
 import pytest
 
+from sckpi_helpers.config.vocabulary import STATUS_COLOURS
 from sckpi_helpers.reports import display as show
 from sckpi_helpers.reports import params as nbp
-from sckpi_helpers.config.vocabulary import STATUS_COLOURS
 
 DESIGN_PARAMS = {"city_code": "99201", "period": "2024", "logic_model_path": "", "source": "demo",
                  "peer_group": "", "lang": "ja", "output_dir": ""}
@@ -57,6 +57,31 @@ def test_status_table_escapes_and_colours():
     assert "1,234.5" in html and "—" in html
     assert "overflow-x:auto" in html  # scrolls sideways on a phone
     assert html.index("指標") < html.index("値") < html.index("状況")
+
+
+def test_numeric_columns_are_marked_for_right_alignment_text_columns_are_not():
+    df = pd.DataFrame({"name": ["過密状態（居住者1人あたりの部屋数）", "人口増減率"], "pillar": ["社会", "社会"],
+                       "value": [1.826, float("nan")], "unit": ["室/人", "%（前年比）"],
+                       "rank": ["13 / 13", "—"], "progress": ["21%", "-298%"]})
+    html = show.status_table(df, status_col=())
+    assert '<td class="num sckpi-before-unit">1.826</td><td class="sckpi-unit">室/人</td>' in html
+    assert '<td class="num sckpi-before-unit">—</td>' in html  # a missing number aligns with the numbers
+    assert '<td class="num">13 / 13</td>' in html and '<td class="num">-298%</td>' in html
+    assert '<td class="sckpi-nowrap">社会</td>' in html  # short text never wraps
+    assert '<td class="sckpi-text">過密状態' in html  # longer text wraps at a readable width
+    assert '<th class="num" scope="col">value</th>' in html and '<th scope="col">name</th>' in html
+    assert 'class="sckpi-table"' in html  # six columns: normal type when printed
+    wide = show.status_table(pd.DataFrame({f"c{i}": [1] for i in range(show.WIDE_TABLE)}), status_col=())
+    assert 'class="sckpi-table sckpi-wide"' in wide  # many columns: smaller type on A4
+
+
+@pytest.mark.parametrize(("values", "kind"), [
+    ([1, 2.5, None], "num"), (["1,234", "5（2022）", "—"], "num"), (["社会", "選択"], "short"),
+    (["推計（補完）", None], "short"), (["住居水準充実度（1住宅あたり延べ床面積）"], "text"),
+    (["、".join(["高齢者サービス充実度"] * 7)], "long"), ([None, "—"], "short"), ([True, False], "short"),
+])
+def test_column_kind(values, kind):
+    assert show.column_kind(values) == kind
 
 
 def test_status_cell_unknown_value_is_escaped():

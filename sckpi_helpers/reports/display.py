@@ -132,11 +132,68 @@ def fmt_value(v: Any) -> str:
     return str(v)
 
 
+#: a text cell that reads as a number: "1,234", "-0.5", "21%", "13 / 29", "513（2022）"
+_NUMERIC_TEXT = re.compile(r"[-+−]?\d[\d,]*(\.\d+)?\s*[%％]?(\s*/\s*\d+)?(（\d{4}[^）]*）)?")
+#: column names (DataFrame side) that hold the unit of the number before them
+UNIT_COLUMNS = ("unit", "unit_ja")
+#: text up to this many characters never wraps (社会, 選択, 推計（補完）, 件/補正人口千人 …)
+SHORT_TEXT = 12
+#: tables with this many columns or more are printed in smaller type
+WIDE_TABLE = 9
+#: text longer than this gets a wide minimum width (lists of indicators, findings)
+LONG_TEXT = 60
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None:
+        return True
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(v)) if not isinstance(v, str) else v.strip() in ("", "—", "-")
+    except (TypeError, ValueError):
+        return False
+
+
+def _is_number(v: Any) -> bool:
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int | float):
+        return True
+    try:
+        import numpy as np
+
+        if isinstance(v, np.number) and not isinstance(v, np.bool_):
+            return True
+    except ImportError:  # pragma: no cover
+        pass
+    return isinstance(v, str) and _NUMERIC_TEXT.fullmatch(v.strip()) is not None
+
+
+def column_kind(values: Iterable[Any]) -> str:
+    """How a column is laid out: ``num`` (every value a number or reads as one; right-aligned, no
+    wrap), ``short`` (text of at most :data:`SHORT_TEXT` characters; no wrap), ``long`` (some text
+    over :data:`LONG_TEXT` characters; wraps, wide minimum) or ``text`` (wraps, readable minimum)."""
+    present = [v for v in values if not _is_missing(v)]
+    if present and all(_is_number(v) for v in present):
+        return "num"
+    longest = max((len(fmt_value(v)) for v in present), default=0)
+    if longest <= SHORT_TEXT:
+        return "short"
+    return "long" if longest > LONG_TEXT else "text"
+
+
+_CELL_CLASS = {"num": "num", "short": "sckpi-nowrap", "text": "sckpi-text", "long": "sckpi-long"}
+
+
 def status_table(df, *, status_col: str | Iterable[str] = "status", columns: Mapping[str, str] | None = None,
                  caption: str | None = None, max_rows: int = 200) -> str:
     """HTML table of ``df``: every cell escaped, status columns coloured with Japanese labels.
 
-    ``columns`` maps column → Japanese header (and selects/orders the columns shown).
+    ``columns`` maps column → Japanese header (and selects/orders the columns shown). Each column
+    is classed by :func:`column_kind` so the page's CSS right-aligns numbers (``num``), keeps short
+    text on one line and gives long text a readable width; a unit column (:data:`UNIT_COLUMNS`) right
+    after a number column is drawn beside the number.
     """
     status_cols = {status_col} if isinstance(status_col, str) else set(status_col)
     if columns:
@@ -145,22 +202,27 @@ def status_table(df, *, status_col: str | Iterable[str] = "status", columns: Map
     else:
         cols = list(df.columns)
         headers = [str(c) for c in cols]
+    shown = df.head(max_rows)
+    kinds = ["short" if c in status_cols else column_kind(shown[c]) for c in cols]
+    classes = [_CELL_CLASS[k] for k in kinds]
+    for i, c in enumerate(cols):
+        if c in UNIT_COLUMNS and i > 0 and kinds[i - 1] == "num":
+            classes[i - 1] += " sckpi-before-unit"
+            classes[i] = "sckpi-unit"
     rows = []
-    for _, row in df.head(max_rows).iterrows():
+    for _, row in shown.iterrows():
         tds = []
-        for c in cols:
+        for c, cls in zip(cols, classes, strict=True):
             v = row[c]
-            if c in status_cols:
-                tds.append(f"<td>{status_cell(v)}</td>")
-            else:
-                align = ' style="text-align:right"' if isinstance(v, int | float) and not isinstance(v, bool) else ""
-                tds.append(f"<td{align}>{e(fmt_value(v))}</td>")
+            text = status_cell(v) if c in status_cols else e(fmt_value(v))
+            tds.append(f'<td class="{cls}">{text}</td>')
         rows.append("<tr>" + "".join(tds) + "</tr>")
     more = (f'<p><small>（ほか {len(df) - max_rows} 行）</small></p>' if len(df) > max_rows else "")
     cap = f"<caption>{e(caption)}</caption>" if caption else ""
-    head = "".join(f"<th>{e(h)}</th>" for h in headers)
+    head = "".join(f'<th class="num" scope="col">{e(h)}</th>' if k == "num" else f'<th scope="col">{e(h)}</th>'
+                   for h, k in zip(headers, kinds, strict=True))
     return (f'<div class="sckpi-table-wrap" style="overflow-x:auto;max-width:100%">'
-            f'<table class="sckpi-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
+            f'<table class="sckpi-table{" sckpi-wide" if len(cols) >= WIDE_TABLE else ""}">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
             f"</table></div>{more}")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from importlib import resources as importlib_resources
 from typing import Any
 
 from markupsafe import Markup
@@ -54,64 +55,19 @@ ADJUSTED_POPULATION_JA: dict[str, tuple[str, str]] = {
 FONT_STACK = ('"Hiragino Kaku Gothic ProN", "Hiragino Sans", "Noto Sans JP", "Noto Sans CJK JP", '
               '"Yu Gothic", YuGothic, "Meiryo", "IPAexGothic", sans-serif')
 
-#: CSS added to every page (the exported notebooks and the index pages)
-CSS = f"""
-:root {{ --sckpi-font: {FONT_STACK}; }}
-html {{ -webkit-text-size-adjust: 100%; }}
-body, body.jp-Notebook {{ font-family: var(--sckpi-font); line-height: 1.6; margin: 0; color: #222; }}
-body.jp-Notebook {{ --jp-ui-font-family: var(--sckpi-font); --jp-content-font-family: var(--sckpi-font); }}
-main, .sckpi-page {{ max-width: 1100px; margin: 0 auto; padding: 0.5rem 1rem 2rem; box-sizing: border-box; }}
-body.jp-Notebook main {{ padding: 0 0.5rem 2rem; }}
-h1 {{ font-size: 1.6rem; }} h2 {{ font-size: 1.3rem; }} h3 {{ font-size: 1.1rem; }}
-img, svg {{ max-width: 100%; height: auto; }}
-.jp-OutputArea-output img {{ max-width: 100% !important; height: auto !important; }}
-.jp-RenderedHTMLCommon table, .sckpi-table-wrap, .sckpi-page table {{
-  display: block; max-width: 100%; overflow-x: auto; -webkit-overflow-scrolling: touch; }}
-.sckpi-page table {{ border-collapse: collapse; margin: 0.5rem 0 1rem; }}
-.sckpi-page th, .sckpi-page td {{ border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: left;
-  vertical-align: top; }}
-.sckpi-page th {{ background: #f3f3f3; white-space: nowrap; }}
-.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th {{ white-space: nowrap; }}
-.jp-OutputArea-output pre {{ white-space: pre-wrap; word-break: break-word; }}
-.sckpi-nav {{ background: #24476b; color: #fff; padding: 0.4rem 1rem; font-size: 0.9rem; }}
-.sckpi-nav a {{ color: #fff; margin-right: 1rem; }}
-.sckpi-footer {{ color: #666; font-size: 0.8rem; border-top: 1px solid #ddd; margin-top: 2rem;
-  padding: 0.5rem 1rem; max-width: 1100px; margin-left: auto; margin-right: auto; }}
-.sckpi-badge {{ display: inline-block; padding: 0.05rem 0.55rem; border-radius: 0.8rem; color: #fff;
-  font-size: 0.85rem; white-space: nowrap; }}
-.sckpi-badge.light {{ color: #222; }}
-.sckpi-cards {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 0.8rem; }}
-.sckpi-card {{ border: 1px solid #ccd; border-radius: 6px; padding: 0.6rem 0.8rem; background: #fafbfd; }}
-.sckpi-card h3 {{ margin: 0.1rem 0 0.3rem; }}
-.sckpi-error {{ background: #fff3f0; border-left: 4px solid {STATUS_COLOURS["behind"]}; padding: 0.5rem 1rem; }}
-.sckpi-error pre {{ white-space: pre-wrap; word-break: break-word; font-size: 0.85rem; }}
-.sckpi-summary {{ background: #f4f8fb; border-left: 4px solid #24476b; padding: 0.4rem 1rem; }}
-dl.sckpi-meta {{ display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; }}
-dl.sckpi-meta dt {{ font-weight: bold; }} dl.sckpi-meta dd {{ margin: 0; }}
-@media (max-width: 600px) {{
-  h1 {{ font-size: 1.3rem; }}
-  dl.sckpi-meta {{ grid-template-columns: 1fr; }}
-  body.jp-Notebook main {{ padding: 0 0.25rem 1rem; }}
-}}
-@page {{ size: A4; margin: 14mm 12mm; }}
-@media print {{
-  .sckpi-nav {{ display: none; }}
-  body, body.jp-Notebook {{ font-size: 10.5pt; }}
-  main, .sckpi-page {{ max-width: none; padding: 0; }}
-  .jp-RenderedHTMLCommon table, .sckpi-page table {{ display: table; overflow: visible; }}
-  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th {{ white-space: normal; }}
-  img, svg, table, .sckpi-card, .jp-OutputArea-output {{ break-inside: avoid; page-break-inside: avoid; }}
-  h1, h2, h3 {{ break-after: avoid; page-break-after: avoid; }}
-  a {{ color: inherit; text-decoration: none; }}
-}}
-"""
+#: CSS added to every page (the exported notebooks and the index pages): ``templates/sckpi.css`` after
+#: the custom properties it uses (font stack, status colours)
+CSS = (f":root {{ --sckpi-font: {FONT_STACK}; --sckpi-behind: {STATUS_COLOURS['behind']}; }}\n"
+       + importlib_resources.files("sckpi_helpers.reports").joinpath("templates", "sckpi.css").read_text(encoding="utf-8"))
 
 _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block extra_css -%}<style type="text/css">{{ resources.sckpi_css }}</style>{%- endblock extra_css -%}
+{%- block notebook_css -%}{{ super() }}
+<style type="text/css">{{ resources.sckpi_css }}</style>
+{%- endblock notebook_css -%}
 {% block data_png scoped %}
 <div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
 <img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}" alt="{{ ((output | get_metadata('alt', 'image/png')) or 'グラフ') | escape_html }}">

@@ -45,6 +45,7 @@ from sckpi_helpers.config import paths
 from sckpi_helpers.config.periods import Period, due_checks, parse_period
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.reports import html as rh
+from sckpi_helpers.reports.attachments import attach
 from sckpi_helpers.reports.catalog_page import write_catalog_page
 from sckpi_helpers.reports.indexes import now as _now
 from sckpi_helpers.reports.indexes import write_city_index, write_root_index
@@ -409,6 +410,7 @@ def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path
                                             summary=r.summary) for r in results],
                 status=status, started=started, finished=finished, version=__version__, catalog=catalog_file)
             (folder / "index.html").write_text(landing, encoding="utf-8")
+            attach(folder, settings, src)  # downloads, tables.xlsx, inputs/ linked from index.html
             redactions = scrub_folder(folder)
             seconds = round(time.perf_counter() - t0, 2)
             write_manifest(folder, {
