@@ -285,7 +285,7 @@ def show_system_flags(d: CheckData) -> None:
 
 COMPARE_COLUMNS_JA = {"name_ja": "指標", "pillar_ja": "柱", "required_ja": "必須", "value": "値", "unit": "単位",
                       "rank_txt": "順位", "deviation_score": "偏差値", "peer_median": "比較団体の中央値",
-                      "trend_ja": "傾向", "status_ja": "算出"}
+                      "trend_ja": "傾向", "status_ja": "算出", "provisional_ja": "統計項目"}
 _RESULT_STATUS_JA = {"ok": "算出", "estimated": "推計（補完）", "missing": "欠損"}
 
 
@@ -300,16 +300,46 @@ def comparison_table(d: CheckData):
     cmp["rank_txt"] = [f"{int(r)} / {n}" if not math.isnan(r) else "—" for r, n in zip(cmp["rank"], cmp["n"], strict=False)]
     cmp["status_ja"] = cmp["status"].map(_RESULT_STATUS_JA).fillna(cmp["status"])
     cmp["deviation_score"] = cmp["deviation_score"].round(1)
+    cmp["provisional_ja"] = [provisional_note(d, i) for i in cmp["indicator_id"]]
     return cmp
+
+
+def _adjusted(d: CheckData) -> str | None:
+    return getattr(d.params.settings, "adjusted_population", None) if d.params.settings is not None else None
+
+
+def provisional_note(d: CheckData, indicator_id: str) -> str:
+    """``暫定（未確認: 刑法犯認知件数）`` when the indicator reads an e-Stat item code that no published
+    material confirms (catalog ``confirmed: false``); empty when every input is confirmed."""
+    names = [getattr(d.catalog.inputs.get(n), "name_ja", n)
+             for n in d.catalog.provisional_inputs(indicator_id, _adjusted(d))]
+    return f"暫定（未確認: {'、'.join(names)}）" if names else ""
+
+
+def designated_city_notes(d: CheckData) -> list[str]:
+    """The 政令指定都市 rules of the inputs behind the page's indicators, when the city is one."""
+    from sckpi_helpers.sources.areas import designated_cities
+
+    if d.params.city_code not in designated_cities() or d.comparison is None:
+        return []
+    notes = {text for i in d.comparison["indicator_id"]
+             for _n, text in d.catalog.designated_city_rules(i, _adjusted(d))}
+    return sorted(notes)
 
 
 def show_comparison(d: CheckData) -> None:
     """The peer comparison table (every tier-3 indicator)."""
     if d.peer_problem:
         show_notice(f"比較対象を決められません：{d.peer_problem}", "warning")
-    show_table(comparison_table(d), status_col=(), columns=COMPARE_COLUMNS_JA, name="peer_comparison",
+    table = comparison_table(d)
+    show_table(table, status_col=(), columns=COMPARE_COLUMNS_JA, name="peer_comparison",
                params=d.params, caption=f"第3階層指標と類似都市比較（{d.year}年、{peer_group_ja(d.params.peer_group)}）",
                empty="比較できる指標がありません。")
+    if (table["provisional_ja"] != "").any():
+        show_notice("「暫定」の指標は、公表資料で項目コードを確認できていない統計を使っています"
+                    "（カタログの confirmed: false）。値は参考としてください。", "warning")
+    for note in designated_city_notes(d):
+        show_notice(f"政令指定都市の扱い：{note}", "info")
 
 
 def show_pillar_scores(d: CheckData) -> None:
