@@ -143,9 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("ingest", help="read government statistics and local data into data/processed/",
                        description="Turn e-Stat API responses, e-Stat CSV downloads, external statistics "
                                    "and local data into one tidy Parquet panel under data/processed/.")
-    i.add_argument("--source", choices=["demo", "estat-api", "estat-csv"],
+    i.add_argument("--source", choices=["demo", "estat-api", "estat-csv", "ssdse", "estat-json"],
                    help="demo: bundled data; estat-api: e-Stat API v3 (needs ESTAT_APP_ID); "
-                        "estat-csv: downloaded files only (default: the city's settings.yaml)")
+                        "estat-csv: downloaded files only; ssdse: the bundled SSDSE-A (every "
+                        "municipality, no download; --input another edition); estat-json: saved "
+                        "e-Stat API responses (--input) (default: the city's settings.yaml)")
     i.add_argument("--input", action="append", default=[], metavar="PATH",
                    help="file or folder to read; each file's format is recognised; repeatable")
     i.add_argument("--city", type=_area_code, help="city whose settings, peers and local data to ingest")
@@ -157,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="external statistics file (police, MHLW, election commission); repeatable")
     i.add_argument("--local", action="append", default=[], metavar="FILE",
                    help="local-data file from 'sckpi template'; repeatable")
+    i.add_argument("--police", action="append", default=[], metavar="FILE",
+                   help="police crime file: 犯罪オープンデータ (one 手口 per file; a year's files are "
+                        "added up) or 警視庁 区市町村別認知件数; repeatable")
+    i.add_argument("--police-year", type=_one_year, metavar="YEAR",
+                   help="the year of police files whose name carries none, e.g. 2021")
     i.add_argument("--refresh", action="store_true", help="estat-api: ignore the response cache")
 
     n = sub.add_parser("indicators", help="compute tier-3 composite indicators for a city and year",

@@ -32,18 +32,20 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sckpi_helpers import atomic
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.periods import PeriodError, parse_year_range
 from sckpi_helpers.config.settings import CitySettings, demo_settings
-from sckpi_helpers.errors import InputFileError, SckpiError
+from sckpi_helpers.errors import InputFileError, Problem, SckpiError, ValidationError
 from sckpi_helpers.sources import areas as areas_mod
 from sckpi_helpers.sources.base import PANEL_COLUMNS, Ignored
 from sckpi_helpers.sources.external import SOURCE_PREFIX, panel_frame
@@ -206,12 +208,17 @@ def _panel_rows(results: list, catalog: Any, reports: dict[str, FileReport],
 def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequence[str | Path] = (),
            areas: str | Sequence[str] | None = None, years: str | Sequence[int] | None = None,
            external: Sequence[str | Path] = (), local: Sequence[str | Path] = (),
+           police: Sequence[str | Path] = (), police_year: int | None = None,
            refresh: bool = False, progress: bool = False) -> dict[str, Path]:
     """Build ``data/processed/<scope>/{panel,areas,local}.parquet`` for a city; return their paths.
 
-    ``source``: ``demo`` | ``estat-api`` | ``estat-csv`` (default: the settings'). ``inputs``:
-    files or folders of any registered format, recognised per file (for ``estat-csv`` instead of
-    the settings' ``estat_csv``, otherwise in addition). ``areas``: 5-digit codes to keep
+    ``source``: ``demo`` | ``estat-api`` | ``estat-csv`` | ``ssdse`` (the bundled SSDSE-A unless
+    ``inputs`` name another edition) | ``estat-json`` (saved getStatsData responses in ``inputs``)
+    (default: the settings'). ``inputs``: files or folders of any registered format, recognised
+    per file (for ``estat-csv`` instead of the settings' ``estat_csv``, otherwise in addition).
+    ``police`` / ``police_year``: police crime files beyond the settings' ``police:`` and the
+    year of those whose name carries none; several 犯罪オープンデータ 手口 files of one year are
+    added up (:func:`~sckpi_helpers.sources.police_open_data.sum_methods`). ``areas``: 5-digit codes to keep
     (estat-api: to request; default the city and its peer group). ``years``: a range string or
     years (default the settings'). ``external`` / ``local``: files beyond the settings'.
     ``refresh``: estat-api ignores its response cache. The per-file report (kind, rows used,
@@ -220,14 +227,17 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     source = source or settings.source
     if source not in SOURCES:
         raise SckpiError(f"unknown source '{source}' ({', '.join(SOURCES)})")
+    if source != settings.source:  # the scope and the manifest follow the source built from
+        settings = settings.model_copy(update={"source": source})
     catalog = _load_catalog(settings)
     year_list = _parse_years(years, settings)
     area_list = _parse_areas(areas)
-    plan = plan_inputs(settings, source, inputs, external, local)
+    plan = plan_inputs(settings, source, inputs, external, local, police)
     overrides = areas_mod.read_area_overrides(plan["overrides"])
     mergers = areas_mod.load_mergers(plan["mergers"]) if plan["mergers"] is not None else None
     roles = ([(p, "csv") for p in plan["csv"]] + [(p, "external") for p in plan["external"]]
-             + [(p, "local") for p in plan["local"]] + [(p, None) for p in plan["inputs"]])
+             + [(p, "local") for p in plan["local"]] + [(p, "police") for p in plan["police"]]
+             + [(p, None) for p in plan["inputs"]])
     cache = plan["cache"] if source in ("demo", "estat-api") else None
     found, unrecognised = inputs_mod.classify(_once(roles, plan["config"], cache))
     context: dict[str, Any] = {"catalog": catalog, "city_code": settings.city_code}
@@ -246,14 +256,19 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     frames.append(_panel_rows(stats, catalog, reports, unmapped)[0])
     estat = refuse_conflicts(pd.concat(frames, ignore_index=True),
                               "e-Stat の同じセルに異なる値があります (conflicting statistics)", reports)
+    refuse_other_units(estat, catalog)
     # 2. rows keyed by catalog inputs and local data, placed on the areas known so far
     known = _known_areas(estat, overrides, mergers, settings.city_code)
     rest_found = [f for f in found if f[1].target != "items"]
     extra = _logic_model_extra(settings, catalog) if any(r.target == "local" for _, r in rest_found) else None
-    rest = _read_group(rest_found, reports, **context, known_areas=known, extra_indicators=extra)
-    ext = _panel_rows([r for r in rest if r.target == "panel"], catalog, reports, unmapped)[1]
+    rest = _read_group(rest_found, reports, **context, known_areas=known, extra_indicators=extra,
+                       year=police_year if police_year is not None else settings.police_year,
+                       areas=_area_names(estat))
+    ext = _panel_rows(_sum_police(rest), catalog, reports, unmapped)[1]
     refuse_overlaps(ext, KEY, "external-statistics", "external statistics overlap")
+    refuse_other_units(ext, catalog)
     panel, replaced = apply_external(estat, ext)
+    panel = refuse_out_of_range(panel, catalog, reports)
     count_drops(reports, replaced, "外部統計で置き換え (replaced by external statistics)")
     # 3. mergers, years, areas; the areas table; what each file gave
     panel = _select(panel, mergers, year_list, area_list, settings.city_code, reports)
@@ -266,7 +281,7 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
         "format_version": FORMAT_VERSION, "city_code": settings.city_code, "source": source,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "years": [min(year_list), max(year_list)] if year_list else None,
-        "inputs": fingerprint(raw_inputs(settings, source, inputs, external, local)),
+        "inputs": fingerprint(raw_inputs(settings, source, inputs, external, local, police)),
         "rows": {k: len(v) for k, v in outputs.items()},
         "overridden_by_external": len(replaced),
         "unmapped_items": sorted({i.reason for i in unmapped}),
@@ -276,6 +291,96 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     atomic.atomic_write_text(processed_paths(settings)["manifest"],
                              json.dumps(manifest, ensure_ascii=False, indent=1))
     return written
+
+
+def _area_names(estat: pd.DataFrame) -> pd.DataFrame | None:
+    """``area_code, area_name`` of the statistics read so far (police files place their
+    municipality names on them); None when there are none (then the bundled SSDSE-A's)."""
+    if estat.empty:
+        return None
+    names = estat[["area_code", "area_name"]].dropna().drop_duplicates("area_code")
+    return names.reset_index(drop=True) if len(names) else None
+
+
+def _sum_police(results: list) -> list:
+    """The panel results, the 犯罪オープンデータ 手口 files of one year added up into one result
+    (before the overlap check, which would otherwise refuse the second 手口 file)."""
+    from sckpi_helpers.sources.police_open_data import sum_methods
+
+    panel = [r for r in results if r.target == "panel"]
+    police = [r for r in panel if r.kind == "police-open-data"]
+    if len(police) < 2:
+        return panel
+    summed = sum_methods([r.frame for r in police])
+    first = police[0]
+    merged = type(first)(first.kind, first.target, summed, [], file=first.file)
+    return [r for r in panel if r.kind != "police-open-data"] + [merged]
+
+
+def refuse_other_units(rows: pd.DataFrame, catalog: Any) -> None:
+    """A published unit (normalised once: :func:`sckpi_helpers.catalog.items.normalize_unit`) that
+    still differs from the catalog input's unit is an error naming the file and the column — a
+    value in 千人 read as 人 would be a silent wrong number. Rows without a unit are not checked."""
+    from sckpi_helpers.catalog.items import normalize_unit
+
+    if rows.empty or "unit" not in rows.columns:
+        return
+    want = {k: normalize_unit(getattr(v, "unit", "")) for k, v in (catalog.inputs or {}).items()}
+    got = rows["unit"].map(normalize_unit)
+    expected = rows["variable"].map(want).fillna("")
+    bad = rows[(got != "") & (expected != "") & (got != expected)]
+    if bad.empty:
+        return
+    problems = []
+    for (var, unit), g in bad.groupby(["variable", "unit"], sort=True):
+        first = g.iloc[0]
+        file = str(first.get("_file") or first.get("source") or "")
+        problems.append(Problem(
+            f"入力 '{var}' の単位「{unit}」がカタログの単位「{want[var]}」と異なります (unit differs from the "
+            f"catalog's; {len(g)} 行, {first.get('source')}) — 単位を揃えたファイルにしてください",
+            file or None, column=_column_of(first)))
+    raise ValidationError(problems, title="単位が違います (units differ from the catalog)")
+
+
+def _column_of(row: pd.Series) -> str:
+    """The published column a panel row came from: its item codes from the source label."""
+    source = str(row.get("source") or "")
+    codes = re.findall(r"\b[A-Z]\d{4,8}\b", source)
+    return "+".join(dict.fromkeys(codes)) or str(row.get("variable"))
+
+
+def refuse_out_of_range(panel: pd.DataFrame, catalog: Any, reports: dict[str, FileReport]) -> pd.DataFrame:
+    """Every value outside its input's valid range (:func:`sckpi_helpers.catalog.ranges.check`:
+    negative counts, a share above 100 %) is an error naming the file, row and column — never a
+    number in the panel. A published statistic (e-Stat, SSDSE) cannot be corrected by the user:
+    its value becomes a flagged missing value with the reason, and the file's report says so."""
+    from sckpi_helpers.catalog.ranges import check
+
+    bad = check(panel, catalog)
+    if bad.empty:
+        return panel
+    published = bad["source"].astype(str).str.match(r"^(e-Stat|SSDSE)")
+    user = bad[~published]
+    if len(user):
+        raise ValidationError([Problem(
+            f"'{r['variable']}' の値 {r['value']:g} は有効範囲 {r['rule']} の外です (value outside "
+            f"the valid range; 地域 {r['area_code']} {r['year']}年)", str(r.get("_file") or r["source"]),
+            row=_int_or_none(r.get("_row")), column=str(r["variable"])) for _, r in user.head(50).iterrows()],
+            title="値が有効範囲の外です (values outside their valid range)")
+    panel = panel.copy()
+    flagged = bad.index
+    panel.loc[flagged, "annotation"] = [f"範囲外のため欠測扱い: {v:g} は {rule} の外 (out of range)"
+                                        for v, rule in zip(bad["value"], bad["rule"], strict=True)]
+    panel.loc[flagged, "value"] = np.nan
+    count_drops(reports, bad, "有効範囲の外の公表値は欠測扱い (published value outside the valid range: flagged missing)")
+    return panel
+
+
+def _int_or_none(x: Any) -> int | None:
+    try:
+        return None if x is None or pd.isna(x) else int(x)
+    except (TypeError, ValueError):
+        return None
 
 
 def _read_group(found: list, reports: dict[str, FileReport], **context: Any) -> list:
