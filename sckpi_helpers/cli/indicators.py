@@ -153,7 +153,7 @@ def cli_indicators(args: argparse.Namespace) -> int:
     ap_formula = adjusted_population_formula(catalog, definition)  # fail early on a bad definition
 
     build = serving_settings(settings)
-    if build.source in ("demo", "ssdse"):  # bundled data: built on first use, offline
+    if build.source == "ssdse":  # the national build from the bundled SSDSE-A: built on first use, offline
         from sckpi_helpers.store.build import ensure_processed
 
         ensure_processed(build)

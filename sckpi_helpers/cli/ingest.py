@@ -87,8 +87,10 @@ def cli_ingest(args: argparse.Namespace) -> int:
     else:
         raise SckpiError(f"--source {args.source} needs a city: 'sckpi ingest --source {args.source} "
                          "--city CODE' (CODE: the 5-digit 標準地域コード, e.g. 13101)")
-    if args.source is None and args.city and settings.base_dir is None and settings.source != "ssdse":
+    if args.source is None and args.city and settings.base_dir is None:
         raise SckpiError(f"city {args.city} has no settings.yaml under data/raw/: name the source, e.g. "
+                         f"'sckpi ingest --source ssdse --city {args.city}' (the bundled SSDSE-A, every "
+                         "municipality, no download), "
                          f"'sckpi ingest --source estat-api --city {args.city}' (needs ESTAT_APP_ID) or "
                          f"'sckpi ingest --source estat-csv --city {args.city} --input FOLDER'")
     source = args.source or settings.source

@@ -67,6 +67,7 @@ from sckpi_helpers.store.plan import SOURCES, fingerprint, plan_inputs, raw_inpu
 # from here only until reports/* and indicators/service.py import them from there.
 from sckpi_helpers.store.processed import (  # noqa: F401
     FORMAT_VERSION,
+    OUTPUT_FILES,
     is_fresh,
     load_areas,
     load_local,

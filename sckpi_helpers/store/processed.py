@@ -76,7 +76,10 @@ def _build_owner(scope: str) -> CitySettings | None:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
         return CitySettings(city_code=meta["city_code"], source=meta["source"])
     except (OSError, ValueError, KeyError):
-        return None
+        pass
+    if len(scope) == 5 and scope.isdigit():  # a city's own build without a manifest: from downloads
+        return CitySettings(city_code=scope, source="estat-csv")
+    return None
 
 
 def _with_source(settings: CitySettings, source: str | None) -> CitySettings:
