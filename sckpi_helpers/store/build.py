@@ -257,6 +257,10 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     frames.append(_panel_rows(stats, catalog, reports, unmapped)[0])
     estat = refuse_conflicts(pd.concat(frames, ignore_index=True),
                               "e-Stat の同じセルに異なる値があります (conflicting statistics)", reports)
+    if estat.empty and source in ("estat-csv", "estat-json", "ssdse") and not stats:
+        names = ", ".join(str(p) for p in unrecognised) or "(none)"
+        raise SckpiError(f"{source}: 統計の行がありません (no statistics read): どの読み取り形式にも当たらない"
+                         f"ファイル (no reader recognises): {names}")
     refuse_other_units(estat, catalog)
     # 2. rows keyed by catalog inputs and local data, placed on the areas known so far
     known = _known_areas(estat, overrides, mergers, settings.city_code)
