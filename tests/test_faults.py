@@ -279,7 +279,7 @@ EXPECTED = {
     "--cities with a 4-digit code": r"^ERROR --areas: 5桁の地域コードではありません.*: 1310$",
     "unknown item code": r"^OK \['x\.csv 列「Z9999」: 項目 Z9999「謎の項目」はカタログのどの入力にも対応しない",
     "known code, other published name": r"^OK \[.x\.csv 列「A1101」: 項目 A1101 の公表名「日本人人口」がカタログの想定「総人口」と異なる",
-    "item column without a code prefix": r"^exit 0: .*x\.csv.*15歳未満人口",
+    "item column without a code prefix": r"^exit 0: .*x\.csv 列「15歳未満人口【人】」: SSDS の項目でない列",
     "a file no reader recognises, nothing else": r"^exit 1: .*統計の行がありません.*bad_encoding\.csv",
     "negative published count": r"^OK \[\[nan, '範囲外のため欠測扱い: -5 は \[0, ∞\) の外",
     "negative count in the city's own file": r"^ERROR .*stats\.csv, row 7, column 'population_census': .*-5 は有効範囲 \[0, ∞\) の外",
