@@ -115,14 +115,14 @@ def panel_row(variable: str, value: float, source: str, unit: str = "人") -> pd
 
 
 def out_of_range(source: str) -> object:
-    from sckpi_helpers.store.build import refuse_out_of_range
+    from sckpi_helpers.store.validity import refuse_out_of_range
 
     flagged = refuse_out_of_range(panel_row("population_census", -5.0, source), CATALOG, {})
     return flagged[["value", "annotation"]].values.tolist()
 
 
 def other_unit() -> None:
-    from sckpi_helpers.store.build import refuse_other_units
+    from sckpi_helpers.store.validity import refuse_other_units
 
     refuse_other_units(panel_row("population_census", 66.7, "e-Stat 0000020201 A1101", unit="千人"), CATALOG)
 
@@ -312,7 +312,7 @@ EXPECTED = {
 def test_fault(case, build, demo_home, monkeypatch):
     monkeypatch.delenv("ESTAT_APP_ID", raising=False)
     got = build(demo_home)
-    assert re.search(EXPECTED[case], str(got), re.S), got
+    assert re.search(EXPECTED[case], str(got), re.DOTALL), got
 
 
 def test_every_case_has_an_expectation():

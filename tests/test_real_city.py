@@ -29,7 +29,7 @@ def readme_commands() -> list[list[str]]:
     """The ``sckpi …`` lines of the first fenced block under README.md's "## Your own city"."""
     text = (REPO / "README.md").read_text(encoding="utf-8")
     section = text.split("## Your own city", 1)[1].split("\n## ", 1)[0]
-    block = re.search(r"```(?:sh|bash|console)?\n(.*?)```", section, re.S)
+    block = re.search(r"```(?:sh|bash|console)?\n(.*?)```", section, re.DOTALL)
     assert block, "README.md 'Your own city' has no fenced command block"
     return [shlex.split(line)[1:] for line in block.group(1).splitlines() if line.startswith("sckpi ")]
 

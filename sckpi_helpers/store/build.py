@@ -15,7 +15,12 @@
 
 Sources: ``demo`` (the bundled fictional prefecture under ``data/raw/demo``, offline: its e-Stat
 API JSON pages are read exactly as the cache of a real run), ``estat-api`` (live e-Stat API v3,
-``ESTAT_APP_ID``, cache under ``data/raw/estat``), ``estat-csv`` (downloaded files only).
+``ESTAT_APP_ID``, cache under ``data/raw/estat``), ``estat-csv`` (downloaded files only),
+``ssdse`` (the bundled SSDSE-A, every municipality: the national build ``data/processed/ssdse/``
+serves every real city without settings, :func:`ensure_processed` makes it on first use),
+``estat-json`` (saved getStatsData responses). Police crime files (``police:``, ``--police``) are
+read with the areas' names; a year's 犯罪オープンデータ 手口 files are added up. Units and valid
+ranges are checked before anything is written (:mod:`.validity`).
 Raw files are only read. Outputs are written atomically and only after every input has been read
 and validated, so a failure leaves the previous outputs intact. Two sources giving one cell
 different values is an error naming both, never "the first wins" (the rules: :mod:`.combine`;
@@ -32,25 +37,23 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from sckpi_helpers import atomic
+from sckpi_helpers.catalog.items import estat_tables
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.periods import PeriodError, parse_year_range
 from sckpi_helpers.config.settings import CitySettings, demo_settings
-from sckpi_helpers.errors import InputFileError, Problem, SckpiError, ValidationError
+from sckpi_helpers.errors import InputFileError, SckpiError
 from sckpi_helpers.sources import areas as areas_mod
 from sckpi_helpers.sources.base import PANEL_COLUMNS, Ignored
 from sckpi_helpers.sources.external import SOURCE_PREFIX, panel_frame
 from sckpi_helpers.sources.local_workbook import LOCAL_COLUMNS, local_frame
-from sckpi_helpers.catalog.items import estat_tables
 from sckpi_helpers.store import inputs as inputs_mod
 from sckpi_helpers.store.combine import KEY, apply_external, count_drops, refuse_conflicts, refuse_overlaps
 from sckpi_helpers.store.inputs import FileReport
@@ -78,6 +81,7 @@ from sckpi_helpers.store.processed import (  # noqa: F401
     scope_of,
     serving_settings,
 )
+from sckpi_helpers.store.validity import refuse_other_units, refuse_out_of_range
 
 AREAS_COLUMNS = areas_mod.AREA_COLUMNS
 
@@ -320,72 +324,6 @@ def _sum_police(results: list) -> list:
     first = police[0]
     merged = type(first)(first.kind, first.target, summed, [], file=first.file)
     return [r for r in panel if r.kind != "police-open-data"] + [merged]
-
-
-def refuse_other_units(rows: pd.DataFrame, catalog: Any) -> None:
-    """A published unit (normalised once: :func:`sckpi_helpers.catalog.items.normalize_unit`) that
-    still differs from the catalog input's unit is an error naming the file and the column — a
-    value in 千人 read as 人 would be a silent wrong number. Rows without a unit are not checked."""
-    from sckpi_helpers.catalog.items import normalize_unit
-
-    if rows.empty or "unit" not in rows.columns:
-        return
-    want = {k: normalize_unit(getattr(v, "unit", "")) for k, v in (catalog.inputs or {}).items()}
-    got = rows["unit"].map(normalize_unit)
-    expected = rows["variable"].map(want).fillna("")
-    bad = rows[(got != "") & (expected != "") & (got != expected)]
-    if bad.empty:
-        return
-    problems = []
-    for (var, unit), g in bad.groupby(["variable", "unit"], sort=True):
-        first = g.iloc[0]
-        file = str(first.get("_file") or first.get("source") or "")
-        problems.append(Problem(
-            f"入力 '{var}' の単位「{unit}」がカタログの単位「{want[var]}」と異なります (unit differs from the "
-            f"catalog's; {len(g)} 行, {first.get('source')}) — 単位を揃えたファイルにしてください",
-            file or None, column=_column_of(first)))
-    raise ValidationError(problems, title="単位が違います (units differ from the catalog)")
-
-
-def _column_of(row: pd.Series) -> str:
-    """The published column a panel row came from: its item codes from the source label."""
-    source = str(row.get("source") or "")
-    codes = re.findall(r"\b[A-Z]\d{4,8}\b", source)
-    return "+".join(dict.fromkeys(codes)) or str(row.get("variable"))
-
-
-def refuse_out_of_range(panel: pd.DataFrame, catalog: Any, reports: dict[str, FileReport]) -> pd.DataFrame:
-    """Every value outside its input's valid range (:func:`sckpi_helpers.catalog.ranges.check`:
-    negative counts, a share above 100 %) is an error naming the file, row and column — never a
-    number in the panel. A published statistic (e-Stat, SSDSE) cannot be corrected by the user:
-    its value becomes a flagged missing value with the reason, and the file's report says so."""
-    from sckpi_helpers.catalog.ranges import check
-
-    bad = check(panel, catalog)
-    if bad.empty:
-        return panel
-    published = bad["source"].astype(str).str.match(r"^(e-Stat|SSDSE)")
-    user = bad[~published]
-    if len(user):
-        raise ValidationError([Problem(
-            f"'{r['variable']}' の値 {r['value']:g} は有効範囲 {r['rule']} の外です (value outside "
-            f"the valid range; 地域 {r['area_code']} {r['year']}年)", str(r.get("_file") or r["source"]),
-            row=_int_or_none(r.get("_row")), column=str(r["variable"])) for _, r in user.head(50).iterrows()],
-            title="値が有効範囲の外です (values outside their valid range)")
-    panel = panel.copy()
-    flagged = bad.index
-    panel.loc[flagged, "annotation"] = [f"範囲外のため欠測扱い: {v:g} は {rule} の外 (out of range)"
-                                        for v, rule in zip(bad["value"], bad["rule"], strict=True)]
-    panel.loc[flagged, "value"] = np.nan
-    count_drops(reports, bad, "有効範囲の外の公表値は欠測扱い (published value outside the valid range: flagged missing)")
-    return panel
-
-
-def _int_or_none(x: Any) -> int | None:
-    try:
-        return None if x is None or pd.isna(x) else int(x)
-    except (TypeError, ValueError):
-        return None
 
 
 def _read_group(found: list, reports: dict[str, FileReport], **context: Any) -> list:
