@@ -18,9 +18,10 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
+from test_local_data import INDS as LOCAL_INDS
+from test_local_data import _filled as filled_template
 
 from sckpi_helpers.catalog import load_catalog
 from sckpi_helpers.cli import main
@@ -33,8 +34,6 @@ SSDS = TESTS / "fixtures" / "ssds"
 ESTAT = TESTS / "fixtures" / "estat"
 POLICE = TESTS / "data" / "real" / "police"
 CATALOG = load_catalog()
-LOCAL_INDS = [("t2.transport.satisfaction", "満足度", "%", "yearly"),
-              ("sec.cameras", "防犯カメラ設置台数", "台", "quarterly")]
 
 
 def error_of(fn: Callable[[], object]) -> str:
@@ -68,18 +67,7 @@ def cut_mid_number(b: bytes) -> bytes:
 
 def workbook(home: Path, cells: dict, merge: str | None = None) -> Path:
     """The local-data template over FY2024 with cells typed in, as a clerk would."""
-    from sckpi_helpers.checks.template import write_template
-    from sckpi_helpers.sources import local_workbook as lw
-
-    out = write_template(home / "local.xlsx", "99201", LOCAL_INDS, "2024")
-    wb = openpyxl.load_workbook(out)
-    ws = wb[lw.DATA_SHEET]
-    for ref, v in cells.items():
-        ws[ref] = v
-    if merge:
-        ws.merge_cells(merge)
-    wb.save(out)
-    return out
+    return filled_template(home, cells, name="local.xlsx", merge=merge)
 
 
 def read_local(path: Path) -> object:
