@@ -193,6 +193,16 @@ def full_width_target(home: Path) -> object:
     return int(m.group(1))
 
 
+def bad_logic_model(home: Path) -> object:
+    from sckpi_helpers.checks.logic_model import load_logic_model
+
+    src = (home / "data" / "raw" / "demo" / "logic_model.yaml").read_text(encoding="utf-8")
+    m = re.search(r"catalog: (t3\.[\w.]+)", src)
+    p = home / "lm.yaml"
+    p.write_text(src[:m.start(1)] + "t3.no_such_indicator" + src[m.end(1):], encoding="utf-8")
+    return load_logic_model(p, CATALOG)
+
+
 # ---------------------------------------------------------------------------- the table
 CASES = [
     # --- published statistics files
@@ -240,6 +250,9 @@ CASES = [
     ("era / 年度 period", lambda h: error_of(lambda: parse_period("令和4年度").label)),
     ("bad period", lambda h: error_of(lambda: parse_period("2025Q5"))),
     ("full-width digits in a logic-model target", full_width_target),
+    ("logic model names an unknown indicator", lambda h: error_of(lambda: bad_logic_model(h))),
+    ("HTML injection in user text", lambda h: __import__(
+        "sckpi_helpers.reports.display", fromlist=["heading_html"]).heading_html("<script>alert(1)</script>市")),
     ("police file without a year", lambda h: error_of(lambda: police_without_year(h))),
     ("police file, year given", lambda h: error_of(lambda: police_with_year(h))),
     # --- settings
@@ -284,6 +297,8 @@ EXPECTED = {
     "era / 年度 period": r"^OK '(FY)?2022",
     "bad period": r"^ERROR .*2025Q5",
     "full-width digits in a logic-model target": r"^\d+$",
+    "logic model names an unknown indicator": r"^ERROR .*lm\.yaml.*t3\.no_such_indicator",
+    "HTML injection in user text": r"^<h2[^>]*>&lt;script&gt;alert\(1\)&lt;/script&gt;市</h2>$",
     "police file without a year": r"^ERROR .*keishicho_ninchikensu\.csv: ファイル名から年が分かりません",
     "police file, year given": r"^OK \[2022\]$",
     "bad YAML": r"^ERROR .*13101/settings\.yaml: cannot read settings",
