@@ -41,13 +41,15 @@ def normalize_unit(text: Any) -> str:
     """One spelling of a published unit: NFKC, no blanks, no brackets, no English gloss.
 
     ``ｈａ`` → ``ha``, ``％`` → ``%``, ``㎡``/``m²`` → ``m2``, ``【人】`` → ``人``,
-    ``人:person`` → ``人``; ``None``/NaN → ``""``.
+    ``人:person`` → ``人`` (an English gloss only: ``人:1,000`` stays); ``None``/NaN → ``""``.
+    The one implementation: ``sources.cells.normalize_unit`` and ``sources.numbers.normalize_unit``
+    call it.
     """
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return ""
     t = unicodedata.normalize("NFKC", str(text)).strip()
     t = t.strip("【】[]")
-    t = t.split(":", 1)[0] if ":" in t and not t.startswith(":") else t
+    t = re.sub(r"(?<=.):[A-Za-z][A-Za-z .'()/-]*$", "", t)  # an English gloss (人:person), not 人:1,000
     return re.sub(r"\s+", "", t)
 
 

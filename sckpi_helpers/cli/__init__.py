@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 from sckpi_helpers import __version__
 from sckpi_helpers.config.periods import PeriodError, parse_period, parse_year_range
+from sckpi_helpers.config.settings import SOURCES
 from sckpi_helpers.errors import SckpiError
 
 #: subcommand → "module:function" taking the parsed namespace and returning an exit status
@@ -144,9 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("ingest", help="read government statistics and local data into data/processed/",
                        description="Turn e-Stat API responses, e-Stat CSV downloads, external statistics "
                                    "and local data into one tidy Parquet panel under data/processed/.")
-    i.add_argument("--source", choices=["demo", "estat-api", "estat-csv"],
+    i.add_argument("--source", choices=SOURCES,
                    help="demo: bundled data; estat-api: e-Stat API v3 (needs ESTAT_APP_ID); "
-                        "estat-csv: downloaded files only (default: the city's settings.yaml)")
+                        "estat-csv: downloaded files only; ssdse: the bundled SSDSE-A (every "
+                        "municipality, no download; --input another edition); estat-json: saved "
+                        "e-Stat API responses (--input) (default: the city's settings.yaml)")
     i.add_argument("--input", action="append", default=[], metavar="PATH",
                    help="file or folder to read; each file's format is recognised; repeatable")
     i.add_argument("--city", type=_area_code, help="city whose settings, peers and local data to ingest")
@@ -158,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="external statistics file (police, MHLW, election commission); repeatable")
     i.add_argument("--local", action="append", default=[], metavar="FILE",
                    help="local-data file from 'sckpi template'; repeatable")
+    i.add_argument("--police", action="append", default=[], metavar="FILE",
+                   help="police crime file: 犯罪オープンデータ (one 手口 per file; a year's files are "
+                        "added up) or 警視庁 区市町村別認知件数; repeatable")
+    i.add_argument("--police-year", type=_one_year, metavar="YEAR",
+                   help="the year of police files whose name carries none, e.g. 2021")
     i.add_argument("--refresh", action="store_true", help="estat-api: ignore the response cache")
 
     n = sub.add_parser("indicators", help="compute tier-3 composite indicators for a city and year",
@@ -204,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a Dask distributed scheduler (needs the [dask] extra)")
     r.add_argument("--force", action="store_true", help="overwrite an existing report for the period")
-    r.add_argument("--source", choices=["demo", "estat-api", "estat-csv"],
+    r.add_argument("--source", choices=SOURCES,
                    help="data source passed to the notebooks (default: the city's settings)")
     r.add_argument("--only", metavar="NB", help="comma-separated notebook names to run (default: due checks)")
     r.add_argument("--quiet", action="store_true", help="no progress bar (batches)")

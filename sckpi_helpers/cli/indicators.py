@@ -153,6 +153,10 @@ def cli_indicators(args: argparse.Namespace) -> int:
     ap_formula = adjusted_population_formula(catalog, definition)  # fail early on a bad definition
 
     build = serving_settings(settings)
+    if build.source == "ssdse":  # the national build from the bundled SSDSE-A: built on first use, offline
+        from sckpi_helpers.store.build import ensure_processed
+
+        ensure_processed(build)
     panel = load_panel(build) if processed_paths(build)["panel"].exists() else None
     if panel is None or city not in set(panel["area_code"].astype(str)):
         raise SckpiError(f"city {city} is not in the processed data: run {ingest_hint(settings)} first")

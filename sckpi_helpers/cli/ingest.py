@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sckpi_helpers.config import paths
-from sckpi_helpers.config.settings import demo_settings, find_settings
+from sckpi_helpers.config.settings import demo_settings, find_settings, national_settings
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.store.build import ingest
 from sckpi_helpers.store.processed import read_manifest
@@ -82,17 +82,25 @@ def cli_ingest(args: argparse.Namespace) -> int:
         settings = find_settings(args.city)
     elif args.source in (None, "demo"):
         settings = demo_settings()
+    elif args.source == "ssdse":
+        settings = national_settings()
     else:
         raise SckpiError(f"--source {args.source} needs a city: 'sckpi ingest --source {args.source} "
                          "--city CODE' (CODE: the 5-digit 標準地域コード, e.g. 13101)")
     if args.source is None and args.city and settings.base_dir is None:
         raise SckpiError(f"city {args.city} has no settings.yaml under data/raw/: name the source, e.g. "
+                         f"'sckpi ingest --source ssdse --city {args.city}' (the bundled SSDSE-A, every "
+                         "municipality, no download), "
                          f"'sckpi ingest --source estat-api --city {args.city}' (needs ESTAT_APP_ID) or "
                          f"'sckpi ingest --source estat-csv --city {args.city} --input FOLDER'")
     source = args.source or settings.source
+    if source != settings.source:  # the build's scope and manifest follow the source it is built from
+        settings = settings.model_copy(update={"source": source})
     written = ingest(settings, source=source, inputs=args.input, areas=args.areas, years=args.years,
-                     external=args.external, local=args.local, refresh=args.refresh, progress=True)
-    print(f"sckpi ingest --source {source}: city {settings.city_code}")
+                     external=args.external, local=args.local, police=getattr(args, "police", []),
+                     police_year=getattr(args, "police_year", None), refresh=args.refresh, progress=True)
+    print(f"sckpi ingest --source {source}: " + (f"city {settings.city_code}" if settings.city_code != "00000"
+                                                  else "全国 (every municipality)"))
     print(file_report(read_manifest(settings)))
     print(summary(written))
     return 0

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Literal
+from typing import get_args, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -29,10 +29,11 @@ log = logging.getLogger(__name__)
 
 #: settings keys that name files (one path or a list of paths)
 PATH_KEYS = ("logic_model", "local_data", "external_statistics", "estat_csv", "catalog_extensions",
-             "mergers")
+             "mergers", "police")
 
-Source = Literal["demo", "estat-api", "estat-csv", "ssdse"]
-log = logging.getLogger(__name__)
+Source = Literal["demo", "estat-api", "estat-csv", "ssdse", "estat-json"]
+#: every statistics source the kit reads, in the order the CLI lists them
+SOURCES: tuple[str, ...] = get_args(Source)
 
 
 class CitySettings(BaseModel):
@@ -56,6 +57,9 @@ class CitySettings(BaseModel):
     estat_csv: list[Path] = Field(default_factory=list)
     catalog_extensions: list[Path] = Field(default_factory=list)
     mergers: Path | None = Field(None, description="municipal mergers CSV (old_code,new_code,effective_date,note)")
+    police: list[Path] = Field(default_factory=list,
+                               description="police crime files (犯罪オープンデータ 手口 CSVs, 警視庁 認知件数)")
+    police_year: int | None = Field(None, description="the year of police files whose name carries none")
     base_dir: Path | None = Field(None, exclude=True, description="folder of the settings file")
 
     @field_validator("city_code")
@@ -134,7 +138,24 @@ def find_settings(city_code: str) -> CitySettings:
     for f in sorted(paths.raw_dir().glob("*/settings.yaml")):
         if _names_city(f, city_code):
             load_settings(f)  # raises the error the warning summarised
-    return CitySettings(city_code=city_code, base_dir=None)
+    return CitySettings(city_code=city_code, source=default_source(city_code), base_dir=None)
+
+
+#: the demo's fictional prefecture (code 99 is unused in Japan)
+DEMO_PREFECTURE = "99"
+
+
+def default_source(city_code: str) -> Source:
+    """The source of a city without a settings file: ``demo`` for the demo's fictional
+    prefecture, else ``ssdse`` (the bundled SSDSE-A: real statistics of every municipality,
+    no download, no appId)."""
+    return "demo" if str(city_code)[:2] == DEMO_PREFECTURE else "ssdse"
+
+
+def national_settings() -> CitySettings:
+    """The settings of the national build (every municipality, from the bundled SSDSE-A); its
+    code is e-Stat's 全国 ``00000``."""
+    return CitySettings(city_code="00000", source="ssdse", base_dir=None)
 
 
 def _names_city(path: Path, city_code: str) -> bool:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
-from sckpi_helpers.config.settings import Source
+from sckpi_helpers.config.settings import SOURCES
 from sckpi_helpers.errors import SckpiError
 
-SOURCES: tuple[str, ...] = get_args(Source)
 LANGS = ("ja", "en")
 
 

@@ -9,11 +9,9 @@ Stage 3 (sources): imports ``errors``, ``atomic``, ``config`` and ``catalog``.
 
 from __future__ import annotations
 
-import math
-import re
-import unicodedata
 from pathlib import Path
 
+from sckpi_helpers.catalog.items import normalize_unit as _catalog_normalize_unit
 from sckpi_helpers.errors import InputFileError
 
 #: canonical marks and what Japanese statistics mean by them (e-Stat declares its own per table
@@ -44,20 +42,12 @@ def canonical_mark(text: object) -> str | None:
     return VARIANTS.get(t)
 
 
-_BLANKS = re.compile(r"\s+")
-
-
 def normalize_unit(unit: object) -> str:
-    """A unit as published, normalised once: NFKC (``ｈａ`` → ``ha``, ``％`` → ``%``, ``㎡`` → ``m2``),
-    no blanks; ``""`` for none.
-
-    The one implementation for every reader and for the catalog's unit checks, so a unit compares
-    equal wherever it was typed or published (e-Stat ships ``ｈａ`` full-width in both its API and
-    its CSV downloads).
-    """
-    if unit is None or (isinstance(unit, float) and math.isnan(unit)):
-        return ""
-    return _BLANKS.sub("", unicodedata.normalize("NFKC", str(unit)))
+    """A unit as published, normalised once (``ｈａ`` → ``ha``, ``％`` → ``%``, ``㎡`` → ``m2``,
+    ``【人】`` → ``人``); ``""`` for none. The one implementation is the catalog's
+    (:func:`sckpi_helpers.catalog.items.normalize_unit`), so a unit compares equal wherever it
+    was typed or published and whatever the catalog says."""
+    return _catalog_normalize_unit(unit)
 
 
 def decode(raw: bytes, path: str | Path) -> str:

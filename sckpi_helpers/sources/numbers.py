@@ -67,8 +67,11 @@ def parse_number(v: Any) -> float | None:
 
 
 def normalize_unit(u: Any) -> str:
-    """Unit for comparison: NFKC (％ → %), no blanks."""
-    return re.sub(r"\s+", "", normalize_text(u))
+    """Unit for comparison: the catalog's one implementation
+    (:func:`sckpi_helpers.catalog.items.normalize_unit`: NFKC, no blanks, no brackets)."""
+    from sckpi_helpers.catalog.items import normalize_unit as one
+
+    return one(u)
 
 
 #: units whose values are counts or amounts of something, hence never negative

@@ -15,7 +15,12 @@
 
 Sources: ``demo`` (the bundled fictional prefecture under ``data/raw/demo``, offline: its e-Stat
 API JSON pages are read exactly as the cache of a real run), ``estat-api`` (live e-Stat API v3,
-``ESTAT_APP_ID``, cache under ``data/raw/estat``), ``estat-csv`` (downloaded files only).
+``ESTAT_APP_ID``, cache under ``data/raw/estat``), ``estat-csv`` (downloaded files only),
+``ssdse`` (the bundled SSDSE-A, every municipality: the national build ``data/processed/ssdse/``
+serves every real city without settings, :func:`ensure_processed` makes it on first use),
+``estat-json`` (saved getStatsData responses). Police crime files (``police:``, ``--police``) are
+read with the areas' names; a year's 犯罪オープンデータ 手口 files are added up. Units and valid
+ranges are checked before anything is written (:mod:`.validity`).
 Raw files are only read. Outputs are written atomically and only after every input has been read
 and validated, so a failure leaves the previous outputs intact. Two sources giving one cell
 different values is an error naming both, never "the first wins" (the rules: :mod:`.combine`;
@@ -40,6 +45,7 @@ from typing import Any
 import pandas as pd
 
 from sckpi_helpers import atomic
+from sckpi_helpers.catalog.items import estat_tables
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.periods import PeriodError, parse_year_range
 from sckpi_helpers.config.settings import CitySettings, demo_settings
@@ -48,7 +54,6 @@ from sckpi_helpers.sources import areas as areas_mod
 from sckpi_helpers.sources.base import PANEL_COLUMNS, Ignored
 from sckpi_helpers.sources.external import SOURCE_PREFIX, panel_frame
 from sckpi_helpers.sources.local_workbook import LOCAL_COLUMNS, local_frame
-from sckpi_helpers.catalog.items import estat_tables
 from sckpi_helpers.store import inputs as inputs_mod
 from sckpi_helpers.store.combine import KEY, apply_external, count_drops, refuse_conflicts, refuse_overlaps
 from sckpi_helpers.store.inputs import FileReport
@@ -77,6 +82,7 @@ from sckpi_helpers.store.processed import (  # noqa: F401
     scope_of,
     serving_settings,
 )
+from sckpi_helpers.store.validity import refuse_other_units, refuse_out_of_range
 
 AREAS_COLUMNS = areas_mod.AREA_COLUMNS
 
@@ -208,12 +214,17 @@ def _panel_rows(results: list, catalog: Any, reports: dict[str, FileReport],
 def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequence[str | Path] = (),
            areas: str | Sequence[str] | None = None, years: str | Sequence[int] | None = None,
            external: Sequence[str | Path] = (), local: Sequence[str | Path] = (),
+           police: Sequence[str | Path] = (), police_year: int | None = None,
            refresh: bool = False, progress: bool = False) -> dict[str, Path]:
     """Build ``data/processed/<scope>/{panel,areas,local}.parquet`` for a city; return their paths.
 
-    ``source``: ``demo`` | ``estat-api`` | ``estat-csv`` (default: the settings'). ``inputs``:
-    files or folders of any registered format, recognised per file (for ``estat-csv`` instead of
-    the settings' ``estat_csv``, otherwise in addition). ``areas``: 5-digit codes to keep
+    ``source``: ``demo`` | ``estat-api`` | ``estat-csv`` | ``ssdse`` (the bundled SSDSE-A unless
+    ``inputs`` name another edition) | ``estat-json`` (saved getStatsData responses in ``inputs``)
+    (default: the settings'). ``inputs``: files or folders of any registered format, recognised
+    per file (for ``estat-csv`` instead of the settings' ``estat_csv``, otherwise in addition).
+    ``police`` / ``police_year``: police crime files beyond the settings' ``police:`` and the
+    year of those whose name carries none; several 犯罪オープンデータ 手口 files of one year are
+    added up (:func:`~sckpi_helpers.sources.police_open_data.sum_methods`). ``areas``: 5-digit codes to keep
     (estat-api: to request; default the city and its peer group). ``years``: a range string or
     years (default the settings'). ``external`` / ``local``: files beyond the settings'.
     ``refresh``: estat-api ignores its response cache. The per-file report (kind, rows used,
@@ -222,14 +233,17 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     source = source or settings.source
     if source not in SOURCES:
         raise SckpiError(f"unknown source '{source}' ({', '.join(SOURCES)})")
+    if source != settings.source:  # the scope and the manifest follow the source built from
+        settings = settings.model_copy(update={"source": source})
     catalog = _load_catalog(settings)
     year_list = _parse_years(years, settings)
     area_list = _parse_areas(areas)
-    plan = plan_inputs(settings, source, inputs, external, local)
+    plan = plan_inputs(settings, source, inputs, external, local, police)
     overrides = areas_mod.read_area_overrides(plan["overrides"])
     mergers = areas_mod.load_mergers(plan["mergers"]) if plan["mergers"] is not None else None
     roles = ([(p, "csv") for p in plan["csv"]] + [(p, "external") for p in plan["external"]]
-             + [(p, "local") for p in plan["local"]] + [(p, None) for p in plan["inputs"]])
+             + [(p, "local") for p in plan["local"]] + [(p, "police") for p in plan["police"]]
+             + [(p, None) for p in plan["inputs"]])
     cache = plan["cache"] if source in ("demo", "estat-api") else None
     found, unrecognised = inputs_mod.classify(_once(roles, plan["config"], cache))
     context: dict[str, Any] = {"catalog": catalog, "city_code": settings.city_code}
@@ -248,14 +262,23 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     frames.append(_panel_rows(stats, catalog, reports, unmapped)[0])
     estat = refuse_conflicts(pd.concat(frames, ignore_index=True),
                               "e-Stat の同じセルに異なる値があります (conflicting statistics)", reports)
+    if estat.empty and source in ("estat-csv", "estat-json", "ssdse") and not stats:
+        names = ", ".join(str(p) for p in unrecognised) or "(none)"
+        raise SckpiError(f"{source}: 統計の行がありません (no statistics read): どの読み取り形式にも当たらない"
+                         f"ファイル (no reader recognises): {names}")
+    refuse_other_units(estat, catalog)
     # 2. rows keyed by catalog inputs and local data, placed on the areas known so far
     known = _known_areas(estat, overrides, mergers, settings.city_code)
     rest_found = [f for f in found if f[1].target != "items"]
     extra = _logic_model_extra(settings, catalog) if any(r.target == "local" for _, r in rest_found) else None
-    rest = _read_group(rest_found, reports, **context, known_areas=known, extra_indicators=extra)
-    ext = _panel_rows([r for r in rest if r.target == "panel"], catalog, reports, unmapped)[1]
+    rest = _read_group(rest_found, reports, **context, known_areas=known, extra_indicators=extra,
+                       year=police_year if police_year is not None else settings.police_year,
+                       areas=_area_names(estat))
+    ext = _panel_rows(_sum_police(rest), catalog, reports, unmapped)[1]
     refuse_overlaps(ext, KEY, "external-statistics", "external statistics overlap")
+    refuse_other_units(ext, catalog)
     panel, replaced = apply_external(estat, ext)
+    panel = refuse_out_of_range(panel, catalog, reports)
     count_drops(reports, replaced, "外部統計で置き換え (replaced by external statistics)")
     # 3. mergers, years, areas; the areas table; what each file gave
     panel = _select(panel, mergers, year_list, area_list, settings.city_code, reports)
@@ -268,7 +291,7 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
         "format_version": FORMAT_VERSION, "city_code": settings.city_code, "source": source,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "years": [min(year_list), max(year_list)] if year_list else None,
-        "inputs": fingerprint(raw_inputs(settings, source, inputs, external, local)),
+        "inputs": fingerprint(raw_inputs(settings, source, inputs, external, local, police)),
         "rows": {k: len(v) for k, v in outputs.items()},
         "overridden_by_external": len(replaced),
         "unmapped_items": sorted({i.reason for i in unmapped}),
@@ -278,6 +301,30 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     atomic.atomic_write_text(processed_paths(settings)["manifest"],
                              json.dumps(manifest, ensure_ascii=False, indent=1))
     return written
+
+
+def _area_names(estat: pd.DataFrame) -> pd.DataFrame | None:
+    """``area_code, area_name`` of the statistics read so far (police files place their
+    municipality names on them); None when there are none (then the bundled SSDSE-A's)."""
+    if estat.empty:
+        return None
+    names = estat[["area_code", "area_name"]].dropna().drop_duplicates("area_code")
+    return names.reset_index(drop=True) if len(names) else None
+
+
+def _sum_police(results: list) -> list:
+    """The panel results, the 犯罪オープンデータ 手口 files of one year added up into one result
+    (before the overlap check, which would otherwise refuse the second 手口 file)."""
+    from sckpi_helpers.sources.police_open_data import sum_methods
+
+    panel = [r for r in results if r.target == "panel"]
+    police = [r for r in panel if r.kind == "police-open-data"]
+    if len(police) < 2:
+        return panel
+    summed = sum_methods([r.frame for r in police])
+    first = police[0]
+    merged = type(first)(first.kind, first.target, summed, [], file=first.file)
+    return [r for r in panel if r.kind != "police-open-data"] + [merged]
 
 
 def _read_group(found: list, reports: dict[str, FileReport], **context: Any) -> list:

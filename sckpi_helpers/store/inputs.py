@@ -22,7 +22,8 @@ from sckpi_helpers.sources import base
 from sckpi_helpers.sources.base import Ignored, Reader, ReadResult
 
 #: a settings/command-line role → the reader kind that reads it when recognition is unsure
-ROLE_KIND = {"csv": "ssds-csv", "external": "external", "local": "local-workbook"}
+ROLE_KIND = {"csv": "ssds-csv", "external": "external", "local": "local-workbook",
+             "police": "police-open-data"}
 #: the order targets are read in: statistics first (their areas place the others), local last
 TARGET_ORDER = {"items": 0, "panel": 1, "local": 2}
 

@@ -14,10 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from sckpi_helpers.config import paths
-from sckpi_helpers.config.settings import CitySettings, demo_settings
+from sckpi_helpers.config.settings import SOURCES, CitySettings, demo_settings
 from sckpi_helpers.errors import SckpiError
 
-SOURCES = ("demo", "estat-api", "estat-csv")
+#: the build of government statistics only, for every municipality, from the bundled SSDSE-A; it
+#: serves every real city without a settings file of its own (no download, no appId)
+NATIONAL_SCOPE = "ssdse"
+
+
+def bundled_ssdse() -> Path | None:
+    """The bundled SSDSE-A file (``data/raw/ssdse/SSDSE-A-*.csv``), None when absent."""
+    from sckpi_helpers.sources.ssdse import bundled_file
+
+    return bundled_file()
 
 
 def resolve_all(settings: CitySettings, items: Iterable[Path]) -> list[Path]:
@@ -57,18 +66,31 @@ def mergers_file(settings: CitySettings, source: str) -> Path | None:
 
 
 def plan_inputs(settings: CitySettings, source: str, inputs: Sequence[str | Path] = (),
-                external: Sequence[str | Path] = (), local: Sequence[str | Path] = ()) -> dict[str, Any]:
+                external: Sequence[str | Path] = (), local: Sequence[str | Path] = (),
+                police: Sequence[str | Path] = ()) -> dict[str, Any]:
     """The raw files a build reads, by role.
 
     ``csv``: e-Stat CSV downloads named by the settings (for ``estat-csv``: only when no
     ``--input`` is given); ``inputs``: the ``--input`` files, folders expanded, whose kind the
-    source registry recognises; ``external`` / ``local``: the settings' and the command line's;
+    source registry recognises (``ssdse`` without ``--input``: the bundled SSDSE-A);
+    ``police``: police crime files (settings ``police:`` and ``--police``); ``external`` / ``local``: the settings' and the command line's;
     ``overrides``: ``areas.csv``; ``mergers``; ``config``: the city's configuration files (not
     statistics, skipped when a folder holds them); ``cache``: the e-Stat API response cache.
     """
     demo = demo_settings() if source == "demo" else None
     stats_settings = demo if demo is not None else settings
     given = expand_inputs(inputs)
+    if source == "ssdse" and not given:
+        bundled = bundled_ssdse()
+        if bundled is None:
+            raise SckpiError("ssdse: data/raw/ssdse/ に SSDSE-A がありません (no bundled SSDSE-A): "
+                             "download SSDSE-A from https://www.nstac.go.jp/use/literacy/ssdse/ and "
+                             "run 'sckpi ingest --source ssdse --input FILE'")
+        given = [bundled]
+    if source == "estat-json" and not given:
+        raise SckpiError("estat-json: 保存した e-Stat API の応答が指定されていません (no saved "
+                         "getStatsData response given): 'sckpi ingest --source estat-json --city "
+                         f"{settings.city_code} --input FILE_OR_FOLDER'")
     if source == "estat-csv" and given:
         csvs: list[Path] = []
     else:
@@ -89,6 +111,7 @@ def plan_inputs(settings: CitySettings, source: str, inputs: Sequence[str | Path
         ext += resolve_all(settings, settings.external_statistics)
     ext += [Path(p) for p in external]
     loc = resolve_all(settings, settings.local_data) + [Path(p) for p in local]
+    pol = resolve_all(settings, settings.police) + [Path(p) for p in police]
     overrides = None
     for base in ([paths.demo_dir()] if source == "demo" else []) + \
             ([Path(settings.base_dir)] if settings.base_dir else []):
@@ -100,6 +123,7 @@ def plan_inputs(settings: CitySettings, source: str, inputs: Sequence[str | Path
     if settings.base_dir is not None:
         config.append(Path(settings.base_dir) / "settings.yaml")
     return {"csv": unique(csvs), "inputs": unique(given), "config": config, "external": unique(ext), "local": unique(loc),
+            "police": unique(pol),
             "overrides": overrides, "mergers": mergers_file(settings, source),
             "cache": (paths.demo_dir() / "estat_api") if source == "demo"
             else (paths.raw_dir() / "estat") if source == "estat-api" else None}
@@ -111,7 +135,8 @@ def _catalog_files() -> list[Path]:
 
 
 def raw_inputs(settings: CitySettings, source: str | None = None, inputs: Sequence[str | Path] = (),
-               external: Sequence[str | Path] = (), local: Sequence[str | Path] = ()) -> list[Path]:
+               external: Sequence[str | Path] = (), local: Sequence[str | Path] = (),
+               police: Sequence[str | Path] = ()) -> list[Path]:
     """Every raw file a build of ``settings`` reads (settings, statistics, caches, local data)."""
     source = source or settings.source
     files: set[Path] = set()
@@ -125,10 +150,10 @@ def raw_inputs(settings: CitySettings, source: str | None = None, inputs: Sequen
     if lm is not None and Path(lm).exists():
         files.add(Path(lm))
     try:
-        plan = plan_inputs(settings, source, inputs, external, local)
+        plan = plan_inputs(settings, source, inputs, external, local, police)
     except SckpiError:
-        plan = {"csv": [], "inputs": [], "external": [], "local": []}
-    for key in ("csv", "inputs", "external", "local"):
+        plan = {"csv": [], "inputs": [], "external": [], "local": [], "police": []}
+    for key in ("csv", "inputs", "external", "local", "police"):
         files |= {Path(p) for p in plan[key] if Path(p).exists()}
     for p in list(resolve_all(settings, settings.catalog_extensions)) + _catalog_files():
         if Path(p).exists():
@@ -145,5 +170,5 @@ def fingerprint(files: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
-__all__ = ["SOURCES", "expand_inputs", "fingerprint", "mergers_file", "plan_inputs", "raw_inputs",
+__all__ = ["NATIONAL_SCOPE", "SOURCES", "bundled_ssdse", "expand_inputs", "fingerprint", "mergers_file", "plan_inputs", "raw_inputs",
            "resolve_all", "unique"]

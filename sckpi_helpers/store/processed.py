@@ -20,7 +20,7 @@ import pandas as pd
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.settings import CitySettings, demo_settings
 from sckpi_helpers.errors import InputFileError
-from sckpi_helpers.store.plan import fingerprint, raw_inputs
+from sckpi_helpers.store.plan import NATIONAL_SCOPE, fingerprint, raw_inputs
 
 #: file names under data/processed/<scope>/
 OUTPUT_FILES = {"panel": "panel.parquet", "areas": "areas.parquet", "local": "local.parquet"}
@@ -31,9 +31,12 @@ FORMAT_VERSION = 1
 
 def scope_of(settings: CitySettings | None = None) -> str:
     """The build a city's data go to: the name of its settings folder under ``data/raw/``
-    (``demo`` for the demo), or its area code when it has no settings file."""
+    (``demo`` for the demo), ``ssdse`` (:data:`NATIONAL_SCOPE`) for a city without one whose
+    source is the bundled SSDSE-A (one national build serves them all), or else its area code."""
     settings = settings or demo_settings()
-    return Path(settings.base_dir).name if settings.base_dir is not None else settings.city_code
+    if settings.base_dir is not None:
+        return Path(settings.base_dir).name
+    return NATIONAL_SCOPE if settings.source == "ssdse" else settings.city_code
 
 
 def processed_paths(settings: CitySettings | None = None) -> dict[str, Path]:
@@ -73,7 +76,10 @@ def _build_owner(scope: str) -> CitySettings | None:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
         return CitySettings(city_code=meta["city_code"], source=meta["source"])
     except (OSError, ValueError, KeyError):
-        return None
+        pass
+    if len(scope) == 5 and scope.isdigit():  # a city's own build without a manifest: from downloads
+        return CitySettings(city_code=scope, source="estat-csv")
+    return None
 
 
 def _with_source(settings: CitySettings, source: str | None) -> CitySettings:
@@ -115,8 +121,9 @@ def is_fresh(settings: CitySettings) -> bool:
     meta = read_manifest(settings)
     if not meta:
         return False
-    if meta.get("format_version") != FORMAT_VERSION or meta.get("city_code") != settings.city_code \
-            or meta.get("source") != settings.source:
+    national = scope_of(settings) == NATIONAL_SCOPE  # one build for every city: any city built it
+    if meta.get("format_version") != FORMAT_VERSION or meta.get("source") != settings.source \
+            or (meta.get("city_code") != settings.city_code and not national):
         return False
     raw = raw_inputs(settings)
     newest_raw = max((p.stat().st_mtime for p in raw), default=0)
@@ -132,6 +139,8 @@ def ingest_command(settings: CitySettings | None) -> str:
         return "sckpi ingest --source demo"
     if settings.base_dir is not None:
         return f"sckpi ingest --city {settings.city_code}"
+    if scope_of(settings) == NATIONAL_SCOPE:
+        return "sckpi ingest --source ssdse"
     return f"sckpi ingest --source {settings.source} --city {settings.city_code}"
 
 
