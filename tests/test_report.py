@@ -417,6 +417,16 @@ def test_an_unknown_city_is_one_line_and_adds_nothing(home, capsys):
     assert not (home / "reports" / "12345").exists() and _files(home / "reports") == before
 
 
+def test_a_real_municipality_is_known_before_any_build(home):
+    """Every municipality of the bundled SSDSE-A is served by the national build, built on first use."""
+    from sckpi_helpers.config.settings import CitySettings
+    from sckpi_helpers.reports import preflight
+
+    preflight.check_city_known("13101", CitySettings(city_code="13101"))
+    with pytest.raises(SckpiError, match="unknown"):
+        preflight.check_city_known("13999", CitySettings(city_code="13999"))
+
+
 def test_a_city_without_settings_in_a_processed_build_is_known(home):
     assert _run(city="99202", period="2024Q4", only="check1").ok
 

@@ -46,10 +46,15 @@ def _areas_of_builds() -> Iterator[set[str]]:
 
 
 def check_city_known(city: str, settings) -> None:
-    """A city needs a ``settings.yaml`` or a processed build whose areas include it."""
+    """A city needs a ``settings.yaml``, a processed build whose areas include it, or a row in the
+    bundled SSDSE-A (every real municipality: the national build serves it)."""
     if getattr(settings, "base_dir", None) is not None:
         return
     if any(city in codes for codes in _areas_of_builds()):
+        return
+    from sckpi_helpers.sources.ssdse import municipality_names
+
+    if city in set(municipality_names()["area_code"]):
         return
     raise SckpiError(f"city {city}: unknown — no data/raw/*/settings.yaml names it and no processed build "
                      f"(data/processed/*/areas.parquet) includes it; check the code or run "
