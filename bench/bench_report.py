@@ -84,6 +84,7 @@ def build_real_store() -> list[str]:
     from sckpi_helpers.config.settings import CitySettings
     from sckpi_helpers.sources.ssdse import read_ssdse
     from sckpi_helpers.store import build as b
+    from sckpi_helpers.store import processed
 
     catalog = load_catalog()
     tidy, _ = read_ssdse(paths.raw_dir() / "ssdse" / "SSDSE-A-2025.csv")
@@ -95,8 +96,8 @@ def build_real_store() -> list[str]:
     b.write_outputs({"panel": b.panel_frame(panel.sort_values(["variable", "area_code", "year"])),
                      "areas": areas, "local": b._read_locals([], catalog, settings.city_code, None)}, settings)
     years = sorted(int(y) for y in panel["year"].unique())
-    atomic.atomic_write_text(b.processed_paths(settings)["manifest"], json.dumps({
-        "format_version": b.FORMAT_VERSION, "city_code": settings.city_code, "source": "estat-csv",
+    atomic.atomic_write_text(processed.processed_paths(settings)["manifest"], json.dumps({
+        "format_version": processed.FORMAT_VERSION, "city_code": settings.city_code, "source": "estat-csv",
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"), "years": [years[0], years[-1]],
         "inputs": b._fingerprint(b.raw_inputs(settings)), "rows": {"panel": len(panel)},
         "unmapped_items": sorted(unmapped), "note": "bench_report: SSDSE-A-2025 via sources.ssdse"}))

@@ -32,6 +32,7 @@ def test_notebooks_read_the_indicators_computed_once_per_build(demo_home):
     from sckpi_helpers.catalog import load_catalog
     from sckpi_helpers.config.settings import demo_settings
     from sckpi_helpers.store import build as ingest
+    from sckpi_helpers.store import processed
 
     s = demo_settings()
     ingest.ensure_processed(s)
@@ -39,11 +40,11 @@ def test_notebooks_read_the_indicators_computed_once_per_build(demo_home):
     assert data.indicators_fresh(s)
     marked = pd.read_parquet(stored).assign(value=-1.0)  # a stand-in that shows where results came from
     marked.to_parquet(stored, index=False)
-    panel, catalog = ingest.load_panel(s), load_catalog()
+    panel, catalog = processed.load_panel(s), load_catalog()
     assert (data.indicator_results(s, panel, catalog, s.adjusted_population)["value"] == -1.0).all()
     # another 補正人口 definition, or a panel newer than the stored results: computed afresh
     assert not (data.indicator_results(s, panel, catalog, "resident")["value"] == -1.0).all()
-    panel_file = ingest.processed_paths(s)["panel"]
+    panel_file = processed.processed_paths(s)["panel"]
     later = stored.stat().st_mtime + 10
     os.utime(panel_file, (later, later))
     assert not data.indicators_fresh(s)

@@ -49,7 +49,7 @@ def _processed_areas(root: Path) -> None:
     import pandas as pd
 
     from sckpi_helpers.config.settings import demo_settings
-    from sckpi_helpers.store.build import processed_paths
+    from sckpi_helpers.store.processed import processed_paths
 
     f = processed_paths(demo_settings())["areas"]
     f.parent.mkdir(parents=True, exist_ok=True)

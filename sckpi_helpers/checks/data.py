@@ -37,10 +37,11 @@ DIAGNOSIS_OF_CHECK = {1: "execution", 2: "activity", 3: "policy", 4: "system"}
 
 def ensure_data(params: Any) -> tuple[Any, dict[str, Path]]:
     """``ingest.ensure_processed`` for the notebook's city, so it runs on a clean clone; returns
-    the settings of the build that serves it (``ingest.serving_settings``) and the build's files."""
+    the settings of the build that serves it (``processed.serving_settings``) and the build's files."""
     from sckpi_helpers.store import build as ingest
+    from sckpi_helpers.store import processed
 
-    build = ingest.serving_settings(params.settings, params.source)
+    build = processed.serving_settings(params.settings, params.source)
     return build, ingest.ensure_processed(build)
 
 
@@ -48,7 +49,7 @@ def ensure_data(params: Any) -> tuple[Any, dict[str, Path]]:
 def _indicators_file(build: Any) -> Path:
     from sckpi_helpers.config import paths
     from sckpi_helpers.indicators.service import INDICATORS_FILE
-    from sckpi_helpers.store.build import scope_of
+    from sckpi_helpers.store.processed import scope_of
 
     return paths.processed_dir(scope_of(build)) / INDICATORS_FILE
 
@@ -56,7 +57,7 @@ def _indicators_file(build: Any) -> Path:
 def indicators_fresh(build: Any) -> bool:
     """True when the build's ``indicators.parquet`` is newer than its panel and the catalog files."""
     from sckpi_helpers.catalog import loader
-    from sckpi_helpers.store.build import processed_paths
+    from sckpi_helpers.store.processed import processed_paths
 
     f, panel = _indicators_file(build), processed_paths(build)["panel"]
     if not (f.is_file() and panel.is_file()):
@@ -71,7 +72,7 @@ def ensure_indicators(build: Any) -> Path:
     """The build's tier-3 results, computed once per build (``indicators.parquet``) when stale."""
     from sckpi_helpers.catalog import load_catalog
     from sckpi_helpers.indicators.service import compute_and_store
-    from sckpi_helpers.store.build import load_panel
+    from sckpi_helpers.store.processed import load_panel
 
     if indicators_fresh(build):
         return _indicators_file(build)
@@ -143,15 +144,15 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
     """
     from sckpi_helpers.catalog import load_catalog
     from sckpi_helpers.checks import kpi
-    from sckpi_helpers.store import build as ingest
+    from sckpi_helpers.store import processed
 
     build, _ = ensure_data(params)
     s = params.settings
     extra = [s.resolve(p) for p in (getattr(s, "catalog_extensions", []) or [])] if s is not None else []
     catalog = load_catalog(extra=extra) if extra else load_catalog()
-    panel = ingest.load_panel(build)
-    local = ingest.load_local(build)
-    areas = ingest.load_areas(build)
+    panel = processed.load_panel(build)
+    local = processed.load_local(build)
+    areas = processed.load_areas(build)
     local = local[local["area_code"].astype(str) == params.city_code]
     name = getattr(s, "name_ja", None)
     if not name:
@@ -233,13 +234,13 @@ def ingest_overview(params: Any) -> dict[str, Any]:
     """Build (if needed) and describe ``data/processed``: manifest, rows, sources, input coverage."""
     import pandas as pd
 
-    from sckpi_helpers.store import build as ingest
+    from sckpi_helpers.store import processed
 
     build, written = ensure_data(params)
-    man = ingest.read_manifest(build)
-    panel = ingest.load_panel(build)
-    local = ingest.load_local(build)
-    areas = ingest.load_areas(build)
+    man = processed.read_manifest(build)
+    panel = processed.load_panel(build)
+    local = processed.load_local(build)
+    areas = processed.load_areas(build)
     files = pd.DataFrame({
         "file": [Path(p).name for p in written.values()],
         "rows": [len(x) for x in (panel, areas, local)][: len(written)],

@@ -142,7 +142,7 @@ def _area_name(areas: pd.DataFrame, city: str) -> str:
 def cli_indicators(args: argparse.Namespace) -> int:
     """``sckpi indicators --city CODE --period YYYY [--peer-group G] [--adjusted-population D]
     [--format table|csv] [--out FILE]``."""
-    from sckpi_helpers.store.build import load_areas, load_panel, processed_paths, serving_settings
+    from sckpi_helpers.store.processed import load_areas, load_panel, processed_paths, serving_settings
 
     city = str(args.city)
     year = int(args.year)

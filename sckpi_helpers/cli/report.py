@@ -33,14 +33,15 @@ def _cities_from_args(args: argparse.Namespace) -> list[str]:
     spec = args.batch_peer_group
     from sckpi_helpers.config.settings import demo_settings
     from sckpi_helpers.store import build as ingest
+    from sckpi_helpers.store import processed
     from sckpi_helpers.store.peer_groups import peer_group
 
     anchor = demo_settings()
     ingest.ensure_processed(anchor)
-    areas = ingest.load_areas(anchor)
+    areas = processed.load_areas(anchor)
     panel = None
     with contextlib.suppress(Exception):
-        panel = ingest.load_panel(anchor)
+        panel = processed.load_panel(anchor)
     codes = list(peer_group(areas, anchor.city_code, spec, panel=panel))
     if anchor.city_code not in codes:
         codes.insert(0, anchor.city_code)

@@ -32,7 +32,7 @@ OUTPUT_COLUMNS = ["area_code", "year", "indicator_id", "name_ja", "pillar", "val
 def compute_and_store(panel: pd.DataFrame, catalog: Any, settings: CitySettings) -> Path:
     """Compute every tier-3 indicator with the city's 補正人口 definition; write
     ``data/processed/<scope>/indicators.parquet`` atomically and return its path."""
-    from sckpi_helpers.store.build import scope_of
+    from sckpi_helpers.store.processed import scope_of
 
     results = compute(panel, catalog, adjusted_population=settings.adjusted_population)
     return atomic_write_parquet(results, paths.processed_dir(scope_of(settings)) / INDICATORS_FILE)

@@ -66,7 +66,7 @@ def collect_inputs(settings, source: str | None = None) -> list[dict[str, Any]]:
 
 def collect_processed(settings=None) -> list[dict[str, Any]]:
     """The derived Parquet files the notebooks read (hashed after the run)."""
-    from sckpi_helpers.store.build import processed_paths, serving_settings
+    from sckpi_helpers.store.processed import processed_paths, serving_settings
 
     d = processed_paths(serving_settings(settings))["panel"].parent
     return [_file_entry("processed", f) for f in sorted(d.glob("*.parquet"))] if d.is_dir() else []

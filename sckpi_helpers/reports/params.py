@@ -98,9 +98,9 @@ def _default_source(settings: Any) -> str:
     """The source of a city's own settings; for a city without a ``settings.yaml``, the source of an
     existing processed build that includes it (``store.serving_settings``), else the settings default."""
     if getattr(settings, "base_dir", None) is None:
-        from sckpi_helpers.store import build as ingest
+        from sckpi_helpers.store import processed
 
-        owner = ingest.serving_settings(settings, None)
+        owner = processed.serving_settings(settings, None)
         if getattr(owner, "base_dir", None) is not None:
             return str(owner.source)
     return str(getattr(settings, "source", "") or "")

@@ -36,7 +36,7 @@ def check_period_year(p: Period) -> None:
 
 
 def _areas_of_builds() -> Iterator[set[str]]:
-    from sckpi_helpers.store.build import OUTPUT_FILES
+    from sckpi_helpers.store.processed import OUTPUT_FILES
 
     for f in sorted(paths.processed_dir().glob(f"*/{OUTPUT_FILES['areas']}")):
         with contextlib.suppress(Exception):

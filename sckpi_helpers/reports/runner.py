@@ -189,7 +189,7 @@ def city_settings(city: str):
 def _city_name(settings, city: str) -> str:
     if getattr(settings, "name_ja", None):
         return str(settings.name_ja)
-    from sckpi_helpers.store.build import processed_paths, serving_settings
+    from sckpi_helpers.store.processed import processed_paths, serving_settings
 
     f = processed_paths(serving_settings(settings))["areas"]
     if f.exists():
@@ -295,9 +295,10 @@ def prepare_data(settings, source: str | None) -> str | None:
     read them instead of recomputing; they would build them too, but once here avoids races)."""
     from sckpi_helpers.checks.data import ensure_indicators
     from sckpi_helpers.store import build as ingest
+    from sckpi_helpers.store import processed
 
     try:
-        build = ingest.serving_settings(settings, source or getattr(settings, "source", "demo"))
+        build = processed.serving_settings(settings, source or getattr(settings, "source", "demo"))
         ingest.ensure_processed(build)
         ensure_indicators(build)
         return None

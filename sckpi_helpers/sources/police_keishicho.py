@@ -17,8 +17,7 @@ replace them. Municipality names become 13xxx codes through the bundled SSDSE-A 
 A municipality with no row (some islands in some years) gets no value: the table does not say 0.
 
 The year is only in the file name, as 元号 (``R4``, ``R04``, ``令和4年``, ``H30``) or a four-digit
-year; an explicit ``year=`` wins. TODO(integration): :func:`year_of_name` uses a private 元号
-table until ``config.periods`` offers one.
+year; an explicit ``year=`` wins (:func:`year_of_name`; eras through ``config.periods.era_year``).
 
 Stage 3 (sources): imports ``errors``, ``config`` and other ``sources`` modules only.
 """

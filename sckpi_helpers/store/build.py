@@ -66,22 +66,7 @@ from sckpi_helpers.store.items import (
 )
 from sckpi_helpers.store.plan import SOURCES, fingerprint, plan_inputs, raw_inputs, resolve_all
 
-# TODO(integration): the store's read API lives in store.processed; these names stay importable
-# from here only until reports/* and indicators/service.py import them from there.
-from sckpi_helpers.store.processed import (  # noqa: F401
-    FORMAT_VERSION,
-    MANIFEST,
-    OUTPUT_FILES,
-    is_fresh,
-    load_areas,
-    load_local,
-    load_panel,
-    output_paths,
-    processed_paths,
-    read_manifest,
-    scope_of,
-    serving_settings,
-)
+from sckpi_helpers.store.processed import FORMAT_VERSION, is_fresh, output_paths, processed_paths
 from sckpi_helpers.store.validity import refuse_other_units, refuse_out_of_range
 
 AREAS_COLUMNS = areas_mod.AREA_COLUMNS
