@@ -635,9 +635,9 @@ def write_local(out: Path) -> str:
     except ImportError:
         return "skipped (scripts/demo_local.py not available)"
     from sckpi_helpers.catalog import load_catalog
-    from sckpi_helpers.sources.logic_model import load_logic_model
     from sckpi_helpers.checks.template import logic_model_indicators, write_template
     from sckpi_helpers.config.periods import parse_period
+    from sckpi_helpers.sources.logic_model import load_logic_model
 
     frame = make_local_frame(seed=7)
     catalog = load_catalog()

@@ -8,15 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sckpi_helpers.reports.catalog_page import render_catalog_html
-from sckpi_helpers.catalog import formula as fm
 from sckpi_helpers.catalog import (
     FRAME_COLUMNS,
     TIER_CHECK,
     Catalog,
     load_catalog,
 )
+from sckpi_helpers.catalog import formula as fm
 from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.reports.catalog_page import render_catalog_html
 
 
 @pytest.fixture(scope="module")

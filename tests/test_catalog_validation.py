@@ -201,8 +201,8 @@ def _input_with(tmp_path: Path, source: str) -> Path:
     ("{kind: estat, item_code: A6105, items: [{code: A6106, name: x}]}", "either item_code"),
     ("{kind: estat, items: [{code: A6105, name: x}, {code: A6106, name: y}]}", "combine: sum"),
     ("{kind: estat, items: [{code: A6105, name: x}], combine: product}", "unknown combine rule"),
-    ("{kind: estat, items: [{code: A6105, name: x}], combine: sum, designated_city: A6105 - A6103,"
-     " designated_city_note: n}", "items not listed"),
+    (("{kind: estat, items: [{code: A6105, name: x}], combine: sum, designated_city: A6105 - A6103,"
+     " designated_city_note: n}"), "items not listed"),
     ("{kind: estat, item_code: A6105, name: x, designated_city: A6105}", "designated_city_note"),
     ("{kind: estat, item_code: J230127, name: x, from_year: 2018, to_year: 2017}", "after to_year"),
 ])

@@ -9,7 +9,13 @@ import pytest
 import yaml
 from lm_fixtures import FIX, fake_catalog, load_demo
 
-from sckpi_helpers.checks.diagnosis import DIAGNOSIS_COLUMNS, FLAG_COLUMNS, diagnose, field_balance, system_flags
+from sckpi_helpers.checks.diagnosis import (
+    DIAGNOSIS_COLUMNS,
+    FLAG_COLUMNS,
+    diagnose,
+    field_balance,
+    system_flags,
+)
 from sckpi_helpers.checks.kpi import track
 from sckpi_helpers.sources.logic_model import load_logic_model
 

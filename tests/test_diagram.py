@@ -13,10 +13,10 @@ from lm_fixtures import FIX, fake_catalog, load_demo
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from sckpi_helpers.viz.diagram import NO_INDICATOR_COLOUR, draw_logic_model
 from sckpi_helpers.checks.kpi import latest_status, track
-from sckpi_helpers.sources.logic_model import load_logic_model
 from sckpi_helpers.config.vocabulary import STATUS_COLOURS
+from sckpi_helpers.sources.logic_model import load_logic_model
+from sckpi_helpers.viz.diagram import NO_INDICATOR_COLOUR, draw_logic_model
 
 CAT = fake_catalog()
 

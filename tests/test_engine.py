@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from synthetic import FakeCatalog, FakeIndicator, hand_panel, real_catalog, synthetic_panel
 
+from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.indicators import engine
 from sckpi_helpers.indicators.coverage import COVERAGE_STATES, coverage, coverage_summary
 from sckpi_helpers.indicators.engine import compute
-from sckpi_helpers.errors import SckpiError
 
 CAT = FakeCatalog()
 

@@ -7,11 +7,11 @@ import pytest
 import yaml
 
 from sckpi_helpers.catalog import load_catalog
-from sckpi_helpers.sources.logic_model import load_logic_model
 from sckpi_helpers.cli import main
 from sckpi_helpers.cli.init import area_name, ssdse_area_names
 from sckpi_helpers.config.settings import find_settings
 from sckpi_helpers.sources.local_workbook import read_local_result
+from sckpi_helpers.sources.logic_model import load_logic_model
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the layout of SSDSE-A (row 1 item codes, row 2 years, row 3 names, area codes as R13101), CP932

@@ -7,10 +7,9 @@ import pandas as pd
 import pytest
 from synthetic import FakeCatalog, FakeIndicator, real_catalog, synthetic_areas, synthetic_panel
 
-from sckpi_helpers.indicators import engine
-from sckpi_helpers.indicators import peers
-from sckpi_helpers.store import peer_groups
 from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.indicators import engine, peers
+from sckpi_helpers.store import peer_groups
 
 IND = [
     FakeIndicator("up", "高いほど良い指標", "Higher", "community", "social", "x", "件", "higher"),

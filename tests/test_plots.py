@@ -13,8 +13,7 @@ import pytest
 from matplotlib.figure import Figure
 from synthetic import FakeCatalog, real_catalog, synthetic_areas, synthetic_panel
 
-from sckpi_helpers.indicators import engine
-from sckpi_helpers.indicators import peers
+from sckpi_helpers.indicators import engine, peers
 from sckpi_helpers.store import peer_groups
 from sckpi_helpers.viz import plots
 

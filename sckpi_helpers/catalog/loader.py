@@ -17,7 +17,6 @@ import pydantic
 import yaml
 
 from sckpi_helpers.catalog import formula as fm
-from sckpi_helpers.errors import Problem
 from sckpi_helpers.catalog.model import Catalog, CatalogError
 from sckpi_helpers.catalog.schema import (
     FOUNDATION_FIELDS,
@@ -28,6 +27,7 @@ from sckpi_helpers.catalog.schema import (
     Indicator,
     InputVar,
 )
+from sckpi_helpers.errors import Problem
 
 DATA_DIR = Path(__file__).parent / "data"
 #: bundled files in guideline order: fields, inputs, 補正人口, then indicators as the guideline

@@ -11,7 +11,6 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from sckpi_helpers.catalog import formula as fm
-from sckpi_helpers.errors import SckpiError, ValidationError
 from sckpi_helpers.catalog.schema import (
     PILLARS,
     PSEUDO_INPUTS,
@@ -22,6 +21,7 @@ from sckpi_helpers.catalog.schema import (
     InputVar,
     Source,
 )
+from sckpi_helpers.errors import SckpiError, ValidationError
 
 #: columns of :meth:`Catalog.to_frame` and of ``sckpi catalog --format csv``, in order
 FRAME_COLUMNS = ["id", "name_ja", "name_en", "field", "theme", "group", "tier", "check", "pillar",

@@ -36,9 +36,17 @@ from typing import Any
 import pandas as pd
 
 from sckpi_helpers.checks.kpi import TREND_JA, latest_status
-from sckpi_helpers.sources.logic_model import FIELD_GROUP, FIELD_JA, KPI_TIERS, TIER_CHECK, TIER_EN, TIER_JA, LogicModel
 from sckpi_helpers.config.periods import Period, due_checks, parse_period
 from sckpi_helpers.config.vocabulary import STATUS_JA
+from sckpi_helpers.sources.logic_model import (
+    FIELD_GROUP,
+    FIELD_JA,
+    KPI_TIERS,
+    TIER_CHECK,
+    TIER_EN,
+    TIER_JA,
+    LogicModel,
+)
 
 #: diagnosis code → (Action ja, Action en, check)
 ACTIONS: dict[str, tuple[str, str, int | None]] = {

@@ -39,9 +39,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sckpi_helpers.sources.logic_model import SPARSE_YEARS, IndicatorSpec, LogicModel, Milestone
-from sckpi_helpers.config.periods import CADENCE_KIND, Period, fiscal_year, parse_period, period_for, period_range
+from sckpi_helpers.config.periods import (
+    CADENCE_KIND,
+    Period,
+    fiscal_year,
+    parse_period,
+    period_for,
+    period_range,
+)
 from sckpi_helpers.config.vocabulary import STATUS_JA
+from sckpi_helpers.sources.logic_model import SPARSE_YEARS, IndicatorSpec, LogicModel, Milestone
 
 #: the columns of :func:`track` (and :func:`latest_status`, which adds a few)
 TRACK_COLUMNS = [

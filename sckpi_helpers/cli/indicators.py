@@ -27,9 +27,9 @@ from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.indicators.coverage import coverage, coverage_summary
 from sckpi_helpers.indicators.engine import adjusted_population_formula, compute
 from sckpi_helpers.indicators.peers import pillar_summary
-from sckpi_helpers.store.peer_groups import peer_group
 from sckpi_helpers.indicators.service import city_standing
 from sckpi_helpers.reports.terminal_table import MISSING, fit_lines, render, terminal_width
+from sckpi_helpers.store.peer_groups import peer_group
 
 CSV_ENCODING = "utf-8-sig"
 SIGNIFICANT_DIGITS = 4

@@ -128,8 +128,8 @@ measures:
 def cli_init(args: argparse.Namespace) -> int:
     """Handler of ``sckpi init --city CODE [--name NAME] [--source S] [--period P] [--force]``."""
     from sckpi_helpers.catalog import load_catalog
-    from sckpi_helpers.sources.logic_model import load_logic_model
     from sckpi_helpers.checks.template import logic_model_indicators, write_template
+    from sckpi_helpers.sources.logic_model import load_logic_model
 
     code = args.city
     folder = paths.raw_dir() / code

@@ -35,9 +35,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.catalog.formula import FormulaEnv, FormulaError, evaluate, parse, referenced_names
 from sckpi_helpers.catalog.ranges import describe, out_of_range, range_of
+from sckpi_helpers.errors import SckpiError
 
 ADJUSTED = "adjusted_population"
 TIER3 = "outcome3"

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sckpi_helpers.indicators.engine import _attr, tier3_indicators
 from sckpi_helpers.config.vocabulary import PILLAR_JA, TREND_JA
+from sckpi_helpers.indicators.engine import _attr, tier3_indicators
 
 
 # -------------------------------------------------------------------------------------------- scoring

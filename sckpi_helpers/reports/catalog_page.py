@@ -14,9 +14,9 @@ from pathlib import Path
 
 from sckpi_helpers.catalog.model import Catalog
 from sckpi_helpers.catalog.schema import TIERS, Indicator
-from sckpi_helpers.config.vocabulary import AVAILABILITY_JA, DIRECTION_JA, PILLAR_JA as _PILLAR_JA, TIER_JA
+from sckpi_helpers.config.vocabulary import AVAILABILITY_JA, DIRECTION_JA, TIER_JA
+from sckpi_helpers.config.vocabulary import PILLAR_JA as _PILLAR_JA
 from sckpi_helpers.reports.display import e as _e
-
 
 _CSS = """
 :root{--fg:#1f2328;--muted:#57606a;--line:#d0d7de;--bg:#f6f8fa;--req:#b42318;--opt:#1f5fad}

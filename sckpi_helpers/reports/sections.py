@@ -22,6 +22,7 @@ from sckpi_helpers.checks.data import (
     tier_latest,
 )
 from sckpi_helpers.checks.narrative import check4_summary_lines, check_summary_lines
+from sckpi_helpers.config.vocabulary import COVERAGE_JA, PILLAR_JA, STATUS_COLOURS, STATUS_JA, peer_group_ja
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.reports.display import (
     fmt_value,
@@ -34,7 +35,6 @@ from sckpi_helpers.reports.display import (
     show_summary,
     show_table,
 )
-from sckpi_helpers.config.vocabulary import COVERAGE_JA, PILLAR_JA, STATUS_COLOURS, STATUS_JA, peer_group_ja
 
 
 def show_report_header(d: CheckData, check: int | None = None) -> None:

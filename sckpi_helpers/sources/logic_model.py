@@ -56,8 +56,8 @@ import yaml
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sckpi_helpers.config.periods import CADENCE_KIND, fiscal_year, parse_period, read_period
-from sckpi_helpers.errors import InputFileError, Problem, ValidationError
 from sckpi_helpers.config.vocabulary import FIELD_JA, TIER_EN, TIER_JA  # noqa: F401 (re-exported)
+from sckpi_helpers.errors import InputFileError, Problem, ValidationError
 from sckpi_helpers.sources.numbers import parse_number
 
 Tier = Literal["input", "activity", "output", "outcome1", "outcome2", "outcome3"]

@@ -65,7 +65,6 @@ from sckpi_helpers.store.items import (
     tidy_to_panel,
 )
 from sckpi_helpers.store.plan import SOURCES, fingerprint, plan_inputs, raw_inputs, resolve_all
-
 from sckpi_helpers.store.processed import FORMAT_VERSION, is_fresh, output_paths, processed_paths
 from sckpi_helpers.store.validity import refuse_other_units, refuse_out_of_range
 

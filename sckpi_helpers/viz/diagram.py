@@ -22,9 +22,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
 from sckpi_helpers.checks.kpi import box_status, latest_status
-from sckpi_helpers.sources.logic_model import FIELD_JA, TIERS, LogicModel
 from sckpi_helpers.config.periods import Period
 from sckpi_helpers.config.vocabulary import STATUS_COLOURS, STATUS_JA
+from sckpi_helpers.sources.logic_model import FIELD_JA, TIERS, LogicModel
 from sckpi_helpers.viz.style import use_japanese_font
 
 COLUMN_JA = ["インプット", "事業・取組", "アウトプット", "アウトカム\n第1階層", "アウトカム\n第2階層",

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sckpi_helpers.viz import style
-from sckpi_helpers.indicators.engine import _attr, tier3_indicators
 from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.indicators.engine import _attr, tier3_indicators
 from sckpi_helpers.indicators.peers import scores
+from sckpi_helpers.viz import style
 
 CITY_COLOUR = "#d7301f"
 PEER_COLOUR = "#6baed6"
