@@ -182,7 +182,7 @@ def police_with_year(home: Path) -> object:
 
 
 def full_width_target(home: Path) -> object:
-    from sckpi_helpers.checks.logic_model import load_logic_model
+    from sckpi_helpers.sources.logic_model import load_logic_model
 
     src = (home / "data" / "raw" / "demo" / "logic_model.yaml").read_text(encoding="utf-8")
     m = re.search(r"value: (\d+)", src)
@@ -194,7 +194,7 @@ def full_width_target(home: Path) -> object:
 
 
 def bad_logic_model(home: Path) -> object:
-    from sckpi_helpers.checks.logic_model import load_logic_model
+    from sckpi_helpers.sources.logic_model import load_logic_model
 
     src = (home / "data" / "raw" / "demo" / "logic_model.yaml").read_text(encoding="utf-8")
     m = re.search(r"catalog: (t3\.[\w.]+)", src)

@@ -50,7 +50,7 @@ def coverage(results: pd.DataFrame, catalog: Any, area_code: str, year: int) -> 
             detail = r.reason if r.status == "estimated" else (r.provenance or "")
         elif (av := _availability_state(ind)) is not None:
             state = av
-            detail = ("collect it as local data ('sckpi template')" if av == "needs_local_data"
+            detail = ("collect it as local data ('sckpi template --city CODE --out local.xlsx')" if av == "needs_local_data"
                       else "no published statistic for municipalities")
         elif not formula:
             state, detail = "not_available", "no formula in the catalog"

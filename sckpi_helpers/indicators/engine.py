@@ -122,7 +122,8 @@ def build_env(panel: pd.DataFrame, catalog: Any = None, variables: Iterable[str]
         if col not in panel.columns:
             raise SckpiError(f"panel has no '{col}' column (columns: {', '.join(map(str, panel.columns))})")
     if panel.empty:
-        raise SckpiError("panel is empty: run 'sckpi ingest' first")
+        raise SckpiError("panel is empty: run 'sckpi ingest --city CODE' first (a city without settings: "
+                         "'sckpi ingest --source ssdse --city CODE')")
     names = sorted(set(variables) if variables is not None else set(panel["variable"].astype(str).unique()))
     a_codes, a_uniq = pd.factorize(panel["area_code"])
     a_uniq = np.asarray(a_uniq, dtype=object).astype(str).astype(object)

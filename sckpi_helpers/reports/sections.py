@@ -285,7 +285,7 @@ def show_system_flags(d: CheckData) -> None:
 
 COMPARE_COLUMNS_JA = {"name_ja": "指標", "pillar_ja": "柱", "required_ja": "必須", "value": "値", "unit": "単位",
                       "rank_txt": "順位", "deviation_score": "偏差値", "peer_median": "比較団体の中央値",
-                      "trend_ja": "傾向", "status_ja": "算出", "provisional_ja": "統計項目"}
+                      "trend_ja": "傾向", "status_ja": "算出", "provisional_ja": "確度"}
 _RESULT_STATUS_JA = {"ok": "算出", "estimated": "推計（補完）", "missing": "欠損"}
 
 
@@ -300,7 +300,7 @@ def comparison_table(d: CheckData):
     cmp["rank_txt"] = [f"{int(r)} / {n}" if not math.isnan(r) else "—" for r, n in zip(cmp["rank"], cmp["n"], strict=False)]
     cmp["status_ja"] = cmp["status"].map(_RESULT_STATUS_JA).fillna(cmp["status"])
     cmp["deviation_score"] = cmp["deviation_score"].round(1)
-    cmp["provisional_ja"] = [provisional_note(d, i) for i in cmp["indicator_id"]]
+    cmp["provisional_ja"] = ["暫定" if provisional_note(d, i) else "" for i in cmp["indicator_id"]]
     return cmp
 
 
@@ -335,9 +335,11 @@ def show_comparison(d: CheckData) -> None:
     show_table(table, status_col=(), columns=COMPARE_COLUMNS_JA, name="peer_comparison",
                params=d.params, caption=f"第3階層指標と類似都市比較（{d.year}年、{peer_group_ja(d.params.peer_group)}）",
                empty="比較できる指標がありません。")
-    if (table["provisional_ja"] != "").any():
-        show_notice("「暫定」の指標は、公表資料で項目コードを確認できていない統計を使っています"
-                    "（カタログの confirmed: false）。値は参考としてください。", "warning")
+    notes = [f"{n}：{provisional_note(d, i)}" for i, n in zip(table["indicator_id"], table["name_ja"], strict=True)
+             if provisional_note(d, i)]
+    if notes:
+        show_notice("確度「暫定」の指標は、公表資料で項目コードを確認できていない統計を使っています"
+                    "（カタログの confirmed: false）。値は参考としてください。\n" + "\n".join(notes), "warning")
     for note in designated_city_notes(d):
         show_notice(f"政令指定都市の扱い：{note}", "info")
 

@@ -143,7 +143,7 @@ def peer_group(areas: pd.DataFrame, city: str, spec: str, panel: pd.DataFrame | 
     spec = (spec or "").strip()
     codes = areas["area_code"].astype(str)
     if city not in set(codes):
-        raise SckpiError(f"city {city} is not in the areas table (run 'sckpi ingest' for it first)")
+        raise SckpiError(f"city {city} is not in the areas table (run 'sckpi ingest --city {city}' first; without a settings.yaml: 'sckpi ingest --source ssdse --city {city}')")
     row = areas[codes == city].iloc[0]
     muni = _municipalities(areas)
     mcodes = muni["area_code"].astype(str)
