@@ -242,7 +242,7 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
         frames.append(api)
         reports[rep.file] = rep
         unmapped += rep.ignored
-    stats = _read_group([f for f in found if f[1].target == "items"], reports, **context)
+    stats = _read_group([f for f in found if f[1].target == "items"], reports, progress=progress, **context)
     frames.append(_panel_rows(stats, catalog, reports, unmapped)[0])
     estat = refuse_conflicts(pd.concat(frames, ignore_index=True),
                               "e-Stat の同じセルに異なる値があります (conflicting statistics)", reports)
@@ -255,7 +255,7 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     known = _known_areas(estat, overrides, mergers, settings.city_code)
     rest_found = [f for f in found if f[1].target != "items"]
     extra = _logic_model_extra(settings, catalog) if any(r.target == "local" for _, r in rest_found) else None
-    rest = _read_group(rest_found, reports, **context, known_areas=known, extra_indicators=extra,
+    rest = _read_group(rest_found, reports, progress=progress, **context, known_areas=known, extra_indicators=extra,
                        year=police_year if police_year is not None else settings.police_year,
                        areas=_area_names(estat))
     ext = _panel_rows(_sum_police(rest), catalog, reports, unmapped)[1]
@@ -311,9 +311,9 @@ def _sum_police(results: list) -> list:
     return [r for r in panel if r.kind != "police-open-data"] + [merged]
 
 
-def _read_group(found: list, reports: dict[str, FileReport], **context: Any) -> list:
+def _read_group(found: list, reports: dict[str, FileReport], progress: bool = False, **context: Any) -> list:
     """Read files (all their row problems in one error) and start each file's report."""
-    results = inputs_mod.read_each(found, **context)
+    results = inputs_mod.read_each(found, progress=progress, **context)
     for res, (_, reader) in zip(results, found, strict=True):
         reports[res.file] = inputs_mod.report_for(res, reader)
     return results

@@ -13,6 +13,7 @@ Stage: ``store`` — imports ``errors``, ``config``, ``sources``.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,11 +84,15 @@ def read_file(path: Path, reader: Reader, **context: Any) -> ReadResult:
     return result
 
 
-def read_each(found: list[tuple[Path, Reader]], **context: Any) -> list[ReadResult]:
+def read_each(found: list[tuple[Path, Reader]], progress: bool = False, **context: Any) -> list[ReadResult]:
     """Read every file; every file's row problems are collected into one error, so the user can
-    fix all of them in one pass."""
+    fix all of them in one pass. ``progress``: a tqdm bar on stderr (shown on a terminal only)."""
+    from tqdm.auto import tqdm
+
     results, problems = [], []
-    for path, reader in found:
+    bar = tqdm(found, desc="ingest", unit="file", file=sys.stderr, dynamic_ncols=True,
+               disable=None if progress and len(found) > 1 else True)
+    for path, reader in bar:
         try:
             results.append(read_file(path, reader, **context))
         except ValidationError as exc:
