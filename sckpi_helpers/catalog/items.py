@@ -166,6 +166,18 @@ def _combine(rows: pd.DataFrame, source: Any, designated: set[str]) -> pd.DataFr
     return out[complete | pd.notna(out["annotation"]).to_numpy()]
 
 
+def refused_names(tidy: pd.DataFrame, catalog: Any) -> list[tuple[str, str, str]]:
+    """(item code, published name, the catalog's name) for every item of ``tidy`` whose published
+    name is not the catalog's for its code (:func:`names_agree`): a wrong code, never used."""
+    if "item_name" not in tidy.columns:
+        return []
+    expected = expected_names(catalog)
+    pairs = tidy[["item_code", "item_name"]].astype({"item_code": str}).drop_duplicates()
+    return [(code, published, expected[code])
+            for code, published in zip(pairs["item_code"], pairs["item_name"], strict=True)
+            if code in expected and not names_agree(published, expected[code])]
+
+
 def tidy_to_inputs(tidy: pd.DataFrame, catalog: Any, designated: Iterable[str] = ()
                    ) -> tuple[pd.DataFrame, set[str]]:
     """Tidy e-Stat item rows → input rows; also the item codes not used (with why).
@@ -187,14 +199,9 @@ def tidy_to_inputs(tidy: pd.DataFrame, catalog: Any, designated: Iterable[str] =
     if "annotation" not in t.columns:
         t["annotation"] = None
     unused: set[str] = set()
-    expected = expected_names(catalog)
-    if "item_name" in t.columns:
-        names = t[["item_code", "item_name"]].drop_duplicates()
-        for code, published in zip(names["item_code"], names["item_name"], strict=True):
-            if code in expected and not names_agree(published, expected[code]):
-                t = t[t["item_code"] != code]
-                unused.add(f"{code}: e-Stat names it '{published}', the catalog expects "
-                           f"'{expected[code]}' — not used")
+    for code, published, expected in refused_names(t, catalog):
+        t = t[t["item_code"] != code]
+        unused.add(f"{code}: e-Stat names it '{published}', the catalog expects '{expected}' — not used")
     t = t[t["value"].notna() | t["annotation"].notna()]
     sid = t["stats_data_id"].fillna("").astype(str) if "stats_data_id" in t.columns else pd.Series("", index=t.index)
     used: set[str] = set()

@@ -300,7 +300,8 @@ def comparison_table(d: CheckData):
     cmp["rank_txt"] = [f"{int(r)} / {n}" if not math.isnan(r) else "—" for r, n in zip(cmp["rank"], cmp["n"], strict=False)]
     cmp["status_ja"] = cmp["status"].map(_RESULT_STATUS_JA).fillna(cmp["status"])
     cmp["deviation_score"] = cmp["deviation_score"].round(1)
-    cmp["provisional_ja"] = ["暫定" if provisional_note(d, i) else "" for i in cmp["indicator_id"]]
+    cmp["provisional_note"] = [provisional_note(d, i) for i in cmp["indicator_id"]]
+    cmp["provisional_ja"] = ["暫定" if n else "" for n in cmp["provisional_note"]]
     return cmp
 
 
@@ -335,8 +336,7 @@ def show_comparison(d: CheckData) -> None:
     show_table(table, status_col=(), columns=COMPARE_COLUMNS_JA, name="peer_comparison",
                params=d.params, caption=f"第3階層指標と類似都市比較（{d.year}年、{peer_group_ja(d.params.peer_group)}）",
                empty="比較できる指標がありません。")
-    notes = [f"{n}：{provisional_note(d, i)}" for i, n in zip(table["indicator_id"], table["name_ja"], strict=True)
-             if provisional_note(d, i)]
+    notes = [f"{n}：{note}" for n, note in zip(table["name_ja"], table["provisional_note"], strict=True) if note]
     if notes:
         show_notice("確度「暫定」の指標は、公表資料で項目コードを確認できていない統計を使っています"
                     "（カタログの confirmed: false）。値は参考としてください。\n" + "\n".join(notes), "warning")

@@ -57,15 +57,12 @@ def tidy_to_panel(tidy: pd.DataFrame, catalog: Any, source_note: str = "",
         label = f"{code}「{name.iloc[0]}」" if len(name) else f"{code} "
         ignored.append(Ignored(where, f"項目 {label}はカタログのどの入力にも対応しないため使いません "
                                       "(item code not in the catalog)", column=str(code), count=int(n)))
-    expected = citems.expected_names(catalog)
-    pairs = pd.DataFrame({"code": item, "name": names})[item.isin(known)].drop_duplicates()
     refused = set()
-    for code, published in zip(pairs["code"], pairs["name"], strict=True):
-        if code in expected and not citems.names_agree(published, expected[code]):
-            refused.add(code)
-            ignored.append(Ignored(where, f"項目 {code} の公表名「{published}」がカタログの想定「{expected[code]}」"
-                                          "と異なるため使いません (published name differs from the catalog's)",
-                                   column=str(code), count=int((item == code).sum())))
+    for code, published, expected in citems.refused_names(tidy.assign(item_code=item), catalog):
+        refused.add(code)
+        ignored.append(Ignored(where, f"項目 {code} の公表名「{published}」がカタログの想定「{expected}」"
+                                      "と異なるため使いません (published name differs from the catalog's)",
+                               column=str(code), count=int((item == code).sum())))
     has_cell = tidy["value"].notna() | tidy["annotation"].notna()
     if n_empty := int((item.isin(known) & ~item.isin(refused) & ~has_cell).sum()):
         ignored.append(Ignored(where, "値も記号もない空欄のセル (empty cells: not surveyed that year)",
