@@ -23,6 +23,7 @@ import pandas as pd
 
 from sckpi_helpers.atomic import atomic_write_bytes
 from sckpi_helpers.config.settings import CitySettings, find_settings
+from sckpi_helpers.config.vocabulary import RESULT_STATUS_SHORT_JA
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.indicators.coverage import coverage, coverage_summary
 from sckpi_helpers.indicators.engine import adjusted_population_formula, compute
@@ -43,7 +44,6 @@ TABLE_HEADERS = {"indicator_id": "id", "name_ja": "指標", "value": "値", "uni
 TABLE_MIN_WIDTHS = [12, 16, None, 8, 4, None, None, None, None, 10, 10]
 #: columns left out, in this order, when the cut table still does not fit: peer median, percentile, id
 TABLE_DROP = [8, 6, 0]
-STATUS_JA = {"ok": "算出", "estimated": "推計", "missing": "欠測"}
 
 
 def decimals_for(value: float, unit: str | None) -> int:
@@ -96,7 +96,7 @@ def table_rows(table: pd.DataFrame) -> list[list[str]]:
         pct = f"{r.percentile:.0f}" if pd.notna(r.percentile) else MISSING
         dev = f"{r.deviation_score:.1f}" if pd.notna(r.deviation_score) else MISSING
         rows.append([r.indicator_id, r.name_ja, format_value(r.value, r.unit), r.unit,
-                     STATUS_JA.get(r.status, r.status), rank, pct, dev,
+                     RESULT_STATUS_SHORT_JA.get(r.status, r.status), rank, pct, dev,
                      format_value(r.peer_median, r.unit), r.trend_ja, r.reason if pd.notna(r.reason) else ""])
     return rows
 

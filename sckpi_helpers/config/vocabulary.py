@@ -37,6 +37,11 @@ DIRECTION_JA = {"higher": "高いほど良い", "lower": "低いほど良い", "
 AVAILABILITY_JA = {"estat": "e-Stat（政府統計）", "external": "外部統計（警察・省庁等）",
                    "local": "ローカルデータ（自治体・事業者）", "unavailable": "市区町村別の統計なし"}
 
+#: the engine's status of one indicator value (indicators.parquet ``status``): on report pages, and
+#: shortened for the terminal table of ``sckpi indicators``
+RESULT_STATUS_JA = {"ok": "算出", "estimated": "推計（補完）", "missing": "欠損"}
+RESULT_STATUS_SHORT_JA = {"ok": "算出", "estimated": "推計", "missing": "欠測"}
+
 #: coverage states of a tier-3 indicator for one city and year (indicators.coverage)
 COVERAGE_JA = {
     "computed": "算出済",

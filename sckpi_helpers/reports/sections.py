@@ -22,7 +22,14 @@ from sckpi_helpers.checks.data import (
     tier_latest,
 )
 from sckpi_helpers.checks.narrative import check4_summary_lines, check_summary_lines
-from sckpi_helpers.config.vocabulary import COVERAGE_JA, PILLAR_JA, STATUS_COLOURS, STATUS_JA, peer_group_ja
+from sckpi_helpers.config.vocabulary import (
+    COVERAGE_JA,
+    PILLAR_JA,
+    RESULT_STATUS_JA,
+    STATUS_COLOURS,
+    STATUS_JA,
+    peer_group_ja,
+)
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.reports.display import (
     fmt_value,
@@ -286,7 +293,6 @@ def show_system_flags(d: CheckData) -> None:
 COMPARE_COLUMNS_JA = {"name_ja": "指標", "pillar_ja": "柱", "required_ja": "必須", "value": "値", "unit": "単位",
                       "rank_txt": "順位", "deviation_score": "偏差値", "peer_median": "比較団体の中央値",
                       "trend_ja": "傾向", "status_ja": "算出", "provisional_ja": "確度"}
-_RESULT_STATUS_JA = {"ok": "算出", "estimated": "推計（補完）", "missing": "欠損"}
 
 
 def comparison_table(d: CheckData):
@@ -298,7 +304,7 @@ def comparison_table(d: CheckData):
     cmp["pillar_ja"] = [PILLAR_JA.get(p) or getattr(fields.get(p), "name_ja", p) for p in cmp["pillar"]]
     cmp["required_ja"] = ["必須" if r else "選択" for r in cmp["required"]]
     cmp["rank_txt"] = [f"{int(r)} / {n}" if not math.isnan(r) else "—" for r, n in zip(cmp["rank"], cmp["n"], strict=False)]
-    cmp["status_ja"] = cmp["status"].map(_RESULT_STATUS_JA).fillna(cmp["status"])
+    cmp["status_ja"] = cmp["status"].map(RESULT_STATUS_JA).fillna(cmp["status"])
     cmp["deviation_score"] = cmp["deviation_score"].round(1)
     cmp["provisional_note"] = [provisional_note(d, i) for i in cmp["indicator_id"]]
     cmp["provisional_ja"] = ["暫定" if n else "" for n in cmp["provisional_note"]]
