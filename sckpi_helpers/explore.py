@@ -23,8 +23,8 @@ from sckpi_helpers.checks.data import indicator_results, load_check_data
 from sckpi_helpers.config.vocabulary import peer_group_ja
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.indicators.service import NoEvaluationYear, city_standing
-from sckpi_helpers.reports.display import show_figure, show_notice, show_table
-from sckpi_helpers.reports.params import Params
+from sckpi_helpers.pages.display import show_figure, show_notice, show_table
+from sckpi_helpers.notebook.params import Params
 
 #: peer groups offered (see :mod:`sckpi_helpers.store.peer_groups`)
 PEER_CHOICES = ("prefecture", "similar", "population_band", "municipal_type", "all")
@@ -64,7 +64,7 @@ def standing_frame(results: pd.DataFrame, catalog: Any, city: str, peer_codes: l
 def kpi_frame(d: Any) -> pd.DataFrame:
     """The tier-1/2 KPIs of the city's logic model (latest status), with a 階層 column; empty when
     the city has no logic model (``d`` is :class:`sckpi_helpers.checks.data.CheckData`)."""
-    from sckpi_helpers.reports.sections import kpi_table
+    from sckpi_helpers.notebook.sections import kpi_table
 
     if d is None or not d.has_model:
         return pd.DataFrame()
@@ -177,7 +177,7 @@ class Explorer:
 
     def show_kpis(self) -> None:
         """The settings city's tier-1/2 KPIs from its logic model tracking, or why there are none."""
-        from sckpi_helpers.reports.sections import KPI_COLUMNS
+        from sckpi_helpers.notebook.sections import KPI_COLUMNS
 
         kpis = kpi_frame(self.data)
         if self.data.model is None:

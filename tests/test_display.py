@@ -1,4 +1,4 @@
-"""The notebook parameters (reports.params) and the HTML building blocks (reports.display): every
+"""The notebook parameters (notebook.params) and the HTML building blocks (pages.display): every
 problem listed at once, every user-given text escaped by the package's one escaper."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from sckpi_helpers.config.vocabulary import STATUS_COLOURS
-from sckpi_helpers.reports import display as show
-from sckpi_helpers.reports import params as nbp
+from sckpi_helpers.pages import display as show
+from sckpi_helpers.notebook import params as nbp
 
 DESIGN_PARAMS = {"city_code": "99201", "period": "2024", "logic_model_path": "", "source": "demo",
                  "peer_group": "", "lang": "ja", "output_dir": ""}
@@ -138,8 +138,8 @@ def test_peer_group_ja():
 
 def test_one_html_escaper_for_the_package():
     """Notebook outputs, report pages (templates) and the catalog page escape the same way."""
-    from sckpi_helpers.reports import catalog_page
-    from sckpi_helpers.reports import html as rh
+    from sckpi_helpers.pages import catalog_page
+    from sckpi_helpers.pages import html as rh
 
     assert rh.e is show.e and catalog_page._e is show.e
     hostile = "<script>alert(\"x\")</script>&'市"

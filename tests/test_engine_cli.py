@@ -16,7 +16,7 @@ from sckpi_helpers.cli import build_parser, main
 from sckpi_helpers.config.settings import CitySettings
 from sckpi_helpers.indicators import engine
 from sckpi_helpers.indicators.service import compute_and_store
-from sckpi_helpers.reports.terminal_table import display_width
+from sckpi_helpers.cli.terminal_table import display_width
 
 
 @pytest.fixture()

@@ -23,7 +23,7 @@ from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.reports import executors
 from sckpi_helpers.reports import runner as report
 from sckpi_helpers.reports.executors import SerialExecutor, make_executor
-from sckpi_helpers.reports.redact import redact, secret_values
+from sckpi_helpers.pages.redact import redact, secret_values
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "notebooks"
@@ -168,7 +168,7 @@ def test_hostile_city_name_is_escaped(home):
     for p in pages:
         text = p.read_text(encoding="utf-8")
         assert "<script>alert" not in text, p
-    from sckpi_helpers.reports.display import e
+    from sckpi_helpers.pages.display import e
 
     assert e(HOSTILE) == "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#x27;市"
     assert e(HOSTILE) in (res.folder / "index.html").read_text(encoding="utf-8")

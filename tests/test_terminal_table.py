@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sckpi_helpers.reports.terminal_table import (
+from sckpi_helpers.cli.terminal_table import (
     clip,
     display_width,
     fit_lines,

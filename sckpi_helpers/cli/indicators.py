@@ -2,7 +2,7 @@
 
 The command-line edge of :mod:`sckpi_helpers.indicators.service`: reads the processed panel and
 areas (``sckpi ingest`` writes them) and the city's settings (補正人口 definition, peer group),
-computes, and prints a table that fits the terminal (:mod:`sckpi_helpers.reports.terminal_table`)
+computes, and prints a table that fits the terminal (:mod:`sckpi_helpers.cli.terminal_table`)
 or CSV. CSV files are UTF-8 **with BOM** so Excel shows the Japanese names; values are rounded
 by unit (percentages to 2 decimals, other units to 4 significant digits, whole numbers kept) and
 ranks are integers.
@@ -29,7 +29,7 @@ from sckpi_helpers.indicators.coverage import coverage, coverage_summary
 from sckpi_helpers.indicators.engine import adjusted_population_formula, compute
 from sckpi_helpers.indicators.peers import pillar_summary
 from sckpi_helpers.indicators.service import city_standing
-from sckpi_helpers.reports.terminal_table import MISSING, fit_lines, render, terminal_width
+from sckpi_helpers.cli.terminal_table import MISSING, fit_lines, render, terminal_width
 from sckpi_helpers.store.peer_groups import peer_group
 
 CSV_ENCODING = "utf-8-sig"

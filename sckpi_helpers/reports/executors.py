@@ -31,10 +31,10 @@ from sckpi_helpers.config import paths
 from sckpi_helpers.config.periods import Period, parse_period
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.reports import runner
-from sckpi_helpers.reports.indexes import write_city_index, write_root_index
+from sckpi_helpers.pages.indexes import write_city_index, write_root_index
 from sckpi_helpers.reports.kernel import KernelSession
 from sckpi_helpers.reports.preflight import check_period_year
-from sckpi_helpers.reports.redact import redact
+from sckpi_helpers.pages.redact import redact
 from sckpi_helpers.reports.runner import ReportExistsError, ReportResult
 
 

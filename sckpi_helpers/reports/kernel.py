@@ -129,8 +129,8 @@ def _papermill(call: Callable[..., Any], src: Path, out_ipynb: Path, params: dic
 # ---------------------------------------------------------------------------------------------
 
 #: modules every check notebook imports first; a session's kernel imports them while it waits
-WARM_MODULES = ("pandas", "matplotlib", "matplotlib.pyplot", "sckpi_helpers.reports.params",
-                "sckpi_helpers.checks.data", "sckpi_helpers.reports.sections")
+WARM_MODULES = ("pandas", "matplotlib", "matplotlib.pyplot", "sckpi_helpers.notebook.params",
+                "sckpi_helpers.checks.data", "sckpi_helpers.notebook.sections")
 _ENGINE = "sckpi-session"
 _BASELINE: dict[str, Any] = {}
 

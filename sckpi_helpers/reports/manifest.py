@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sckpi_helpers.config import paths
-from sckpi_helpers.reports.redact import redact
+from sckpi_helpers.pages.redact import redact
 
 MANIFEST = "manifest.json"
 

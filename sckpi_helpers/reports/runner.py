@@ -44,11 +44,11 @@ from sckpi_helpers.atomic import atomic_directory
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.periods import Period, due_checks, parse_period
 from sckpi_helpers.errors import SckpiError
-from sckpi_helpers.reports import html as rh
-from sckpi_helpers.reports.attachments import attach
-from sckpi_helpers.reports.catalog_page import write_catalog_page
-from sckpi_helpers.reports.indexes import now as _now
-from sckpi_helpers.reports.indexes import write_city_index, write_root_index
+from sckpi_helpers.pages import html as rh
+from sckpi_helpers.pages.attachments import attach
+from sckpi_helpers.pages.catalog_page import write_catalog_page
+from sckpi_helpers.pages.indexes import now as _now
+from sckpi_helpers.pages.indexes import write_city_index, write_root_index
 from sckpi_helpers.reports.kernel import KernelSession, execute_notebook
 from sckpi_helpers.reports.manifest import (
     collect_inputs,
@@ -65,7 +65,7 @@ from sckpi_helpers.reports.preflight import (
     logic_model_problems,
     report_lock,
 )
-from sckpi_helpers.reports.redact import redact, scrub_folder
+from sckpi_helpers.pages.redact import redact, scrub_folder
 
 #: check number → notebook stem
 CHECK_NOTEBOOKS: dict[int, str] = {

@@ -6,7 +6,7 @@ city names, labels, indicator names, notes — the same way.
 
 Why here: these are presentation only; data come from :mod:`sckpi_helpers.checks.data`, wording from
 :mod:`sckpi_helpers.checks.narrative`. IPython is imported lazily (inside the ``show_*`` functions),
-so the HTML helpers also work in the runner. Stage 8 (reports): imports stages 0–8.
+so the HTML helpers also work in the runner. Stage 9 (pages): imports stages 0–9.
 """
 
 from __future__ import annotations

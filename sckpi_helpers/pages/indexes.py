@@ -3,7 +3,7 @@ and ``reports/index.html`` (one row per city).
 
 Both are rebuilt from the sets' manifests (the folders are the truth, nothing else is kept) and
 written atomically, secrets redacted. Folders starting with a dot (a run's temporary folder, a
-lock file) are never listed. Stage 8 (reports): imports stages 0–8.
+lock file) are never listed. Stage 9 (pages): imports stages 0–9.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from sckpi_helpers import __version__
 from sckpi_helpers.atomic import atomic_write_text
 from sckpi_helpers.config.periods import parse_period
 from sckpi_helpers.errors import SckpiError
-from sckpi_helpers.reports import html as rh
+from sckpi_helpers.pages import html as rh
 from sckpi_helpers.reports.manifest import read_manifest
-from sckpi_helpers.reports.redact import redact
+from sckpi_helpers.pages.redact import redact
 
 
 def now() -> str:

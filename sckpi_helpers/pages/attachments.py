@@ -15,7 +15,7 @@ before the folder is scrubbed of secrets and moved into place):
   Japanese labels).
 
 Why here: the runner (stage 8) stays a sequence of steps; labels and workbook layout are
-presentation. Stage 8 (reports): imports stages 0–8.
+presentation. Stage 9 (pages): imports stages 0–9.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ from typing import Any
 from sckpi_helpers.atomic import atomic_write_bytes
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.vocabulary import TIER_JA
-from sckpi_helpers.reports.display import _slug
-from sckpi_helpers.reports.html import nb_heading, templates
+from sckpi_helpers.pages.display import _slug
+from sckpi_helpers.pages.html import nb_heading, templates
 from sckpi_helpers.reports.manifest import collect_inputs
-from sckpi_helpers.reports.redact import redact, secret_values
+from sckpi_helpers.pages.redact import redact, secret_values
 
 #: the landing page's placeholder for the download section (in ``templates/report_set.html.j2``)
 MARKER = "<!-- sckpi:attachments -->"

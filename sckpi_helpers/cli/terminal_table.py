@@ -9,7 +9,7 @@ width and zero-width characters), text is left-aligned, numbers right-aligned, a
 maximum width is given (the terminal's, :func:`terminal_width`) the widest text column is cut
 with an ellipsis until every line fits.
 
-Stage 8 (reports); imports only the standard library and ``wcwidth`` — no package module — so
+Stage 13 (cli); imports only the standard library and ``wcwidth`` — no package module — so
 the report runner and every CLI command can share it.
 """
 

@@ -4,7 +4,7 @@ charts, logic-model diagram, diagnosis, data coverage, Check❹'s comparison, 00
 Why here: a notebook cell is one call (``sections.show_kpi_table(D, 1)``), so the notebooks stay
 thin and the layout is tested as code. Each function takes the :class:`~sckpi_helpers.checks.data.CheckData`
 the notebook loaded once, turns it into Japanese tables and figures, and shows them with the
-building blocks of :mod:`.display`. Stage 8 (reports): imports stages 0–8.
+building blocks of :mod:`.display`. Stage 10 (notebook): imports stages 0–10.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from sckpi_helpers.config.vocabulary import (
     peer_group_ja,
 )
 from sckpi_helpers.errors import SckpiError
-from sckpi_helpers.reports.display import (
+from sckpi_helpers.pages.display import (
     fmt_value,
     publish_summary,
     show_figure,

@@ -3,10 +3,10 @@
 Every page is self-contained (inline CSS, figures embedded as data URIs, no script or font fetched
 from the network), readable on a phone (viewport meta, fluid layout, tables scroll sideways) and
 printable (print CSS). Everything that comes from a user — city names, labels, indicator names,
-error text — is escaped by the package's one escaper (:func:`sckpi_helpers.reports.display.e`, which
+error text — is escaped by the package's one escaper (:func:`sckpi_helpers.pages.display.e`, which
 the Jinja2 environment applies to every ``{{ … }}``). The landing page, the indexes and the
 error page are Jinja2 templates in ``templates/``; the notebook export is nbconvert's lab template
-with a small override. Stage 8 (reports): imports stages 0–8.
+with a small override. Stage 9 (pages): imports stages 0–9.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 from markupsafe import Markup
 
 from sckpi_helpers.config.vocabulary import STATUS_COLOURS, peer_group_ja
-from sckpi_helpers.reports.display import e
+from sckpi_helpers.pages.display import e
 
 #: notebook stem → (check label, Japanese title, what the check asks)
 NOTEBOOK_TITLES: dict[str, tuple[str, str, str]] = {
@@ -58,7 +58,7 @@ FONT_STACK = ('"Hiragino Kaku Gothic ProN", "Hiragino Sans", "Noto Sans JP", "No
 #: CSS added to every page (the exported notebooks and the index pages): ``templates/sckpi.css`` after
 #: the custom properties it uses (font stack, status colours)
 CSS = (f":root {{ --sckpi-font: {FONT_STACK}; --sckpi-behind: {STATUS_COLOURS['behind']}; }}\n"
-       + importlib_resources.files("sckpi_helpers.reports").joinpath("templates", "sckpi.css").read_text(encoding="utf-8"))
+       + importlib_resources.files("sckpi_helpers.pages").joinpath("templates", "sckpi.css").read_text(encoding="utf-8"))
 
 _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
@@ -177,7 +177,7 @@ def templates():
     if _ENV is None:
         import jinja2
 
-        env = jinja2.Environment(loader=jinja2.PackageLoader("sckpi_helpers.reports", "templates"),
+        env = jinja2.Environment(loader=jinja2.PackageLoader("sckpi_helpers.pages", "templates"),
                                  autoescape=False, finalize=e, trim_blocks=True, lstrip_blocks=True,
                                  undefined=jinja2.ChainableUndefined)
         env.filters.update(human_time=human_time, short=_short)

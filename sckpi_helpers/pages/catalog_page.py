@@ -4,7 +4,7 @@ Every report set includes this page, so its signature stays stable: ``render_cat
 indicators=None, title=...) -> str``. All text is escaped — extension files come from cities and
 may contain anything. Tables become stacked cards on narrow screens and print cleanly.
 
-Stage 8 (reports): imports stages 0–7 (… checks, viz).
+Stage 9 (pages): imports stages 0–9.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sckpi_helpers.catalog.model import Catalog
 from sckpi_helpers.catalog.schema import TIERS, Indicator
 from sckpi_helpers.config.vocabulary import AVAILABILITY_JA, DIRECTION_JA, TIER_JA
 from sckpi_helpers.config.vocabulary import PILLAR_JA as _PILLAR_JA
-from sckpi_helpers.reports.display import e as _e
+from sckpi_helpers.pages.display import e as _e
 
 _CSS = """
 :root{--fg:#1f2328;--muted:#57606a;--line:#d0d7de;--bg:#f6f8fa;--req:#b42318;--opt:#1f5fad}
@@ -154,7 +154,7 @@ def render_catalog_html(catalog: Catalog, indicators: Iterable[Indicator] | None
 def write_catalog_page(folder: Path, settings) -> tuple[str | None, str | None]:
     """``catalog.html`` of the catalog a run used (with the city's extensions); (file name, problem)."""
     from sckpi_helpers.catalog import load_catalog
-    from sckpi_helpers.reports.redact import redact
+    from sckpi_helpers.pages.redact import redact
 
     try:
         resolve = getattr(settings, "resolve", lambda p: p)
