@@ -23,8 +23,8 @@ from sckpi_helpers.checks.data import indicator_results, load_check_data
 from sckpi_helpers.config.vocabulary import peer_group_ja
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.indicators.service import NoEvaluationYear, city_standing
-from sckpi_helpers.pages.display import show_figure, show_notice, show_table
 from sckpi_helpers.notebook.params import Params
+from sckpi_helpers.pages.display import show_figure, show_notice, show_table
 
 #: peer groups offered (see :mod:`sckpi_helpers.store.peer_groups`)
 PEER_CHOICES = ("prefecture", "similar", "population_band", "municipal_type", "all")

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from sckpi_helpers.config.vocabulary import STATUS_COLOURS
-from sckpi_helpers.pages import display as show
 from sckpi_helpers.notebook import params as nbp
+from sckpi_helpers.pages import display as show
 
 DESIGN_PARAMS = {"city_code": "99201", "period": "2024", "logic_model_path": "", "source": "demo",
                  "peer_group": "", "lang": "ja", "output_dir": ""}

@@ -13,10 +13,10 @@ from synthetic import real_catalog, synthetic_areas, synthetic_panel
 
 from sckpi_helpers.atomic import atomic_write_parquet
 from sckpi_helpers.cli import build_parser, main
+from sckpi_helpers.cli.terminal_table import display_width
 from sckpi_helpers.config.settings import CitySettings
 from sckpi_helpers.indicators import engine
 from sckpi_helpers.indicators.service import compute_and_store
-from sckpi_helpers.cli.terminal_table import display_width
 
 
 @pytest.fixture()

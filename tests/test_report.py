@@ -20,10 +20,10 @@ import pytest
 
 from sckpi_helpers import cli
 from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.pages.redact import redact, secret_values
 from sckpi_helpers.reports import executors
 from sckpi_helpers.reports import runner as report
 from sckpi_helpers.reports.executors import SerialExecutor, make_executor
-from sckpi_helpers.pages.redact import redact, secret_values
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "notebooks"

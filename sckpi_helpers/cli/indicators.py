@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sckpi_helpers.atomic import atomic_write_bytes
+from sckpi_helpers.cli.terminal_table import MISSING, fit_lines, render, terminal_width
 from sckpi_helpers.config.settings import CitySettings, find_settings
 from sckpi_helpers.config.vocabulary import RESULT_STATUS_SHORT_JA
 from sckpi_helpers.errors import SckpiError
@@ -29,7 +30,6 @@ from sckpi_helpers.indicators.coverage import coverage, coverage_summary
 from sckpi_helpers.indicators.engine import adjusted_population_formula, compute
 from sckpi_helpers.indicators.peers import pillar_summary
 from sckpi_helpers.indicators.service import city_standing
-from sckpi_helpers.cli.terminal_table import MISSING, fit_lines, render, terminal_width
 from sckpi_helpers.store.peer_groups import peer_group
 
 CSV_ENCODING = "utf-8-sig"

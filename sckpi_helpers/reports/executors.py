@@ -30,11 +30,11 @@ from typing import Any, Protocol, runtime_checkable
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.periods import Period, parse_period
 from sckpi_helpers.errors import SckpiError
-from sckpi_helpers.reports import runner
-from sckpi_helpers.pages.indexes import write_city_index, write_root_index
-from sckpi_helpers.reports.kernel import KernelSession
-from sckpi_helpers.reports.preflight import check_period_year
 from sckpi_helpers.pages.redact import redact
+from sckpi_helpers.reports import runner
+from sckpi_helpers.reports.kernel import KernelSession
+from sckpi_helpers.reports.manifest import refresh_indexes
+from sckpi_helpers.reports.preflight import check_period_year
 from sckpi_helpers.reports.runner import ReportExistsError, ReportResult
 
 
@@ -237,8 +237,5 @@ def run_batch(cities: Iterable[str], period: str | Period, *, jobs: int = 1, sch
         ex.close()
         if in_process:
             close_worker_session()
-    for c in cities:
-        if results[c].folder is not None:
-            write_city_index(root, c)
-    write_root_index(root)
+    refresh_indexes(root, [c for c in cities if results[c].folder is not None])
     return [results[c] for c in cities]

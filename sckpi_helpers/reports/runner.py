@@ -48,13 +48,14 @@ from sckpi_helpers.pages import html as rh
 from sckpi_helpers.pages.attachments import attach
 from sckpi_helpers.pages.catalog_page import write_catalog_page
 from sckpi_helpers.pages.indexes import now as _now
-from sckpi_helpers.pages.indexes import write_city_index, write_root_index
+from sckpi_helpers.pages.redact import redact, scrub_folder
 from sckpi_helpers.reports.kernel import KernelSession, execute_notebook
 from sckpi_helpers.reports.manifest import (
     collect_inputs,
     collect_processed,
     is_finished,
     read_manifest,
+    refresh_indexes,
     tool_versions,
     write_manifest,
 )
@@ -65,7 +66,6 @@ from sckpi_helpers.reports.preflight import (
     logic_model_problems,
     report_lock,
 )
-from sckpi_helpers.pages.redact import redact, scrub_folder
 
 #: check number → notebook stem
 CHECK_NOTEBOOKS: dict[int, str] = {
@@ -365,8 +365,7 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
                           message="" if status == "ok" else "failed: " + ", ".join(
                               r.name for r in results if r.status != "ok"))
     if update_indexes:
-        write_city_index(root, city)
-        write_root_index(root)
+        refresh_indexes(root, [city])
     return result
 
 
@@ -411,7 +410,7 @@ def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path
                                             summary=r.summary) for r in results],
                 status=status, started=started, finished=finished, version=__version__, catalog=catalog_file)
             (folder / "index.html").write_text(landing, encoding="utf-8")
-            attach(folder, settings, src)  # downloads, tables.xlsx, inputs/ linked from index.html
+            attach(folder, inputs)  # downloads, tables.xlsx, inputs/ linked from index.html
             redactions = scrub_folder(folder)
             seconds = round(time.perf_counter() - t0, 2)
             write_manifest(folder, {
