@@ -20,7 +20,7 @@ import pandas as pd
 
 from sckpi_helpers.atomic import atomic_write_bytes
 from sckpi_helpers.checks.data import indicator_results, load_check_data
-from sckpi_helpers.config.vocabulary import peer_group_ja
+from sckpi_helpers.config.vocabulary import TIER_SHORT_JA, peer_group_ja
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.indicators.service import NoEvaluationYear, city_standing
 from sckpi_helpers.notebook.params import Params
@@ -32,7 +32,7 @@ PEER_CHOICES = ("prefecture", "similar", "population_band", "municipal_type", "a
 STANDING_COLUMNS = {"name_ja": "指標", "year": "年", "value": "値", "unit": "単位", "rank": "順位",
                     "n": "団体数", "deviation_score": "偏差値", "peer_median": "比較中央値", "trend_ja": "傾向"}
 #: logic-model tiers the explorer lists (Check❷ and Check❸)
-KPI_TIERS = {"outcome1": "第1階層", "outcome2": "第2階層"}
+EXPLORER_TIERS = ("outcome1", "outcome2")
 EXPORT_FORMATS = (".csv", ".xlsx")
 
 
@@ -68,7 +68,7 @@ def kpi_frame(d: Any) -> pd.DataFrame:
 
     if d is None or not d.has_model:
         return pd.DataFrame()
-    parts = [kpi_table(d, tier).assign(tier=label) for tier, label in KPI_TIERS.items()]
+    parts = [kpi_table(d, tier).assign(tier=TIER_SHORT_JA[tier]) for tier in EXPLORER_TIERS]
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame()

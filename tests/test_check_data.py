@@ -21,7 +21,7 @@ def test_kpi_data_coverage_without_tracking_is_empty():
 
 
 def test_every_check_names_its_tier():
-    assert [data.CHECKS[n][1] for n in (1, 2, 3, 4)] == [data.TIER_OF_CHECK[n] for n in (1, 2, 3, 4)]
+    assert [data.CHECKS[n][1] for n in (1, 2, 3, 4)] == [data.CHECK_TIER[n] for n in (1, 2, 3, 4)]
 
 
 def test_notebooks_read_the_indicators_computed_once_per_build(demo_home):

@@ -54,7 +54,7 @@ def test_status_table_escapes_and_colours():
     assert "A&amp;B" in html and "&lt;b&gt;cap&lt;/b&gt;" in html
     assert "遅れ" in html and "データなし" in html
     assert STATUS_COLOURS["behind"] in html and STATUS_COLOURS["no_data"] in html
-    assert "1,234.5" in html and "—" in html
+    assert "1,235" in html and "—" in html
     assert "overflow-x:auto" in html  # scrolls sideways on a phone
     assert html.index("指標") < html.index("値") < html.index("状況")
 
@@ -89,11 +89,12 @@ def test_status_cell_unknown_value_is_escaped():
     assert "達成" in show.status_cell("achieved")
 
 
-def test_number_format():
-    assert show.fmt_value(3154.0) == "3,154"
-    assert show.fmt_value(0.5) == "0.5"
-    assert show.fmt_value(None) == "—"
-    assert show.fmt_value(float("nan")) == "—"
+def test_page_tables_write_numbers_by_the_one_rule_with_the_row_unit():
+    import pandas as pd
+
+    html = show.status_table(pd.DataFrame({"v": [3154.0, 0.5, 12.3456, None], "unit": ["人", "", "%", ""]}),
+                             status_col=[])
+    assert ">3,154<" in html and ">0.5<" in html and ">12.35<" in html and ">—<" in html
 
 
 def test_publish_summary_and_show_figure(demo_home, tmp_path):
@@ -141,7 +142,7 @@ def test_one_html_escaper_for_the_package():
     from sckpi_helpers.pages import catalog_page
     from sckpi_helpers.pages import html as rh
 
-    assert rh.e is show.e and catalog_page._e is show.e
+    assert rh.e is show.e and rh.templates().finalize is show.e and not hasattr(catalog_page, "_e")
     hostile = "<script>alert(\"x\")</script>&'市"
     page = rh.root_index_page(rows=[{"city_code": "99201", "city_name": hostile, "latest": None, "count": 1}],
                               version="0", generated="")

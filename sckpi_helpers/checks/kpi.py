@@ -58,7 +58,6 @@ TRACK_COLUMNS = [
     "data_source", "source", "note",
 ]
 STATUS_ORDER = ["achieved", "on_track", "behind", "no_data"]
-TREND_JA = {"improving": "改善", "worsening": "悪化", "flat": "横ばい"}
 
 LOCAL_COLUMNS = ["area_code", "indicator_id", "period", "value", "unit", "source", "note"]
 ENGINE_COLUMNS = ["area_code", "year", "indicator_id", "value", "unit", "status", "reason", "provenance"]
@@ -136,7 +135,7 @@ def _trend(values: list[float], positions: list[int], direction: str | None, fla
     if abs(rel) < flat_threshold:
         return "flat"
     better = rel > 0 if direction == "higher" else rel < 0
-    return "improving" if better else "worsening"
+    return "better" if better else "worse"
 
 
 def _obs_frame(model: LogicModel, local: pd.DataFrame | None,

@@ -22,17 +22,18 @@ from sckpi_helpers.checks.data import (
     tier_latest,
 )
 from sckpi_helpers.checks.narrative import check4_summary_lines, check_summary_lines
+from sckpi_helpers.config.formatting import format_number, format_share
 from sckpi_helpers.config.vocabulary import (
     COVERAGE_JA,
     PILLAR_JA,
     RESULT_STATUS_JA,
     STATUS_COLOURS,
     STATUS_JA,
+    TREND_JA,
     peer_group_ja,
 )
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.pages.display import (
-    fmt_value,
     publish_summary,
     show_figure,
     show_heading,
@@ -76,20 +77,9 @@ def show_check_summary(d: CheckData, check: int) -> list[str]:
     return lines
 
 
-def _pct(v: Any) -> Any:
-    try:
-        import math
-
-        return None if v is None or math.isnan(float(v)) else f"{float(v):.0%}"
-    except (TypeError, ValueError):
-        return None
-
-
 def kpi_table(d: CheckData, tier: str):
     """The KPI table of one tier (latest status per indicator), Japanese columns."""
     import pandas as pd
-
-    from sckpi_helpers.checks.kpi import TREND_JA
 
     rows = tier_latest(d, tier)
     if rows is None or len(rows) == 0:
@@ -101,12 +91,12 @@ def kpi_table(d: CheckData, tier: str):
         "period": rows["period"].to_list(),
         "actual": rows["actual"].to_list(),
         "unit": rows["unit"].to_list(),
-        "baseline": [f"{fmt_value(v)}（{p}）" if p else fmt_value(v) for v, p in zip(rows["baseline"], rows["baseline_period"],
-                                                                        strict=False)],
-        "target": [f"{fmt_value(v)}（{p}）" if p else fmt_value(v) for v, p in zip(rows["target"], rows["target_period"],
-                                                                      strict=False)],
-        "progress": [_pct(v) for v in rows["progress"]],
-        "expected": [_pct(v) for v in rows["expected_progress"]],
+        "baseline": [f"{format_number(v, u)}（{p}）" if p else format_number(v, u)
+                     for v, u, p in zip(rows["baseline"], rows["unit"], rows["baseline_period"], strict=False)],
+        "target": [f"{format_number(v, u)}（{p}）" if p else format_number(v, u)
+                   for v, u, p in zip(rows["target"], rows["unit"], rows["target_period"], strict=False)],
+        "progress": [format_share(v, missing=None) for v in rows["progress"]],
+        "expected": [format_share(v, missing=None) for v in rows["expected_progress"]],
         "status": rows["status"].to_list(),
         "trend": [TREND_JA.get(t, "—") if isinstance(t, str) else "—" for t in rows["trend"]],
         "source": rows["data_source"].to_list(),

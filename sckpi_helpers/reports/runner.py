@@ -394,7 +394,8 @@ def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path
             kernels = sum(x.kernels for x in sessions) - kernels0 if sessions else len(results)
             for session in () if keep else sessions or ():
                 session.discard()  # the kernels' work is done
-            catalog_file, catalog_problem = write_catalog_page(folder, settings)
+            catalog_file, catalog_problem = write_catalog_page(
+                folder, settings, footer=f"sckpi {__version__} ／ {city_name} ／ {p.label_ja}")
             n_ok = sum(r.status == "ok" for r in results)
             status = "ok" if n_ok == len(results) else ("failed" if n_ok == 0 else "partial")
             finished = _now()
