@@ -82,6 +82,10 @@ ACTIONS: dict[str, tuple[str, str, int | None]] = {
     "no_data": ("データの収集", "Collect the missing data: the chain cannot be diagnosed above this tier", None),
     "not_measured": ("評価指標の設定", "Set indicators: no tier of this measure has any", None),
 }
+#: diagnosis code → its short label (the diagnosis column of the check pages)
+DIAGNOSIS_JA = {"execution": "実施状況に課題", "activity": "取組内容に課題", "policy": "施策自体に課題",
+                "system": "施策体系に課題", "continue": "継続", "no_data": "データ不足",
+                "not_measured": "指標未設定"}
 #: check → the diagnosis code of its failure (its Action is ``ACTIONS[code]``)
 DIAGNOSIS_OF_CHECK: dict[int, str] = {c: code for code, (_, _, c) in ACTIONS.items() if c is not None}
 

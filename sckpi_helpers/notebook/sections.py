@@ -25,6 +25,7 @@ from sckpi_helpers.checks.narrative import check4_summary_lines, check_summary_l
 from sckpi_helpers.config.formatting import format_number, format_share
 from sckpi_helpers.config.vocabulary import (
     COVERAGE_JA,
+    DIAGNOSIS_JA,
     PILLAR_JA,
     RESULT_STATUS_JA,
     STATUS_COLOURS,
@@ -200,9 +201,6 @@ def show_logic_model(d: CheckData) -> None:
 
 DIAGNOSIS_COLUMNS_JA = {"measure_name_ja": "施策", "field_ja": "分野", "diagnosis_ja": "診断",
                         "message_ja": "内容", "action_ja": "推奨される改善（Action）", "evidence": "根拠"}
-DIAGNOSIS_JA = {"execution": "実施状況に課題", "activity": "取組内容に課題", "policy": "施策自体に課題",
-                "system": "施策体系に課題", "continue": "継続", "no_data": "データ不足",
-                "not_measured": "指標未設定"}
 
 
 def show_diagnosis(d: CheckData, check: int | None = None) -> None:

@@ -19,16 +19,16 @@ from typing import Any
 
 from markupsafe import Markup
 
-from sckpi_helpers.config.vocabulary import STATUS_COLOURS, peer_group_ja
+from sckpi_helpers.config.vocabulary import CHECK_LABEL, CHECK_TIER, STATUS_COLOURS, TIER_JA, peer_group_ja
 from sckpi_helpers.pages.display import e
 
 #: notebook stem → (check label, Japanese title, what the check asks)
 NOTEBOOK_TITLES: dict[str, tuple[str, str, str]] = {
     "00_ingest": ("データ", "データ取込", "統計・ローカルデータの取込状況"),
-    "check1_outputs": ("Check❶", "アウトプット", "事業・取組が実施されたか"),
-    "check2_outcome1": ("Check❷", "アウトカム第1階層", "成果が出始めたか（事業の取組内容の軌道修正）"),
-    "check3_outcome2": ("Check❸", "アウトカム第2階層", "期待した効果が出たか（施策そのものの見直し）"),
-    "check4_outcome3": ("Check❹", "アウトカム第3階層",
+    "check1_outputs": (CHECK_LABEL[1], TIER_JA[CHECK_TIER[1]], "事業・取組が実施されたか"),
+    "check2_outcome1": (CHECK_LABEL[2], TIER_JA[CHECK_TIER[2]], "成果が出始めたか（事業の取組内容の軌道修正）"),
+    "check3_outcome2": (CHECK_LABEL[3], TIER_JA[CHECK_TIER[3]], "期待した効果が出たか（施策そのものの見直し）"),
+    "check4_outcome3": (CHECK_LABEL[4], TIER_JA[CHECK_TIER[4]],
                         "都市全体の総合評価と類似都市比較（施策体系の分野間バランスの見直し）"),
     "explorer": ("探索", "指標エクスプローラ", "都市・指標・年を選んで比較"),
 }
