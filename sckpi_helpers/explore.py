@@ -7,7 +7,7 @@ user of ipywidgets. The logic is in plain functions (:func:`definition_options`,
 :func:`standing_frame`, :func:`kpi_frame`, :func:`export_table`) testable without a browser;
 :meth:`Explorer.render` draws the current selection statically, so the notebook also executes
 headless under papermill/nbval. The year follows the one rule of
-:func:`sckpi_helpers.indicators.service.evaluation_year`. Stage 9: imports stages 0–8.
+:func:`sckpi_helpers.indicators.service.evaluation_year`. Stage 12 (explore): imports stages 0–12.
 """
 
 from __future__ import annotations

@@ -23,7 +23,6 @@ COHESIVE = {
     "sources/estat_json.py": "one format: the getStatsData response and its three decoding paths",
     "sources/ssds_csv.py": "one format: both SSDS CSV download layouts",
     "notebook/sections.py": "one function per section of the check pages",
-    "reports/runner.py": "planning and running one report set",
 }
 MODULES = sorted(p for p in PKG.rglob("*.py"))
 

@@ -8,7 +8,7 @@ the peer comparison. Plus the plain tables the notebooks list (:func:`kpi_data_c
 Why here: this is the checks pipeline without any display, so it is testable without IPython
 and reusable outside notebooks. ``params`` is the notebook's validated parameters
 (:class:`sckpi_helpers.notebook.params.Params`), used by attribute only (city_code, period,
-fiscal_year, settings, source, peer_group, lang, logic_model_path). Stage 6 (checks): imports stages 0–6.
+fiscal_year, settings, source, peer_group, lang, logic_model_path). Stage 7 (checks): imports stages 0–7.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ an "as completed" iterator, so any pool that offers those can be plugged in thro
 :func:`run_batch` runs one :func:`~sckpi_helpers.reports.runner.run_report` per city on one of them
 and rewrites the indexes once at the end. On this machine (serial or process pool) each worker keeps
 one kernel from city to city (:func:`worker_session`; cleaned before every notebook, replaced after a
-failure and every :data:`KERNEL_NOTEBOOKS` notebooks); on Dask each city's run has its own. Stage 8 (reports): imports stages 0–8.
+failure and every :data:`KERNEL_NOTEBOOKS` notebooks); on Dask each city's run has its own. Stage 11 (reports): imports stages 0–11.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from sckpi_helpers.pages.redact import redact
 from sckpi_helpers.reports import runner
 from sckpi_helpers.reports.kernel import KernelSession
 from sckpi_helpers.reports.manifest import refresh_indexes
+from sckpi_helpers.reports.plan import plan_notebooks
 from sckpi_helpers.reports.preflight import check_period_year
 from sckpi_helpers.reports.runner import ReportExistsError, ReportResult
 
@@ -206,7 +207,7 @@ def run_batch(cities: Iterable[str], period: str | Period, *, jobs: int = 1, sch
     p = parse_period(period)
     check_period_year(p)
     root = Path(reports_root) if reports_root else paths.reports_dir()
-    per_city = len(runner.plan_notebooks(p, only, notebooks_dir))  # fails early on a bad --only
+    per_city = len(plan_notebooks(p, only, notebooks_dir))  # fails early on a bad --only
     if prepare:  # once, here, so workers do not race to build data/processed
         for c in cities[:1]:
             runner.prepare_data(runner.city_settings(c), source)

@@ -14,7 +14,7 @@ were before the first notebook, and refuses (so the session starts a fresh kerne
 survives. A notebook that fails, times out or kills its kernel never hands its kernel on: the next
 notebook gets a fresh one. :func:`execute_notebook` (one fresh kernel per notebook) stays for callers
 that want no reuse at all.
-Stage 8 (reports): imports stages 0–8 (and, inside the kernel, only the standard library).
+Stage 11 (reports): imports stages 0–11 (and, inside the kernel, only the standard library).
 """
 
 from __future__ import annotations

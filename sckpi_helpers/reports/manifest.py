@@ -2,8 +2,8 @@
 
 The manifest is the audit record of a run and the one thing the indexes and the next run read
 back: a set is *finished* (:func:`is_finished`) only when every notebook succeeded, so a failed or
-partial set is re-run by the next scheduled run without ``--force``. Stage 8 (reports): imports
-stages 0–8.
+partial set is re-run by the next scheduled run without ``--force``. Stage 11 (reports): imports
+stages 0–11.
 """
 
 from __future__ import annotations
