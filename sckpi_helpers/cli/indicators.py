@@ -51,7 +51,7 @@ def csv_frame(table: pd.DataFrame) -> pd.DataFrame:
         out[col] = pd.Series([round_number(v, u) for v, u in zip(out[col], out["unit"], strict=True)],
                              index=out.index, dtype=object)
     for col in ("percentile", "deviation_score"):
-        out[col] = pd.to_numeric(out[col], errors="coerce").round(SCORE_DECIMALS)
+        out[col] = [round_number(x, decimals=SCORE_DECIMALS) for x in pd.to_numeric(out[col], errors="coerce")]
     for col in ("rank", "n", "year"):
         out[col] = pd.to_numeric(out[col], errors="coerce").round().astype("Int64")
     return out

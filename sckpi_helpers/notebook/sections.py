@@ -22,7 +22,7 @@ from sckpi_helpers.checks.data import (
     tier_latest,
 )
 from sckpi_helpers.checks.narrative import check4_summary_lines, check_summary_lines
-from sckpi_helpers.config.formatting import format_number, format_share
+from sckpi_helpers.config.formatting import SCORE_DECIMALS, format_number, format_share, round_number
 from sckpi_helpers.config.vocabulary import (
     COVERAGE_JA,
     DIAGNOSIS_JA,
@@ -293,7 +293,7 @@ def comparison_table(d: CheckData):
     cmp["required_ja"] = ["必須" if r else "選択" for r in cmp["required"]]
     cmp["rank_txt"] = [f"{int(r)} / {n}" if not math.isnan(r) else "—" for r, n in zip(cmp["rank"], cmp["n"], strict=False)]
     cmp["status_ja"] = cmp["status"].map(RESULT_STATUS_JA).fillna(cmp["status"])
-    cmp["deviation_score"] = cmp["deviation_score"].round(1)
+    cmp["deviation_score"] = [round_number(x, decimals=SCORE_DECIMALS) for x in cmp["deviation_score"]]
     cmp["provisional_note"] = [provisional_note(d, i) for i in cmp["indicator_id"]]
     cmp["provisional_ja"] = ["暫定" if n else "" for n in cmp["provisional_note"]]
     return cmp
@@ -345,7 +345,8 @@ def show_pillar_scores(d: CheckData) -> None:
         show_notice("柱別の得点を計算できる指標がありません。")
         return
     show_figure(plot_pillar_scores(d.pillars), "pillar_scores", d.params, alt="柱別の平均偏差値")
-    show_table(d.pillars.assign(deviation_score=d.pillars["deviation_score"].round(1)), status_col=(),
+    show_table(d.pillars.assign(deviation_score=[round_number(x, decimals=SCORE_DECIMALS)
+                                                   for x in d.pillars["deviation_score"]]), status_col=(),
                columns={"pillar_ja": "柱", "deviation_score": "平均偏差値", "note": "使用した指標数",
                         "indicators": "指標"}, name="pillar_summary", params=d.params)
 

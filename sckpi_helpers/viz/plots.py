@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sckpi_helpers.config.formatting import SCORE_DECIMALS, format_number
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.indicators.engine import _attr, tier3_indicators
 from sckpi_helpers.indicators.peers import scores
@@ -96,7 +97,7 @@ def plot_pillar_scores(summary: pd.DataFrame) -> Figure:
     ax.barh(range(len(vals)), np.nan_to_num(vals - 50), left=50, color=colours, height=0.55)
     for i, v in enumerate(vals):
         ax.text(max(v, 50.0) + 0.4 if np.isfinite(v) else 50.4, i,
-                f"{v:.1f}" if np.isfinite(v) else "データなし", va="center", fontsize=9)
+                format_number(v, decimals=SCORE_DECIMALS, missing="データなし"), va="center", fontsize=9)
     ax.axvline(50, color="#636363", lw=1)
     ax.set_yticks(range(len(vals)), labels)
     ax.invert_yaxis()
