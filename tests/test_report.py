@@ -224,7 +224,7 @@ def test_existing_period_is_not_overwritten_unless_forced(home, capsys):
 
 
 def test_temporary_folder_removed_when_the_run_breaks(home, monkeypatch):
-    def boom(folder, settings):
+    def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(report, "write_catalog_page", boom)
