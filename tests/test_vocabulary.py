@@ -16,7 +16,8 @@ HOME = PKG / "config" / "vocabulary.py"
 #: the vocabularies whose keys (or, for tier lists, members) must not be written again elsewhere
 TABLES = {"TIER_JA": v.TIER_JA, "TIER_CHECK": v.TIER_CHECK, "CHECK_TIER": v.CHECK_TIER,
           "CHECK_LABEL": v.CHECK_LABEL, "STATUS_JA": v.STATUS_JA, "TREND_JA": v.TREND_JA, "ACTIONS": v.ACTIONS,
-          "DIAGNOSIS_OF_CHECK": v.DIAGNOSIS_OF_CHECK, "DIAGNOSIS_JA": v.DIAGNOSIS_JA}
+          "DIAGNOSIS_OF_CHECK": v.DIAGNOSIS_OF_CHECK, "DIAGNOSIS_JA": v.DIAGNOSIS_JA,
+          "RUN_STATUS_JA": v.RUN_STATUS_JA, "RESULT_STATUS_JA": v.RESULT_STATUS_JA, "COVERAGE_JA": v.COVERAGE_JA}
 NAMES = {*TABLES, "TIERS", "KPI_TIERS", "MODEL_TIERS", "TIER_OF_CHECK", "BREAK_ACTION_JA"}
 MODULES = sorted(p for p in PKG.rglob("*.py") if p != HOME)
 

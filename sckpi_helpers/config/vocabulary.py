@@ -48,6 +48,10 @@ DIRECTION_JA = {"higher": "高いほど良い", "lower": "低いほど良い", "
 AVAILABILITY_JA = {"estat": "e-Stat（政府統計）", "external": "外部統計（警察・省庁等）",
                    "local": "ローカルデータ（自治体・事業者）", "unavailable": "市区町村別の統計なし"}
 
+#: the status of a report run (one notebook or a whole set) on the landing page and the indexes
+RUN_STATUS_JA = {"ok": "完了", "failed": "失敗", "partial": "一部失敗", "skipped": "未実行",
+                 "exists": "既存のため未実行"}
+
 #: the engine's status of one indicator value (indicators.parquet ``status``): on report pages, and
 #: shortened for the terminal table of ``sckpi indicators``
 RESULT_STATUS_JA = {"ok": "算出", "estimated": "推計（補完）", "missing": "欠損"}
