@@ -159,3 +159,34 @@ def test_a_missing_logic_model_in_the_settings_is_a_parameter_problem(demo_home)
         nbp.validate_parameters("99201", "2024", setup=False)
 
 
+
+
+def test_every_page_is_a_jinja2_template_on_the_shared_chrome():
+    """One HTML path: no module writes a whole page or a stylesheet of its own; the standalone pages
+    extend page.html.j2 and the notebook export includes the same nav and footer."""
+    import ast
+    from pathlib import Path
+
+    pkg = Path(show.__file__).resolve().parents[1]
+    own = []
+    for path in pkg.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and (
+                    "<!DOCTYPE" in node.value or "<html" in node.value or "<style" in node.value):
+                own.append(f"{path.relative_to(pkg)}:{node.lineno}")
+    assert not own, own
+    templates = pkg / "pages" / "templates"
+    for page in ("catalog", "city_index", "error", "report_set", "root_index"):
+        assert (templates / f"{page}.html.j2").read_text(encoding="utf-8").startswith('{% extends "page.html.j2" %}')
+    notebook = (templates / "notebook.html.j2").read_text(encoding="utf-8")
+    assert "resources.sckpi_nav" in notebook and "resources.sckpi_footer" in notebook
+
+
+def test_the_catalog_page_uses_the_kit_stylesheet(demo_home):
+    from sckpi_helpers.catalog import load_catalog
+    from sckpi_helpers.pages import html as rh
+    from sckpi_helpers.pages.catalog_page import render_catalog_html
+
+    page = render_catalog_html(load_catalog(), nav=[("index.html", "目次")], footer="sckpi x")
+    assert page.count("<style>") == 1 and rh.CSS in page
+    assert rh.nav_html([("index.html", "目次")]) in page and rh.footer_html("sckpi x") in page

@@ -1,5 +1,5 @@
 """Plain-text tables for a terminal: the one renderer behind ``sckpi catalog``, ``sckpi indicators``
-and the report runner's summary.
+and the batch table of ``sckpi report``.
 
 Why its own module: Japanese text breaks the usual ``str.ljust``/``DataFrame.to_string`` layout —
 a full-width character (全角) takes two terminal columns, a combining mark (濁点 in NFD file
