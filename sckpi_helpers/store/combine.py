@@ -88,13 +88,32 @@ def refuse_overlaps(df: pd.DataFrame, keys: list[str], what: str, title: str) ->
                                        f"one {what} file") for r in cells.itertuples()], title=title)
 
 
+def uses_per_file(rows: pd.DataFrame) -> dict[str, int]:
+    """How many of each file's rows went into ``rows``: through ``_uses`` (``(file, position)`` of
+    every source row a row was derived or summed from, each counted once), else one per row of
+    its ``_file``."""
+    if rows.empty:
+        return {}
+    if "_uses" in rows.columns and rows["_uses"].notna().any():
+        seen = {u for us in rows["_uses"].dropna() for u in us}
+        out: dict[str, int] = {}
+        for file, _pos in seen:
+            out[file] = out.get(file, 0) + 1
+        rest = rows[rows["_uses"].isna()]
+        for file, n in (rest.groupby("_file").size().items() if "_file" in rest else []):
+            out[file] = out.get(file, 0) + int(n)
+        return out
+    if "_file" not in rows:
+        return {}
+    return {str(f): int(n) for f, n in rows.groupby("_file").size().items()}
+
+
 def count_drops(reports: dict[str, FileReport], dropped: pd.DataFrame, reason: str) -> None:
-    """Add one ignored line per file for rows a build step left out."""
-    if dropped.empty or "_file" not in dropped:
-        return
-    for file, n in dropped.groupby("_file").size().items():
-        if file in reports:
+    """Add one ignored line per file for rows a build step left out (a derived row counts every
+    item row that went into it: :func:`uses_per_file`)."""
+    for file, n in uses_per_file(dropped).items():
+        if file in reports and n:
             reports[file].ignored.append(Ignored(file, reason, count=int(n)))
 
 
-__all__ = ["KEY", "apply_external", "count_drops", "refuse_conflicts", "refuse_overlaps"]
+__all__ = ["KEY", "apply_external", "count_drops", "refuse_conflicts", "refuse_overlaps", "uses_per_file"]
