@@ -270,8 +270,12 @@ def tidy_to_inputs(tidy: pd.DataFrame, catalog: Any, designated: Iterable[str] =
         first = rows.drop_duplicates(["area_code", "year"]).set_index(["area_code", "year"])
         idx = pd.MultiIndex.from_arrays([out["area_code"], out["year"]])
         out["area_name"] = (first["area_name"].reindex(idx).to_numpy() if "area_name" in first else None)
-        out["unit"] = ([normalize_unit(u) for u in first["unit"].reindex(idx)] if "unit" in first
-                       else "")
+        if "unit" in first:
+            units = first["unit"].reindex(idx)
+            spelled = {u: normalize_unit(u) for u in units.dropna().unique()}
+            out["unit"] = units.map(spelled).fillna("").to_numpy(dtype=object)
+        else:
+            out["unit"] = ""
         out["variable"] = input_id
         label = s.label
         des = out.pop("designated").to_numpy(dtype=bool)

@@ -120,9 +120,19 @@ def _short(file: str) -> str:
     return Path(file.removeprefix("e-Stat SSDS CSV ")).name
 
 
-def _where(file: str, row: Any) -> str:
-    """``a.csv 12行目`` (the file's name and its row), or the API label alone."""
-    return f"{_short(file)} {int(row):,}行目" if row is not None and pd.notna(row) else _short(file)
+def _item_labels(items: pd.DataFrame) -> np.ndarray:
+    """``A6103 = 11,980 (a.csv 660行目)`` per item row: its code, value or mark, file and row."""
+    value = items["value"]
+    has = value.notna()
+    whole = has & (value == value.round())
+    text = items["annotation"].astype(object).where(items["annotation"].notna(), "NaN").astype(str).astype(object)
+    text[whole] = [f"{v:,.0f}" for v in value[whole]]
+    text[has & ~whole] = [f"{v:,}" for v in value[has & ~whole]]
+    short = {f: _short(f) for f in set(items["file"].astype(str))}
+    where = items["file"].astype(str).map(short).astype(object)
+    has_row = items["row"].notna()
+    where[has_row] = [f"{w} {int(r):,}行目" for w, r in zip(where[has_row], items["row"][has_row], strict=True)]
+    return (items["item_code"].astype(str) + " = " + text + " (" + where + ")").to_numpy(dtype=object)
 
 
 def derive_panel(items: pd.DataFrame, catalog: Any, designated: Iterable[str] | None = None
@@ -145,31 +155,25 @@ def derive_panel(items: pd.DataFrame, catalog: Any, designated: Iterable[str] | 
     designated = designated_cities() if designated is None else designated
     items = items.reset_index(drop=True)
     rows, _unused = citems.tidy_to_inputs(items, catalog, designated=designated)
-    files = items["file"].astype(str).to_numpy()
+    files = items["file"].astype(str).to_numpy(dtype=object)
     line = items["row"].to_numpy(dtype=object)
-    code = items["item_code"].to_numpy(dtype=object)
-    val = items["value"].to_numpy(dtype=float)
-    ann = items["annotation"].to_numpy(dtype=object)
-
-    def shown(i: int) -> str:
-        v = val[i]
-        text = (f"{v:,.0f}" if float(v).is_integer() else f"{v:,}") if not np.isnan(v) else str(ann[i])
-        return f"{code[i]} = {text} ({_where(files[i], line[i])})"
-
-    ids = rows["item_rows"].tolist()
-    rows["derivation"] = [f"{d}; " + "; ".join(shown(i) for i in r) if r else d
+    ids = [list(r) for r in rows["item_rows"]]
+    placed = sorted({i for r in ids for i in r})
+    label = np.empty(len(items), dtype=object)
+    label[placed] = _item_labels(items.iloc[placed])
+    short = {f: _short(f) for f in set(files)}
+    rows["derivation"] = [f"{d}; " + "; ".join(label[i] for i in r) if r else d
                           for d, r in zip(rows["derivation"], ids, strict=True)]
     rows["_uses"] = [[(files[i], i) for i in r] for r in ids]
     rows["_file"] = [files[r[0]] if r else None for r in ids]
     rows["_row"] = [line[r[0]] if r else None for r in ids]
-    one_file = [len({files[i] for i in r}) == 1 for r in ids]
-    suffix = [f" ({_short(files[r[0]])})" if r and single and not files[r[0]].startswith("e-Stat API") else ""
-              for r, single in zip(ids, one_file, strict=True)]
+    suffix = [f" ({short[files[r[0]]]})" if r and not files[r[0]].startswith("e-Stat API")
+              and all(files[i] == files[r[0]] for i in r) else "" for r in ids]
     rows["source"] = (rows["source"].astype(str) + pd.Series(suffix, index=rows.index)).str.replace(
         r"\s+", " ", regex=True).str.strip()
     known = {c for _iid, src in citems.estat_sources(catalog) for c in src.item_codes}
-    placed = {i for r in ids for i in r}
-    unplaced = [i for i in np.flatnonzero(pd.Series(code).isin(known).to_numpy()) if i not in placed]
+    unplaced = np.setdiff1d(np.flatnonzero(items["item_code"].isin(known).to_numpy()),
+                            np.asarray(placed, dtype=np.int64))
     out = panel_frame(rows.assign(published=None))
     for c in ("derivation", "lacking", "_file", "_row", "_uses"):
         out[c] = rows[c].to_numpy(dtype=object)
