@@ -148,3 +148,21 @@ def test_each_police_file_of_a_year_counts_its_own_rows(home, tmp_path, capsys):
     assert first["used"] > 0 and second["used"] == first["used"]  # both went into 街頭犯罪
     assert f"{second['used']:,} 行を使用" in out.split(two.name)[1].splitlines()[0]
     assert json.dumps(second).count("0 行を使用") == 0
+
+
+# ------------------------------------------------------------------ the reason reaches the indicator
+def test_an_indicator_over_a_sum_lacking_an_item_is_missing_and_names_the_item():
+    from sckpi_helpers.catalog import load_catalog
+    from sckpi_helpers.catalog.items import tidy_to_inputs
+    from sckpi_helpers.indicators.engine import compute
+
+    cat = load_catalog()
+    names = {"A1101": "A1101_総人口【人】", "A2301": "A2301_住民基本台帳人口（総数）【人】",
+             "A6105": "A6105_流入人口（県内他市区町村に常住している人口）【人】", "I6100": "I6100_医師数【人】"}
+    tidy = pd.DataFrame({"area_code": "08220", "year": 2020, "item_code": list(names),
+                         "item_name": list(names.values()), "value": [245_000.0, 250_000.0, 30_000.0, 500.0],
+                         "annotation": None, "unit": "人"})  # A6106 (inflow from other prefectures) absent
+    rows, _ = tidy_to_inputs(tidy, cat)
+    res = compute(rows, cat, indicator_ids=["t3.soc.medical_capacity"], adjusted_population="resident_plus_inflow")
+    assert res["status"].iloc[0] == "missing" and pd.isna(res["value"].iloc[0])
+    assert "A6106" in res["reason"].iloc[0]  # not 500 / (250,000 × (1 + 30,000 / 245,000)) from a partial inflow

@@ -10,6 +10,9 @@
   external statistics) win over e-Stat for the same (area, year, variable) — they are the current
   series (GUIDELINE.md, Caution) — and the ``source`` column says so. Municipal mergers are
   applied when the city keeps a mergers table.
+- ``items.parquet`` — every published item the statistics files gave, as published (code, name,
+  unit, year, value, mark, file, row). The panel's e-Stat rows are derived from the items of all
+  files together (:func:`~sckpi_helpers.store.items.derive_panel`), each with its ``derivation``.
 - ``areas.parquet`` — codes, names, level, municipal type, parent (:mod:`sckpi_helpers.sources.areas`).
 - ``local.parquet`` — the city's local data.
 
@@ -55,7 +58,17 @@ from sckpi_helpers.sources.base import PANEL_COLUMNS, Ignored
 from sckpi_helpers.sources.external import SOURCE_PREFIX, panel_frame
 from sckpi_helpers.sources.local_workbook import LOCAL_COLUMNS, local_frame
 from sckpi_helpers.store import inputs as inputs_mod
-from sckpi_helpers.store.combine import KEY, apply_external, count_drops, refuse_overlaps, uses_per_file
+from sckpi_helpers.store.combine import (
+    KEY,
+    apply_external,
+    count_drops,
+    count_unplaced,
+    ext_rows,
+    refuse_overlaps,
+    report_lacking,
+    sum_police,
+    uses_per_file,
+)
 from sckpi_helpers.store.inputs import FileReport
 from sckpi_helpers.store.items import (
     catalog_requests,
@@ -193,35 +206,6 @@ def _item_rows(results: list, catalog: Any, reports: dict[str, FileReport],
     return out
 
 
-def _ext_rows(results: list) -> pd.DataFrame:
-    """Rows keyed by catalog inputs (external statistics, police counts), each with its file and
-    ``_uses`` (the file rows that went in, for the per-file count)."""
-    frames = []
-    for res in results:
-        if res.target != "panel":
-            continue
-        if "_uses" in res.frame.columns:  # police 手口 files already added up
-            frames.append(res.frame)
-            continue
-        f = panel_frame(res.frame)
-        frames.append(f.assign(_file=res.file, _uses=[[(res.file, i)] for i in range(len(f))]))
-    return (pd.concat(frames, ignore_index=True) if frames
-            else panel_frame().assign(_file=None, _uses=None))
-
-
-def _unplaced(items: pd.DataFrame, positions: list[int], reports: dict[str, FileReport]) -> None:
-    """One line per file for catalog items that went into no input (a code outside the years the
-    catalog reads it for, an item read only for 政令指定都市 …): counted, not dropped silently."""
-    if not positions:
-        return
-    for file, n in items.loc[positions].groupby("file").size().items():
-        if file in reports:
-            reports[file].ignored.append(Ignored(
-                file, "カタログの項目だが、この年・地域ではどの入力にもならない行 (items of the catalog that "
-                      "make no input here: outside the years a code is read for, or read only for "
-                      "政令指定都市; kept in items.parquet)", count=int(n)))
-
-
 def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequence[str | Path] = (),
            areas: str | Sequence[str] | None = None, years: str | Sequence[int] | None = None,
            external: Sequence[str | Path] = (), local: Sequence[str | Path] = (),
@@ -274,7 +258,7 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     frames += _item_rows(stats, catalog, reports, unmapped)
     items = refuse_item_conflicts(pd.concat(frames, ignore_index=True) if frames else items_frame(), reports)
     estat, unplaced = derive_panel(items, catalog)
-    _unplaced(items, unplaced, reports)
+    count_unplaced(items, unplaced, reports)
     if estat.empty and source in ("estat-csv", "estat-json", "ssdse") and not stats:
         names = ", ".join(str(p) for p in unrecognised) or "(none)"
         raise SckpiError(f"{source}: 統計の行がありません (no statistics read): どの読み取り形式にも当たらない"
@@ -287,7 +271,7 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     rest = _read_group(rest_found, reports, progress=progress, **context, known_areas=known, extra_indicators=extra,
                        year=police_year if police_year is not None else settings.police_year,
                        areas=_area_names(estat))
-    ext = _ext_rows(_sum_police(rest))
+    ext = ext_rows(sum_police(rest))
     refuse_overlaps(ext, KEY, "external-statistics", "external statistics overlap")
     refuse_other_units(ext, catalog)
     panel, replaced = apply_external(estat, ext)
@@ -323,28 +307,6 @@ def _area_names(estat: pd.DataFrame) -> pd.DataFrame | None:
         return None
     names = estat[["area_code", "area_name"]].dropna().drop_duplicates("area_code")
     return names.reset_index(drop=True) if len(names) else None
-
-
-def _sum_police(results: list) -> list:
-    """The panel results, the 犯罪オープンデータ 手口 files of one year added up into one result
-    (before the overlap check, which would otherwise refuse the second 手口 file)."""
-    from sckpi_helpers.sources.police_open_data import sum_methods
-
-    panel = [r for r in results if r.target == "panel"]
-    police = [r for r in panel if r.kind == "police-open-data"]
-    if len(police) < 2:
-        return panel
-    summed = sum_methods([r.frame for r in police])
-    # each file's rows that went into a sum, so every file's console line counts its own rows
-    parts = pd.concat([pd.DataFrame({k: r.frame[k].to_numpy() for k in KEY}).assign(
-        _use=[(r.file, i) for i in range(len(r.frame))]) for r in police], ignore_index=True)
-    uses = parts.groupby(KEY, sort=False)["_use"].agg(list)
-    keys = pd.MultiIndex.from_frame(summed[KEY])
-    summed = panel_frame(summed).assign(_uses=[list(u) for u in uses.reindex(keys)])
-    summed["_file"] = [u[0][0] for u in summed["_uses"]]
-    first = police[0]
-    merged = type(first)(first.kind, first.target, summed, [], file=first.file)
-    return [r for r in panel if r.kind != "police-open-data"] + [merged]
 
 
 def _read_group(found: list, reports: dict[str, FileReport], progress: bool = False, **context: Any) -> list:
@@ -388,29 +350,8 @@ def _select(panel: pd.DataFrame, mergers: pd.DataFrame | None, year_list: list[i
     for file, n in used.items():
         if file in reports:
             reports[file].used = n
-    _report_lacking(panel[lacking], panel[~lacking], reports)
+    report_lacking(panel[lacking], panel[~lacking], reports)
     return panel
-
-
-def _report_lacking(lacking: pd.DataFrame, done: pd.DataFrame, reports: dict[str, FileReport]) -> None:
-    """Per file: the derived inputs that still lack items, and how many of the file's rows wait
-    for them (kept in items.parquet; a download with the missing item completes the sum)."""
-    if lacking.empty:
-        return
-    used = {u for us in done["_uses"].dropna() for u in us} if "_uses" in done.columns else set()
-    groups = sorted(lacking.groupby(["variable", "lacking"], sort=True), key=lambda kg: -len(kg[1]))
-    for (variable, codes), g in groups:  # each row counted once, under the input most rows wait for
-        waiting = {u for us in g["_uses"].dropna() for u in us} - used
-        used |= waiting
-        per_file: dict[str, int] = {}
-        for file, _i in waiting:
-            per_file[file] = per_file.get(file, 0) + 1
-        for file, n in sorted(per_file.items()):
-            if file in reports:
-                reports[file].ignored.append(Ignored(
-                    file, f"{variable} は項目 {codes} がないため欠測 (derived input lacks item {codes}): "
-                          f"この行は items.parquet に保存、{codes} を含むファイルを加えると使えます "
-                          "(kept; add a file carrying it)", count=n))
 
 
 def _with_areas(panel: pd.DataFrame, overrides: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
