@@ -45,7 +45,8 @@ def downloads(tmp_path: Path, *extra: tuple[str, str]) -> Path:
     return folder
 
 
-#: the real file's layout (the newer one, with a 注釈 column), for a file carrying A6104
+#: the real file's layout (the newer one, with a 注釈 column), for a file carrying A6104; the value
+#: is the one 東京都's census table implies (千代田区 2020 流出 13,824 = A6103 11,980 + A6104 1,844)
 A6104_FILE = ('"調査年 コード","調査年","地域 コード","地域","/項目",'
               '"A6104_流出人口（他県で従業・通学している人口）【人】","注釈"\n'
               '"2020100000","2020年度","13101","東京都 千代田区","","1,844",""\n')

@@ -190,7 +190,7 @@ def report_lacking(lacking: pd.DataFrame, done: pd.DataFrame, reports: dict[str,
             if file in reports:
                 reports[file].ignored.append(Ignored(
                     file, f"{variable} は項目 {codes} がないため欠測 (derived input lacks item {codes}): "
-                          f"この行は items.parquet に保存、{codes} を含むファイルを加えると使えます "
+                          f"これらの行は items.parquet に保存、{codes} を含むファイルを加えると使えます "
                           "(kept; add a file carrying it)", count=n))
 
 
