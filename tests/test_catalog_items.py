@@ -133,17 +133,20 @@ def test_total_inflow_is_the_sum_of_both_published_inflows():
     assert rows["unit"].eq("人").all()
 
 
-def test_a_missing_component_leaves_no_sum():
-    rows, _ = tidy_to_inputs(tidy(flows("08220", 9_000, 21_000, 30_000, 8_000)[:3]), CAT)
-    assert "inflow_population" not in set(rows["variable"])
-
-
-def test_a_marked_component_gives_a_missing_value_with_its_mark():
-    t = tidy(flows("08220", 9_000, 21_000, 30_000, 8_000))
-    t.loc[t["item_code"] == "A6106", ["value", "annotation"]] = [float("nan"), "X"]
-    rows, _ = tidy_to_inputs(t, CAT)
+def test_a_sum_with_a_missing_part_is_missing_and_names_the_part():
+    rows, _ = tidy_to_inputs(tidy(flows("08220", 9_000, 21_000, 30_000, 8_000)[:3]), CAT)  # no A6106
     hit = rows[rows["variable"] == "inflow_population"].iloc[0]
-    assert pd.isna(hit["value"]) and hit["annotation"] == "X"
+    assert pd.isna(hit["value"])  # never 30,000 (A6105 alone) presented as the total inflow
+    assert hit["lacking"] == "A6106" and "A6106" in hit["annotation"]
+    assert value(rows, "outflow_population", "08220") == 30_000  # the complete sum is unaffected
+
+
+def test_a_derived_input_says_how_it_was_made_and_from_which_rows():
+    t = tidy(flows("08220", 9_000, 21_000, 30_000, 8_000))
+    rows, _ = tidy_to_inputs(t, CAT)
+    hit = rows[rows["variable"] == "outflow_population"].iloc[0]
+    assert hit["derivation"] == "outflow_population = A6103 + A6104"
+    assert sorted(t["item_code"].iloc[hit["item_rows"]]) == ["A6103", "A6104"]
 
 
 def test_designated_city_inflow_nets_out_commuting_between_its_wards():
@@ -156,6 +159,16 @@ def test_designated_city_inflow_nets_out_commuting_between_its_wards():
     assert value(rows, "inflow_population", "01202") == 9_000  # not designated: the plain sum
     src = rows[(rows["variable"] == "inflow_population") & (rows["area_code"] == "01100")]["source"].iloc[0]
     assert "政令指定都市" in src
+    des = rows[(rows["variable"] == "inflow_population") & (rows["area_code"] == "01100")].iloc[0]
+    assert des["derivation"] == "inflow_population = A6106 + max(0, A6105 - A6103) (政令指定都市)"
+    assert sorted(t["item_code"].iloc[des["item_rows"]]) == ["A6103", "A6105", "A6106"]
+
+
+def test_designated_city_sum_lacking_the_rules_item_is_missing():
+    t = tidy([r for r in flows("01100", 452_836, 3_000, 500_000, 4_000) if r[2] != "A6103"])
+    rows, _ = tidy_to_inputs(t, CAT, designated={"01100"})
+    hit = rows[(rows["variable"] == "inflow_population") & (rows["area_code"] == "01100")].iloc[0]
+    assert pd.isna(hit["value"]) and hit["lacking"] == "A6103"  # not A6105 + A6106 with inter-ward commuting
 
 
 def test_an_item_published_under_another_name_is_not_used():

@@ -33,9 +33,9 @@ def _hashes(folder: Path) -> dict[str, str]:
 
 
 def test_demo_panel_columns_and_dtypes(built):
-    assert set(built) == {"panel", "areas", "local"}
+    assert set(built) == {"panel", "areas", "local", "items"}
     panel = store.load_panel()
-    assert list(panel.columns) == ingest.PANEL_COLUMNS
+    assert list(panel.columns) == [*ingest.PANEL_COLUMNS, "derivation"]
     assert str(panel["year"].dtype) == "int64" and str(panel["value"].dtype) == "float64"
     for c in ("area_code", "variable", "unit", "source"):
         assert panel[c].map(type).eq(str).all()

@@ -42,7 +42,7 @@ def test_every_real_download_is_recognised_and_ssdse_is_not():
 def test_layout_with_item_code_row_reads_every_area_year_and_item(frames):
     res = frames[POPULATION.name]
     df = res.frame
-    assert list(df.columns) == ITEM_COLUMNS and res.ignored == []
+    assert list(df.columns) == [*ITEM_COLUMNS, "row"] and res.ignored == []
     assert sorted(df.item_code.unique()) == ["A1101", "A110101", "A110102", "A1102", "A110201",
                                              "A110202", "A1231"]
     assert df.area_code.nunique() == 1916

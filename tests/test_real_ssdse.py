@@ -66,7 +66,9 @@ def test_recognised_by_content_not_by_name(tmp_path):
 
 # --------------------------------------------------------------------------------- values
 def test_every_municipality_and_every_item(frame):
-    assert list(frame.columns) == ITEM_COLUMNS
+    assert list(frame.columns) == [*ITEM_COLUMNS, "row"]  # + the file line of each municipality
+    assert (frame["row"] >= 4).all()  # data start on line 4 (under codes, years and names)
+    assert set(frame.loc[frame["area_code"] == "13101", "row"]) == {631}  # `R13101,東京都,千代田区,…`
     assert frame["area_code"].nunique() == 1741
     assert frame["item_code"].nunique() == 125
     assert len(frame) == 1741 * 125

@@ -29,7 +29,8 @@ def test_reads_each_encoding_and_preamble_length(name):
 
 def test_columns_match_the_api_parser_and_the_items_columns():
     df = read_ssds_csv(FIX / "cp932_8lines.csv")
-    assert list(df.columns) == SSDS_COLUMNS == estat.COLUMNS == ITEM_COLUMNS
+    assert list(df.columns) == [*ITEM_COLUMNS, "row"]  # + the line each row was read from
+    assert SSDS_COLUMNS == estat.COLUMNS == ITEM_COLUMNS
     assert (df.source == "e-Stat SSDS CSV cp932_8lines.csv").all()
     assert df["year"].dtype == "int64" and df["value"].dtype == "float64"
 

@@ -13,7 +13,9 @@ item to the same input in the same way. Stage 2: imports the catalog's own modul
   as a missing input, never as another statistic's numbers.
 - :func:`tidy_to_inputs` — tidy item rows (``area_code, year, item_code, value, annotation`` …)
   → input rows (``variable``), summing the components of combined sources and applying the
-  designated-city rule of a source (``designated_city`` formula over item codes) to 政令指定都市.
+  designated-city rule of a source (``designated_city`` formula over item codes) to 政令指定都市;
+  each row says how it was derived and from which item rows, and a sum one of whose items is
+  absent is a missing value naming the absent item (never a partial sum).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from sckpi_helpers.catalog import formula as fm
 
 #: columns of :func:`tidy_to_inputs`'s frame
 INPUT_COLUMNS = ["area_code", "area_name", "year", "variable", "value", "unit", "annotation", "source"]
+#: :data:`INPUT_COLUMNS` and how each row was derived from the published items
+DERIVED_COLUMNS = [*INPUT_COLUMNS, "derivation", "lacking", "item_rows"]
 
 _WAVES = str.maketrans({"〜": "~", "～": "~", "∼": "~"})
 _CODE_PREFIX = re.compile(r"^[A-Z]\d{3,8}_")
@@ -136,15 +140,26 @@ def _evaluate(tree: ast.AST, cols: dict[str, np.ndarray]) -> np.ndarray:
     raise fm.FormulaError(f"item formula: {ast.unparse(tree)} is not allowed here")
 
 
+#: the mark of a derived input one of whose items is absent (the engine's reason quotes it)
+LACKING = "項目 {codes} がない (item {codes} missing)"
+#: priority of a derived row when several sources give one cell: a value, a mark, an item lacking
+_RANK_VALUE, _RANK_MARKED, _RANK_LACKING = 0, 1, 2
+
+
 def _combine(rows: pd.DataFrame, source: Any, designated: set[str]) -> pd.DataFrame:
     """Rows of one (area, year) per key: the source's items summed (or its designated-city
-    formula for 政令指定都市). A component without a row leaves no row; a marked component
-    (``X``, ``-`` …) gives a missing value carrying its mark."""
+    formula for 政令指定都市), with the ``_id`` of every item row that went in.
+
+    A marked component (``X``, ``-`` …) gives a missing value carrying its mark. A component
+    without a row gives a missing value marked :data:`LACKING` naming it (``lacking``): a partial
+    sum is never presented as the total, and the items that are there are kept (``item_rows``)
+    so the store can say what still lacks."""
     codes = source.item_codes
     keys = ["area_code", "year"]
     g = rows.groupby(keys + ["item_code"], sort=True)
     vals = g["value"].first().unstack("item_code").reindex(columns=codes)
-    present = g.size().unstack("item_code").reindex(columns=codes).notna()
+    ids = g["_id"].first().unstack("item_code").reindex(columns=codes)
+    present = ids.notna()
     ann = rows[rows["annotation"].notna()].groupby(keys + ["item_code"])["annotation"].first()
     ann = ann.unstack("item_code").reindex(index=vals.index, columns=codes) if len(ann) else \
         pd.DataFrame(None, index=vals.index, columns=codes, dtype=object)
@@ -153,17 +168,35 @@ def _combine(rows: pd.DataFrame, source: Any, designated: set[str]) -> pd.DataFr
     total = np.sum([cols[c] for c in summed], axis=0)
     area = vals.index.get_level_values("area_code").astype(str)
     is_des = area.isin(list(designated)) if designated and source.designated_city else np.zeros(len(vals), bool)
-    complete = present[summed].all(axis=1).to_numpy()
     if is_des.any():
         tree = fm.parse(source.designated_city)
-        used = sorted(fm.referenced_names(source.designated_city))
+        used = [c for c in codes if c in fm.referenced_names(source.designated_city)]
         total = np.where(is_des, _evaluate(tree, cols), total)
-        complete = np.where(is_des, present[used].all(axis=1).to_numpy(), complete)
+    else:
+        used = summed
+    pres = present.to_numpy(dtype=bool)
+    col_of = {c: j for j, c in enumerate(codes)}
+    plain_idx = [col_of[c] for c in summed]
+    des_idx = [col_of[c] for c in used]
+    id_arr = ids.to_numpy(dtype=float)
+    lacking, item_rows = [], []
+    for i in range(len(vals)):
+        take = des_idx if is_des[i] else plain_idx
+        lacking.append(" ".join(codes[j] for j in take if not pres[i, j]))
+        item_rows.append([int(id_arr[i, j]) for j in take if pres[i, j]])
+    lacking_arr = np.array(lacking, dtype=object)
+    is_lacking = lacking_arr != ""
+    total = np.where(is_lacking, np.nan, total)
     first_ann = ann[summed].bfill(axis=1).iloc[:, 0].to_numpy(dtype=object)
+    mark = np.where(np.isnan(total), first_ann, None)
+    mark = np.where(is_lacking, [LACKING.format(codes=c) for c in lacking_arr] if len(lacking_arr) else [],
+                    mark)
     out = pd.DataFrame({"area_code": area, "year": vals.index.get_level_values("year").astype("int64"),
-                        "value": total, "annotation": np.where(np.isnan(total), first_ann, None),
-                        "designated": is_des})
-    return out[complete | pd.notna(out["annotation"]).to_numpy()]
+                        "value": total, "annotation": mark, "designated": is_des,
+                        "lacking": np.where(is_lacking, lacking_arr, None), "item_rows": item_rows})
+    out["_rank"] = np.where(is_lacking, _RANK_LACKING, np.where(np.isnan(total), _RANK_MARKED, _RANK_VALUE))
+    # a key with none of its formula's items (only an item another area type reads) is no row
+    return out[np.array([bool(r) for r in item_rows], dtype=bool)]
 
 
 def refused_names(tidy: pd.DataFrame, catalog: Any) -> list[tuple[str, str, str]]:
@@ -178,6 +211,14 @@ def refused_names(tidy: pd.DataFrame, catalog: Any) -> list[tuple[str, str, str]
             if code in expected and not names_agree(published, expected[code])]
 
 
+def derivation_text(input_id: str, source: Any, designated: bool) -> str:
+    """``outflow_population = A6103 + A6104`` (or the source's 政令指定都市 formula): how a
+    derived input is made of the published items (the panel's ``derivation`` column)."""
+    if designated and source.designated_city:
+        return f"{input_id} = {source.designated_city} (政令指定都市)"
+    return f"{input_id} = {' + '.join(source.summed_codes)}"
+
+
 def tidy_to_inputs(tidy: pd.DataFrame, catalog: Any, designated: Iterable[str] = ()
                    ) -> tuple[pd.DataFrame, set[str]]:
     """Tidy e-Stat item rows → input rows; also the item codes not used (with why).
@@ -185,14 +226,20 @@ def tidy_to_inputs(tidy: pd.DataFrame, catalog: Any, designated: Iterable[str] =
     ``tidy`` columns: ``area_code, year, item_code, value, annotation`` and optionally
     ``stats_data_id, item_name, unit, area_name``. ``designated``: area codes of 政令指定都市,
     whose rows use a source's ``designated_city`` formula where the source has one.
-    Returns :data:`INPUT_COLUMNS` (``unit`` normalised by :func:`normalize_unit`, ``source`` the
-    source's label) and the set of unused item codes plus one message per refused item name.
+    Returns :data:`DERIVED_COLUMNS`: :data:`INPUT_COLUMNS` (``unit`` normalised by
+    :func:`normalize_unit`, ``source`` the source's label), ``derivation``
+    (:func:`derivation_text`), ``lacking`` (the item codes a sum still lacks: then ``value`` is
+    NaN and ``annotation`` is :data:`LACKING`) and ``item_rows`` (positions in ``tidy`` of the
+    item rows that went in); also the set of unused item codes plus one message per refused
+    item name. Where several sources give one cell, a value beats a mark beats a lacking item,
+    then catalog order wins.
     """
     empty = pd.DataFrame({c: pd.Series(dtype="int64" if c == "year" else float if c == "value" else object)
-                          for c in INPUT_COLUMNS})
+                          for c in DERIVED_COLUMNS})
     if tidy is None or tidy.empty:
         return empty, set()
     t = tidy.copy()
+    t["_id"] = np.arange(len(t), dtype=np.int64)
     t["item_code"] = t["item_code"].fillna("").astype(str)
     t["area_code"] = t["area_code"].astype(str)
     t["year"] = t["year"].astype("int64")
@@ -206,7 +253,7 @@ def tidy_to_inputs(tidy: pd.DataFrame, catalog: Any, designated: Iterable[str] =
     sid = t["stats_data_id"].fillna("").astype(str) if "stats_data_id" in t.columns else pd.Series("", index=t.index)
     used: set[str] = set()
     frames = []
-    for input_id, s in estat_sources(catalog):
+    for order, (input_id, s) in enumerate(estat_sources(catalog)):
         codes = s.item_codes
         sel = t["item_code"].isin(codes) & ((sid == "") | (sid == str(s.stats_data_id or "")))
         if s.from_year is not None:
@@ -223,15 +270,23 @@ def tidy_to_inputs(tidy: pd.DataFrame, catalog: Any, designated: Iterable[str] =
         first = rows.drop_duplicates(["area_code", "year"]).set_index(["area_code", "year"])
         idx = pd.MultiIndex.from_arrays([out["area_code"], out["year"]])
         out["area_name"] = (first["area_name"].reindex(idx).to_numpy() if "area_name" in first else None)
-        out["unit"] = ([normalize_unit(u) for u in first["unit"].reindex(idx)] if "unit" in first
-                       else "")
+        if "unit" in first:
+            units = first["unit"].reindex(idx)
+            spelled = {u: normalize_unit(u) for u in units.dropna().unique()}
+            out["unit"] = units.map(spelled).fillna("").to_numpy(dtype=object)
+        else:
+            out["unit"] = ""
         out["variable"] = input_id
         label = s.label
-        out["source"] = np.where(out.pop("designated"), f"{label} (政令指定都市: {s.designated_city})", label)
-        frames.append(out[INPUT_COLUMNS])
+        des = out.pop("designated").to_numpy(dtype=bool)
+        out["source"] = np.where(des, f"{label} (政令指定都市: {s.designated_city})", label)
+        out["derivation"] = np.where(des, derivation_text(input_id, s, True), derivation_text(input_id, s, False))
+        out["_order"] = order
+        frames.append(out[[*DERIVED_COLUMNS, "_rank", "_order"]])
     unused |= set(t["item_code"]) - used - {""}
     if not frames:
         return empty, unused
-    res = pd.concat(frames, ignore_index=True)
-    res = res.drop_duplicates(["area_code", "year", "variable"], keep="first")  # catalog order wins
+    res = pd.concat(frames, ignore_index=True).sort_values(["_rank", "_order"], kind="stable")
+    res = res.drop_duplicates(["area_code", "year", "variable"], keep="first")  # value > mark > lacking, catalog order
+    res = res.drop(columns=["_rank", "_order"])
     return res.sort_values(["variable", "area_code", "year"], kind="stable").reset_index(drop=True), unused

@@ -232,15 +232,18 @@ def ingest_overview(params: Any) -> dict[str, Any]:
     panel = processed.load_panel(build)
     local = processed.load_local(build)
     areas = processed.load_areas(build)
-    files = pd.DataFrame({
+    import pyarrow.parquet as pq
+
+    files = pd.DataFrame({  # every file of the build (items.parquet included), rows from its metadata
         "file": [Path(p).name for p in written.values()],
-        "rows": [len(x) for x in (panel, areas, local)][: len(written)],
+        "rows": [pq.ParquetFile(p).metadata.num_rows for p in written.values()],
     })
     return {"manifest": man, "panel": panel, "local": local, "areas": areas, "files": files}
 
 
 def input_coverage(panel, catalog, city_code: str, year: int):
-    """Per catalog input: years with a value for the city, the latest year, source, publication date."""
+    """Per catalog input: years with a value for the city, the latest year, source, publication date
+    and the latest value's derivation from the published items (``panel.parquet``'s ``derivation``)."""
     import pandas as pd
 
     mine = panel[(panel["area_code"].astype(str) == city_code)]
@@ -254,5 +257,8 @@ def input_coverage(panel, catalog, city_code: str, year: int):
             "current": "あり" if latest is not None and latest >= year else ("古い" if latest else "なし"),
             "source": "、".join(sorted({str(s) for s in g["source"].dropna()}))[:120] or "—",
             "published": max(map(str, g["published"].dropna())) if g["published"].notna().any() else "—",
+            # how the latest value was derived from the published items (formula, file, row)
+            "derivation": (str(g.loc[g["year"].idxmax(), "derivation"]) if len(g) and "derivation" in g
+                           and pd.notna(g.loc[g["year"].idxmax(), "derivation"]) else "—"),
         })
     return pd.DataFrame(rows)

@@ -42,7 +42,8 @@ def file_report(manifest: dict[str, Any]) -> str:
         title = f" {f['title']}" if f.get("title") else ""
         lines.append(f"  {_rel(f['file'])} — {f['kind']}{title}: {f['used']:,} 行を使用 / "
                      f"{f['rows']:,} 行 (rows used / read)")
-        ignored = f.get("ignored") or []
+        # what a derived input still lacks comes first: it is what the user can fix by adding a file
+        ignored = sorted(f.get("ignored") or [], key=lambda t: "derived input lacks" not in t)
         for text in ignored[:MAX_IGNORED_LINES]:
             lines.append(f"      使わなかったもの (ignored): {text}")
         if len(ignored) > MAX_IGNORED_LINES:
@@ -70,6 +71,11 @@ def summary(written: dict[str, Path]) -> str:
     types = ", ".join(f"{k} {n}" for k, n in areas["municipal_type"].value_counts().items())
     lines.append(f"areas: {len(areas)} ({types})")
     lines.append(f"local: {len(local):,} rows, {local['indicator_id'].nunique() if len(local) else 0} indicators")
+    if "items" in written:
+        import pyarrow.parquet as pq
+
+        lines.append(f"items: {pq.ParquetFile(written['items']).metadata.num_rows:,} published rows kept as "
+                     "published (公表された項目をそのまま保存)")
     for k, p in written.items():
         lines.append(f"wrote {k}: {_rel(p)}")
     return "\n".join(lines)

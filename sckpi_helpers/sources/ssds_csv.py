@@ -152,6 +152,15 @@ class _Body:
                            if len(row) == self.width]
         return self._lines[int(self.kept[i]) if self.kept is not None else i]
 
+    def lines(self) -> np.ndarray:
+        """The line (as an editor numbers it) of every row of ``table``."""
+        if len(self.table) == 0:
+            return np.empty(0, dtype=np.int64)
+        self.line_of(0)
+        assert self._lines is not None
+        lines = np.asarray(self._lines, dtype=np.int64)
+        return lines[self.kept] if self.kept is not None else lines[: len(self.table)]
+
 
 def _data_rows(text: str, first_line: int) -> Iterator[tuple[int, list[str]]]:
     """(line, row) of every non-empty CSV row of ``text`` (Arrow skips empty lines too)."""
@@ -331,7 +340,8 @@ def _stats_data_id(preamble: list[list[str]]) -> str:
 
 # -------------------------------------------------------------------------------------- read
 def read_ssds(path: str | Path) -> ReadResult:
-    """Tidy rows (:data:`ITEM_COLUMNS`), one per area × year × item, and what was left out.
+    """Tidy rows (:data:`ITEM_COLUMNS` and ``row``, the line an editor shows), one per area ×
+    year × item, and what was left out.
 
     Raises :class:`InputFileError` naming the file, the line (as an editor numbers it) and the
     column header for a missing header row, a missing ``地域 コード`` column, an area code that is
@@ -399,7 +409,8 @@ def read_ssds(path: str | Path) -> ReadResult:
         "value": value,
         "annotation": pd.Series(annotation, dtype=object),
         "source": _take([f"e-Stat SSDS CSV {path.name}"], np.zeros(n * k, dtype=np.int64)),
-    }, columns=ITEM_COLUMNS, copy=False)
+        "row": body.lines()[rows],  # the file's line, so a stored item names where it was read
+    }, columns=[*ITEM_COLUMNS, "row"], copy=False)
     return ReadResult("ssds-csv", "items", frame, ignored, file=str(path))
 
 

@@ -155,12 +155,13 @@ def read_ssdse(path: str | Path) -> tuple[pd.DataFrame, list[Ignored]]:
         "value": values.ravel(order="F"),
         "annotation": pd.Series(marks.ravel(order="F"), dtype=object),
         "source": _spread([source], np.zeros(n * n_items, dtype="int64")),
+        "row": body.index.to_numpy(dtype="int64")[by_area],  # the file's line (a stored item names it)
     })
     blank = frame["value"].isna().to_numpy() & pd.isna(frame["annotation"]).to_numpy()
     ignored = [Ignored(str(path), "空欄（値も記号もない）のため使わない", column=code, count=int(c))
                for code, c in zip(codes[3:], blank.reshape(n_items, n).sum(axis=1), strict=True)
                if c]
-    return frame[~blank].reset_index(drop=True)[ITEM_COLUMNS], ignored
+    return frame[~blank].reset_index(drop=True)[[*ITEM_COLUMNS, "row"]], ignored
 
 
 def _spread(labels: Any, index: np.ndarray) -> pd.Series:

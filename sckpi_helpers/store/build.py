@@ -10,6 +10,9 @@
   external statistics) win over e-Stat for the same (area, year, variable) — they are the current
   series (GUIDELINE.md, Caution) — and the ``source`` column says so. Municipal mergers are
   applied when the city keeps a mergers table.
+- ``items.parquet`` — every published item the statistics files gave, as published (code, name,
+  unit, year, value, mark, file, row). The panel's e-Stat rows are derived from the items of all
+  files together (:func:`~sckpi_helpers.store.items.derive_panel`), each with its ``derivation``.
 - ``areas.parquet`` — codes, names, level, municipal type, parent (:mod:`sckpi_helpers.sources.areas`).
 - ``local.parquet`` — the city's local data.
 
@@ -55,14 +58,27 @@ from sckpi_helpers.sources.base import PANEL_COLUMNS, Ignored
 from sckpi_helpers.sources.external import SOURCE_PREFIX, panel_frame
 from sckpi_helpers.sources.local_workbook import LOCAL_COLUMNS, local_frame
 from sckpi_helpers.store import inputs as inputs_mod
-from sckpi_helpers.store.combine import KEY, apply_external, count_drops, refuse_conflicts, refuse_overlaps
+from sckpi_helpers.store.combine import (
+    KEY,
+    apply_external,
+    count_drops,
+    count_unplaced,
+    ext_rows,
+    refuse_overlaps,
+    report_lacking,
+    sum_police,
+    uses_per_file,
+)
 from sckpi_helpers.store.inputs import FileReport
 from sckpi_helpers.store.items import (
     catalog_requests,
     demo_api_requests,
+    derive_panel,
     fetch_api,
+    items_frame,
     meta_areas,
-    tidy_to_panel,
+    refuse_item_conflicts,
+    screen_items,
 )
 from sckpi_helpers.store.plan import SOURCES, fingerprint, plan_inputs, raw_inputs, resolve_all
 from sckpi_helpers.store.processed import FORMAT_VERSION, is_fresh, output_paths, processed_paths
@@ -152,7 +168,7 @@ def _load_catalog(settings: CitySettings) -> Any:
 def _estat_api_rows(settings: CitySettings, source: str, plan: dict[str, Any], catalog: Any,
                     overrides: pd.DataFrame | None, area_list: list[str] | None, refresh: bool,
                     progress: bool) -> tuple[pd.DataFrame, FileReport, list[str] | None]:
-    """The e-Stat API's rows (demo: the shipped cache, offline) as panel rows with their report."""
+    """The e-Stat API's item rows (demo: the shipped cache, offline) with their report."""
     from sckpi_helpers.sources.estat_api import EstatClient
 
     if source == "demo":
@@ -171,28 +187,23 @@ def _estat_api_rows(settings: CitySettings, source: str, plan: dict[str, Any], c
         reqs = catalog_requests(catalog, codes)
     label = "e-Stat API " + ", ".join(r["stats_data_id"] for r in reqs)
     tidy = fetch_api(client, reqs, refresh=refresh, progress=progress)
-    panel, ignored = tidy_to_panel(tidy, catalog, file=label)
+    items, ignored = screen_items(tidy, catalog, file=label)
     report = FileReport(label, "estat-api", "e-Stat API" + ("（デモのキャッシュ）" if source == "demo" else ""),
                         len(tidy), 0, ignored)
-    return panel.assign(_file=label), report, (codes if source == "estat-api" and area_list is None
-                                               else area_list)
+    return items, report, (codes if source == "estat-api" and area_list is None else area_list)
 
 
-def _panel_rows(results: list, catalog: Any, reports: dict[str, FileReport],
-                unmapped: list[Ignored]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(e-Stat rows, rows keyed by catalog inputs) from read results, each row tagged with its
-    file; item codes not used are added to the file's report and to ``unmapped``."""
-    estat, ext = [], []
+def _item_rows(results: list, catalog: Any, reports: dict[str, FileReport],
+               unmapped: list[Ignored]) -> list[pd.DataFrame]:
+    """Each statistics file's item rows as published (with file and row); what no input can use
+    is added to the file's report and to ``unmapped``."""
+    out = []
     for res in results:
-        if res.target == "items":
-            panel, ignored = tidy_to_panel(res.frame, catalog, file=res.file)
-            reports[res.file].ignored += ignored
-            unmapped += ignored
-            estat.append(panel.assign(_file=res.file))
-        elif res.target == "panel":
-            ext.append(panel_frame(res.frame).assign(_file=res.file))
-    return (pd.concat(estat, ignore_index=True) if estat else panel_frame().assign(_file=None),
-            pd.concat(ext, ignore_index=True) if ext else panel_frame().assign(_file=None))
+        items, ignored = screen_items(res.frame, catalog, file=res.file)
+        reports[res.file].ignored += ignored
+        unmapped += ignored
+        out.append(items)
+    return out
 
 
 def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequence[str | Path] = (),
@@ -234,7 +245,8 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     reports: dict[str, FileReport] = {}
     unmapped: list[Ignored] = []
 
-    # 1. statistics keyed by item codes (e-Stat API, downloads): they decide which areas exist
+    # 1. statistics keyed by item codes (e-Stat API, downloads): they decide which areas exist.
+    #    Every file's items are kept as published; the inputs are derived from all of them together.
     frames = []
     if source in ("demo", "estat-api"):
         api, rep, area_list = _estat_api_rows(settings, source, plan, catalog, overrides, area_list,
@@ -243,9 +255,10 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
         reports[rep.file] = rep
         unmapped += rep.ignored
     stats = _read_group([f for f in found if f[1].target == "items"], reports, progress=progress, **context)
-    frames.append(_panel_rows(stats, catalog, reports, unmapped)[0])
-    estat = refuse_conflicts(pd.concat(frames, ignore_index=True),
-                              "e-Stat の同じセルに異なる値があります (conflicting statistics)", reports)
+    frames += _item_rows(stats, catalog, reports, unmapped)
+    items = refuse_item_conflicts(pd.concat(frames, ignore_index=True) if frames else items_frame(), reports)
+    estat, unplaced = derive_panel(items, catalog)
+    count_unplaced(items, unplaced, reports)
     if estat.empty and source in ("estat-csv", "estat-json", "ssdse") and not stats:
         names = ", ".join(str(p) for p in unrecognised) or "(none)"
         raise SckpiError(f"{source}: 統計の行がありません (no statistics read): どの読み取り形式にも当たらない"
@@ -258,7 +271,7 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     rest = _read_group(rest_found, reports, progress=progress, **context, known_areas=known, extra_indicators=extra,
                        year=police_year if police_year is not None else settings.police_year,
                        areas=_area_names(estat))
-    ext = _panel_rows(_sum_police(rest), catalog, reports, unmapped)[1]
+    ext = ext_rows(sum_police(rest))
     refuse_overlaps(ext, KEY, "external-statistics", "external statistics overlap")
     refuse_other_units(ext, catalog)
     panel, replaced = apply_external(estat, ext)
@@ -269,7 +282,7 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     panel, areas_df = _with_areas(panel, overrides)
     local_df = _local_rows([r for r in rest if r.target == "local"], reports)
 
-    outputs = {"panel": panel, "areas": areas_df, "local": local_df}
+    outputs = {"panel": panel, "areas": areas_df, "local": local_df, "items": items}
     written = write_outputs(outputs, settings)
     manifest = {
         "format_version": FORMAT_VERSION, "city_code": settings.city_code, "source": source,
@@ -294,21 +307,6 @@ def _area_names(estat: pd.DataFrame) -> pd.DataFrame | None:
         return None
     names = estat[["area_code", "area_name"]].dropna().drop_duplicates("area_code")
     return names.reset_index(drop=True) if len(names) else None
-
-
-def _sum_police(results: list) -> list:
-    """The panel results, the 犯罪オープンデータ 手口 files of one year added up into one result
-    (before the overlap check, which would otherwise refuse the second 手口 file)."""
-    from sckpi_helpers.sources.police_open_data import sum_methods
-
-    panel = [r for r in results if r.target == "panel"]
-    police = [r for r in panel if r.kind == "police-open-data"]
-    if len(police) < 2:
-        return panel
-    summed = sum_methods([r.frame for r in police])
-    first = police[0]
-    merged = type(first)(first.kind, first.target, summed, [], file=first.file)
-    return [r for r in panel if r.kind != "police-open-data"] + [merged]
 
 
 def _read_group(found: list, reports: dict[str, FileReport], progress: bool = False, **context: Any) -> list:
@@ -347,9 +345,12 @@ def _select(panel: pd.DataFrame, mergers: pd.DataFrame | None, year_list: list[i
         outside = ~panel["area_code"].isin(set(area_list) | {city})
         count_drops(reports, panel[outside], "対象地域の外 (area not requested: --areas / peer group)")
         panel = panel[~outside]
-    for file, n in panel.groupby("_file").size().items():
+    lacking = panel["lacking"].notna() if "lacking" in panel.columns else pd.Series(False, index=panel.index)
+    used = uses_per_file(panel[~lacking])
+    for file, n in used.items():
         if file in reports:
-            reports[file].used = int(n)
+            reports[file].used = n
+    report_lacking(panel[lacking], panel[~lacking], reports)
     return panel
 
 
@@ -362,7 +363,11 @@ def _with_areas(panel: pd.DataFrame, overrides: pd.DataFrame | None) -> tuple[pd
     panel = panel.copy()
     panel["area_name"] = panel["area_code"].map(names).where(panel["area_code"].isin(names.index),
                                                              panel["area_name"])
-    return panel_frame(panel.sort_values(["variable", "area_code", "year"])), areas_df  # drops _file, _row
+    out = panel.sort_values(["variable", "area_code", "year"])
+    derivation = out["derivation"].to_numpy(dtype=object) if "derivation" in out.columns else None
+    out = panel_frame(out)  # drops _file, _row, _uses, lacking
+    out["derivation"] = derivation  # how an input was derived from the published items (e-Stat rows)
+    return out, areas_df
 
 
 def _local_rows(results: list, reports: dict[str, FileReport]) -> pd.DataFrame:

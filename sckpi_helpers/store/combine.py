@@ -6,6 +6,10 @@ collapse; rows keyed by catalog inputs (external statistics) replace e-Stat's fo
 two files of one kind giving the same cell are refused — pure functions over frames, tested alone.
 Rows carry ``_file`` (and, when the reader numbers rows, ``_row``) until the panel is written.
 
+The per-file counts live here too: a row the panel keeps counts every source row that went into it
+(``_uses``: the items of a derived input, each 手口 file's rows of a 街頭犯罪 sum), once per file;
+rows waiting for another item of a sum and catalog items that make no input get their own lines.
+
 Stage: ``store`` — imports ``errors``, ``sources`` and :mod:`.inputs`.
 """
 
@@ -17,6 +21,7 @@ import pandas as pd
 
 from sckpi_helpers.errors import Problem, ValidationError
 from sckpi_helpers.sources.base import Ignored
+from sckpi_helpers.sources.external import panel_frame
 from sckpi_helpers.store.inputs import FileReport
 
 KEY = ["area_code", "year", "variable"]
@@ -88,13 +93,106 @@ def refuse_overlaps(df: pd.DataFrame, keys: list[str], what: str, title: str) ->
                                        f"one {what} file") for r in cells.itertuples()], title=title)
 
 
+def uses_per_file(rows: pd.DataFrame) -> dict[str, int]:
+    """How many of each file's rows went into ``rows``: through ``_uses`` (``(file, position)`` of
+    every source row a row was derived or summed from, each counted once), else one per row of
+    its ``_file``."""
+    if rows.empty:
+        return {}
+    if "_uses" in rows.columns and rows["_uses"].notna().any():
+        seen = {u for us in rows["_uses"].dropna() for u in us}
+        out: dict[str, int] = {}
+        for file, _pos in seen:
+            out[file] = out.get(file, 0) + 1
+        rest = rows[rows["_uses"].isna()]
+        for file, n in (rest.groupby("_file").size().items() if "_file" in rest else []):
+            out[file] = out.get(file, 0) + int(n)
+        return out
+    if "_file" not in rows:
+        return {}
+    return {str(f): int(n) for f, n in rows.groupby("_file").size().items()}
+
+
 def count_drops(reports: dict[str, FileReport], dropped: pd.DataFrame, reason: str) -> None:
-    """Add one ignored line per file for rows a build step left out."""
-    if dropped.empty or "_file" not in dropped:
-        return
-    for file, n in dropped.groupby("_file").size().items():
-        if file in reports:
+    """Add one ignored line per file for rows a build step left out (a derived row counts every
+    item row that went into it: :func:`uses_per_file`)."""
+    for file, n in uses_per_file(dropped).items():
+        if file in reports and n:
             reports[file].ignored.append(Ignored(file, reason, count=int(n)))
 
 
-__all__ = ["KEY", "apply_external", "count_drops", "refuse_conflicts", "refuse_overlaps"]
+# ------------------------------------------------------------------ rows keyed by inputs; per-file counts
+def sum_police(results: list) -> list:
+    """The panel results, the 犯罪オープンデータ 手口 files of one year added up into one result
+    (before the overlap check, which would otherwise refuse the second 手口 file)."""
+    from sckpi_helpers.sources.police_open_data import sum_methods
+
+    panel = [r for r in results if r.target == "panel"]
+    police = [r for r in panel if r.kind == "police-open-data"]
+    if len(police) < 2:
+        return panel
+    summed = sum_methods([r.frame for r in police])
+    # each file's rows that went into a sum, so every file's console line counts its own rows
+    parts = pd.concat([pd.DataFrame({k: r.frame[k].to_numpy() for k in KEY}).assign(
+        _use=[(r.file, i) for i in range(len(r.frame))]) for r in police], ignore_index=True)
+    uses = parts.groupby(KEY, sort=False)["_use"].agg(list)
+    keys = pd.MultiIndex.from_frame(summed[KEY])
+    summed = panel_frame(summed).assign(_uses=[list(u) for u in uses.reindex(keys)])
+    summed["_file"] = [u[0][0] for u in summed["_uses"]]
+    first = police[0]
+    merged = type(first)(first.kind, first.target, summed, [], file=first.file)
+    return [r for r in panel if r.kind != "police-open-data"] + [merged]
+
+
+def ext_rows(results: list) -> pd.DataFrame:
+    """Rows keyed by catalog inputs (external statistics, police counts), each with its file and
+    ``_uses`` (the file rows that went in, for the per-file count)."""
+    frames = []
+    for res in results:
+        if res.target != "panel":
+            continue
+        if "_uses" in res.frame.columns:  # police 手口 files already added up
+            frames.append(res.frame)
+            continue
+        f = panel_frame(res.frame)
+        frames.append(f.assign(_file=res.file, _uses=[[(res.file, i)] for i in range(len(f))]))
+    return (pd.concat(frames, ignore_index=True) if frames
+            else panel_frame().assign(_file=None, _uses=None))
+
+
+def count_unplaced(items: pd.DataFrame, positions: list[int], reports: dict[str, FileReport]) -> None:
+    """One line per file for catalog items that went into no input (a code outside the years the
+    catalog reads it for, an item read only for 政令指定都市 …): counted, not dropped silently."""
+    if not positions:
+        return
+    for file, n in items.loc[positions].groupby("file").size().items():
+        if file in reports:
+            reports[file].ignored.append(Ignored(
+                file, "カタログの項目だが、この年・地域ではどの入力にもならない行 (items of the catalog that "
+                      "make no input here: outside the years a code is read for, or read only for "
+                      "政令指定都市; kept in items.parquet)", count=int(n)))
+
+
+def report_lacking(lacking: pd.DataFrame, done: pd.DataFrame, reports: dict[str, FileReport]) -> None:
+    """Per file: the derived inputs that still lack items, and how many of the file's rows wait
+    for them (kept in items.parquet; a download with the missing item completes the sum)."""
+    if lacking.empty:
+        return
+    used = {u for us in done["_uses"].dropna() for u in us} if "_uses" in done.columns else set()
+    groups = sorted(lacking.groupby(["variable", "lacking"], sort=True), key=lambda kg: -len(kg[1]))
+    for (variable, codes), g in groups:  # each row counted once, under the input most rows wait for
+        waiting = {u for us in g["_uses"].dropna() for u in us} - used
+        used |= waiting
+        per_file: dict[str, int] = {}
+        for file, _i in waiting:
+            per_file[file] = per_file.get(file, 0) + 1
+        for file, n in sorted(per_file.items()):
+            if file in reports:
+                reports[file].ignored.append(Ignored(
+                    file, f"{variable} は項目 {codes} がないため欠測 (derived input lacks item {codes}): "
+                          f"これらの行は items.parquet に保存、{codes} を含むファイルを加えると使えます "
+                          "(kept; add a file carrying it)", count=n))
+
+
+__all__ = ["KEY", "apply_external", "count_drops", "count_unplaced", "ext_rows", "refuse_conflicts",
+           "refuse_overlaps", "report_lacking", "sum_police", "uses_per_file"]

@@ -7,6 +7,12 @@ as a second table. A code whose published name disagrees with the catalog's (a w
 not used: it must show as a missing input, never as another statistic's numbers. Everything not
 used is returned as :class:`~sckpi_helpers.sources.base.Ignored` lines for the console.
 
+Published items are kept as published (``items.parquet``: code, name, unit, year, value, mark,
+file, row — :func:`screen_items`); the inputs are derived from the items of *every* file of a
+build together (:func:`derive_panel`), so a file carrying only one item of a sum keeps its rows
+and a later download with the other item completes the sum. Each derived row says how it was
+made (``derivation``: ``outflow_population = A6103 + A6104; A6103 = 11,980 (a.csv 12行目); …``).
+
 The e-Stat requests a build makes (the tables the catalog names, the demo's cached tables, the
 area list of a table's metadata) live here too: they are the same catalog → e-Stat mapping.
 
@@ -17,8 +23,10 @@ Stage: ``store`` — imports ``errors``, ``config``, ``catalog`` (through the ob
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sckpi_helpers.catalog import items as citems
@@ -26,25 +34,23 @@ from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.sources.base import Ignored
 from sckpi_helpers.sources.external import panel_frame
 
+#: ``items.parquet``: every published item row a build read, as published, with its file and row
+ITEMS_COLUMNS = ["area_code", "area_name", "year", "item_code", "item_name", "unit", "value",
+                 "annotation", "stats_data_id", "time_code", "file", "row"]
 #: SSDS tables the demo serves as e-Stat API JSON pages (the others come as a CSV download)
 DEMO_API_TABLES = ("0000020201", "0000020209")
 
 
-def tidy_to_panel(tidy: pd.DataFrame, catalog: Any, source_note: str = "",
-                  file: str = "") -> tuple[pd.DataFrame, list[Ignored]]:
-    """e-Stat tidy rows (``sources.base.ITEM_COLUMNS``) → panel rows, and what was not used.
-
-    The mapping itself is the catalog's (:func:`sckpi_helpers.catalog.items.tidy_to_inputs`: sums
-    of items, year bounds, the 政令指定都市 rule, units normalised). This function adds what the
-    console needs: one :class:`Ignored` line (with its row count) naming ``file`` (default: the
-    rows' ``source``) for every item code no catalog input names, every item whose published name
-    disagrees with the catalog's (:func:`~sckpi_helpers.catalog.items.names_agree`), and the
-    empty cells of items a year did not survey.
+def screen_items(tidy: pd.DataFrame, catalog: Any, file: str = "") -> tuple[pd.DataFrame, list[Ignored]]:
+    """One file's item rows as published (:data:`ITEMS_COLUMNS`, ``file`` and ``row`` set), and
+    the console lines for what no input can use: one :class:`Ignored` line (with its row count)
+    naming ``file`` (default: the rows' ``source``) for every item code no catalog input names,
+    every item whose published name disagrees with the catalog's
+    (:func:`~sckpi_helpers.catalog.items.names_agree`), and the empty cells of items a year did
+    not survey (dropped: they hold nothing). Every other row is kept, whichever input it feeds.
     """
-    from sckpi_helpers.sources.areas import designated_cities
-
     if tidy is None or tidy.empty:
-        return panel_frame(), []
+        return items_frame(), []
     item = tidy["item_code"].fillna("").astype(str)
     known = {c for _iid, src in citems.estat_sources(catalog) for c in src.item_codes}
     where = file or (str(tidy["source"].dropna().iloc[0]) if "source" in tidy.columns
@@ -67,28 +73,124 @@ def tidy_to_panel(tidy: pd.DataFrame, catalog: Any, source_note: str = "",
     if n_empty := int((item.isin(known) & ~item.isin(refused) & ~has_cell).sum()):
         ignored.append(Ignored(where, "値も記号もない空欄のセル (empty cells: not surveyed that year)",
                                count=n_empty))
-    # one published cell given twice with different values is refused here, before items are
-    # summed into inputs (where "the first wins" would hide it); which value is right is the user's call
+    kept = tidy[has_cell & (item != "")].assign(file=where)
+    if "row" not in kept.columns:
+        kept["row"] = None
+    return items_frame(kept), ignored
+
+
+def items_frame(frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A frame with :data:`ITEMS_COLUMNS` and their dtypes (str codes, int year, float value,
+    nullable int row)."""
+    df = pd.DataFrame(frame if frame is not None else [])
+    for c in ITEMS_COLUMNS:
+        if c not in df.columns:
+            df[c] = None
+    df = df[ITEMS_COLUMNS].copy()
+    df["year"] = pd.to_numeric(df["year"], errors="coerce").astype("int64") if len(df) else df["year"].astype("int64")
+    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("float64")
+    df["row"] = pd.to_numeric(df["row"], errors="coerce").astype("Int64")
+    for c in ("area_code", "item_code", "file"):
+        df[c] = df[c].astype(str) if len(df) else df[c].astype(object)
+    for c in ("area_name", "item_name", "unit", "annotation", "stats_data_id", "time_code"):
+        df[c] = df[c].astype(object).where(df[c].notna(), None)
+    return df.reset_index(drop=True)
+
+
+def refuse_item_conflicts(items: pd.DataFrame, reports: dict[str, Any]) -> pd.DataFrame:
+    """One row per published cell (area, year, item code) across every file read: the same cell
+    given twice with different values is an error naming both files and rows (which one is right
+    is the user's call); equal duplicates collapse onto the first file, the others' report says so."""
     from sckpi_helpers.store.combine import refuse_conflicts
 
-    sid = tidy["stats_data_id"].fillna("").astype(str) if "stats_data_id" in tidy.columns else ""
-    probe = pd.DataFrame({"area_code": tidy["area_code"].astype(str), "year": tidy["year"],
-                          "variable": sid + " " + item, "value": tidy["value"],
-                          "annotation": tidy["annotation"], "source": "e-Stat " + sid + " " + item,
-                          "_file": where})
-    if "row" in tidy.columns:
-        probe["_row"] = tidy["row"].to_numpy()
-    refuse_conflicts(probe[item.isin(known) & has_cell], f"同じ統計の値が2つあります: {where}", {})
-    rows, _unused = citems.tidy_to_inputs(tidy[~item.isin(refused)], catalog, designated=designated_cities())
-    label = rows["source"].astype(str)
+    if items.empty:
+        return items
+    probe = pd.DataFrame({"area_code": items["area_code"], "year": items["year"],
+                          "variable": items["item_code"], "value": items["value"],
+                          "annotation": items["annotation"], "source": "e-Stat " + items["item_code"],
+                          "_file": items["file"], "_row": items["row"]}, index=items.index)
+    kept = refuse_conflicts(probe, "同じ統計の値が2つあります (one published cell, two values)", reports)
+    return items.loc[kept.index].reset_index(drop=True)
+
+
+def _short(file: str) -> str:
+    """A file's name (``a.csv``), or an API label as it is."""
+    if not file or file.startswith("e-Stat API"):
+        return file
+    return Path(file.removeprefix("e-Stat SSDS CSV ")).name
+
+
+def _item_labels(items: pd.DataFrame) -> np.ndarray:
+    """``A6103 = 11,980 (a.csv 660行目)`` per item row: its code, value or mark, file and row."""
+    value = items["value"]
+    has = value.notna()
+    whole = has & (value == value.round())
+    text = items["annotation"].astype(object).where(items["annotation"].notna(), "NaN").astype(str).astype(object)
+    text[whole] = [f"{v:,.0f}" for v in value[whole]]
+    text[has & ~whole] = [f"{v:,}" for v in value[has & ~whole]]
+    short = {f: _short(f) for f in set(items["file"].astype(str))}
+    where = items["file"].astype(str).map(short).astype(object)
+    has_row = items["row"].notna()
+    where[has_row] = [f"{w} {int(r):,}行目" for w, r in zip(where[has_row], items["row"][has_row], strict=True)]
+    return (items["item_code"].astype(str) + " = " + text + " (" + where + ")").to_numpy(dtype=object)
+
+
+def derive_panel(items: pd.DataFrame, catalog: Any, designated: Iterable[str] | None = None
+                 ) -> tuple[pd.DataFrame, list[int]]:
+    """The catalog's inputs derived from the published items of every file together (sums such
+    as ``outflow_population = A6103 + A6104``, codes bounded by from_year/to_year, the 政令指定都市
+    rule): panel rows with ``derivation`` naming each item's value, file and row, ``lacking`` (the
+    items a sum still lacks: the value is then missing, marked so), ``_file``/``_row`` (the first
+    item's) and ``_uses`` (``(file, item position)`` of every item row that went in). Also the
+    positions of the catalog's item rows that went into no input (outside a code's years …).
+
+    The one derivation (:func:`sckpi_helpers.catalog.items.tidy_to_inputs` does the arithmetic);
+    items from several files add up, so a download carrying only A6103 and another carrying
+    A6104 make one ``outflow_population``.
+    """
+    from sckpi_helpers.sources.areas import designated_cities
+
+    if items is None or items.empty:
+        return panel_frame().assign(lacking=None, _file=None, _row=None, _uses=None), []
+    designated = designated_cities() if designated is None else designated
+    items = items.reset_index(drop=True)
+    rows, _unused = citems.tidy_to_inputs(items, catalog, designated=designated)
+    files = items["file"].astype(str).to_numpy(dtype=object)
+    line = items["row"].to_numpy(dtype=object)
+    ids = [list(r) for r in rows["item_rows"]]
+    placed = sorted({i for r in ids for i in r})
+    label = np.empty(len(items), dtype=object)
+    label[placed] = _item_labels(items.iloc[placed])
+    short = {f: _short(f) for f in set(files)}
+    rows["derivation"] = [f"{d}; " + "; ".join(label[i] for i in r) if r else d
+                          for d, r in zip(rows["derivation"], ids, strict=True)]
+    rows["_uses"] = [[(files[i], i) for i in r] for r in ids]
+    rows["_file"] = [files[r[0]] if r else None for r in ids]
+    rows["_row"] = [line[r[0]] if r else None for r in ids]
+    suffix = [f" ({short[files[r[0]]]})" if r and not files[r[0]].startswith("e-Stat API")
+              and all(files[i] == files[r[0]] for i in r) else "" for r in ids]
+    rows["source"] = (rows["source"].astype(str) + pd.Series(suffix, index=rows.index)).str.replace(
+        r"\s+", " ", regex=True).str.strip()
+    known = {c for _iid, src in citems.estat_sources(catalog) for c in src.item_codes}
+    unplaced = np.setdiff1d(np.flatnonzero(items["item_code"].isin(known).to_numpy()),
+                            np.asarray(placed, dtype=np.int64))
+    out = panel_frame(rows.assign(published=None))
+    for c in ("derivation", "lacking", "_file", "_row", "_uses"):
+        out[c] = rows[c].to_numpy(dtype=object)
+    return out, [int(i) for i in unplaced]
+
+
+def tidy_to_panel(tidy: pd.DataFrame, catalog: Any, source_note: str = "",
+                  file: str = "") -> tuple[pd.DataFrame, list[Ignored]]:
+    """One file's e-Stat tidy rows (``sources.base.ITEM_COLUMNS``) → panel rows, and what was
+    not used: :func:`screen_items`, :func:`refuse_item_conflicts` and :func:`derive_panel` on
+    that file alone (the build derives from every file's items together)."""
+    items, ignored = screen_items(tidy, catalog, file)
+    items = refuse_item_conflicts(items, {})
+    panel, _ = derive_panel(items, catalog)
     if source_note:
-        label = label + f" ({source_note})"
-    elif "source" in tidy.columns:
-        files = tidy["source"].dropna().astype(str).str.replace("e-Stat SSDS CSV ", "", regex=False).unique()
-        if len(files) == 1 and files[0]:
-            label = label + f" ({files[0]})"
-    out = rows.assign(source=label.str.replace(r"\s+", " ", regex=True).str.strip(), published=None)
-    return panel_frame(out), ignored
+        panel["source"] = panel["source"].str.replace(r" \([^()]*\)$", "", regex=True) + f" ({source_note})"
+    return panel_frame(panel), ignored
 
 
 # ------------------------------------------------------------------ e-Stat requests
@@ -146,5 +248,5 @@ def meta_areas(meta: dict) -> list[tuple[str, str]]:
     return []
 
 
-__all__ = ["DEMO_API_TABLES", "catalog_requests", "demo_api_requests", "fetch_api", "meta_areas",
-           "tidy_to_panel"]
+__all__ = ["DEMO_API_TABLES", "ITEMS_COLUMNS", "catalog_requests", "demo_api_requests", "derive_panel",
+           "fetch_api", "items_frame", "meta_areas", "refuse_item_conflicts", "screen_items", "tidy_to_panel"]

@@ -23,10 +23,11 @@ from sckpi_helpers.errors import InputFileError
 from sckpi_helpers.store.plan import NATIONAL_SCOPE, fingerprint, raw_inputs
 
 #: file names under data/processed/<scope>/
-OUTPUT_FILES = {"panel": "panel.parquet", "areas": "areas.parquet", "local": "local.parquet"}
+OUTPUT_FILES = {"panel": "panel.parquet", "areas": "areas.parquet", "local": "local.parquet",
+                "items": "items.parquet"}
 MANIFEST = "ingest.json"
 #: bump when the outputs' meaning changes, so ensure_processed rebuilds old outputs
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: items.parquet (published items) and the panel's derivation column
 
 
 def scope_of(settings: CitySettings | None = None) -> str:
@@ -40,7 +41,7 @@ def scope_of(settings: CitySettings | None = None) -> str:
 
 
 def processed_paths(settings: CitySettings | None = None) -> dict[str, Path]:
-    """``data/processed/<scope>/``'s files: panel, areas, local and the build manifest."""
+    """``data/processed/<scope>/``'s files: panel, areas, local, items and the build manifest."""
     d = paths.processed_dir(scope_of(settings))
     return {**{k: d / v for k, v in OUTPUT_FILES.items()}, "manifest": d / MANIFEST}
 
@@ -157,6 +158,11 @@ def load_panel(settings: CitySettings | None = None) -> pd.DataFrame:
     return _load("panel", settings)
 
 
+def load_items(settings: CitySettings | None = None) -> pd.DataFrame:
+    """``items.parquet``: every published item the build read, as published (DESIGN.md)."""
+    return _load("items", settings)
+
+
 def load_local(settings: CitySettings | None = None) -> pd.DataFrame:
     """``local.parquet``: area_code, indicator_id, period, value, unit, source, note."""
     return _load("local", settings)
@@ -167,6 +173,6 @@ def load_areas(settings: CitySettings | None = None) -> pd.DataFrame:
     return _load("areas", settings)
 
 
-__all__ = ["FORMAT_VERSION", "MANIFEST", "OUTPUT_FILES", "ingest_command", "is_fresh", "load_areas", "load_local",
+__all__ = ["FORMAT_VERSION", "MANIFEST", "OUTPUT_FILES", "ingest_command", "is_fresh", "load_areas", "load_items", "load_local",
            "load_panel", "output_paths", "processed_paths", "read_manifest", "scope_of",
            "serving_settings"]
