@@ -145,7 +145,7 @@ def test_attach_links_every_download_from_the_index(tmp_path, monkeypatch):
     monkeypatch.setenv("SCKPI_HOME", str(home))
     monkeypatch.setattr(att, "copy_inputs", lambda folder, inputs, root: ([], []))
     folder = _report_set(tmp_path / "set")
-    added = att.attach(folder, settings=None)
+    added = att.attach(folder)
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert att.MARKER not in page and added["workbook"] == att.WORKBOOK
     for f in folder.rglob("*"):

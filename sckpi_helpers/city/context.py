@@ -30,8 +30,9 @@ from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.store.plan import plan_inputs, resolve_all
 from sckpi_helpers.store.scopes import Build, serving_build
 
-#: planner roles listed as the run's inputs (in this order)
-INPUT_ROLES = ("config", "csv", "inputs", "external", "local", "police")
+#: the store planner's roles → the role a run's manifest lists the file under (in this order)
+INPUT_ROLES = {"csv": "estat_csv", "inputs": "input", "external": "external_statistics", "local": "local_data",
+               "police": "police"}
 
 
 @dataclass(frozen=True)
@@ -180,18 +181,24 @@ def _logic_model(settings: CitySettings, given: str | Path | None) -> Path | Non
     return lm
 
 
-def _inputs(build: Build) -> tuple[InputFile, ...]:
-    """The raw files the build reads, from the store's planner (police and mergers included)."""
-    g = build.given
+def _inputs(build: Build, logic_model: Path | None) -> tuple[InputFile, ...]:
+    """The raw files the build reads, from the store's planner (police and mergers included), with
+    the city's logic model; each once."""
+    g, s = build.given, build.settings
     try:
-        plan = plan_inputs(build.settings, build.source, g.inputs, g.external, g.local, g.police)
+        plan = plan_inputs(s, build.source, g.inputs, g.external, g.local, g.police)
     except SckpiError:  # the build will say what is missing when it is made
         return ()
-    out = [InputFile(role, Path(p)) for role in INPUT_ROLES for p in plan[role]]
+    out = [InputFile("settings", Path(s.base_dir) / "settings.yaml")] if s.base_dir is not None else []
+    out += [InputFile("logic_model", logic_model)] if logic_model is not None else []
+    out += [InputFile("catalog_extension", p) for p in resolve_all(s, s.catalog_extensions)]
+    out += [InputFile(role, Path(plan[key])) for key, role in (("overrides", "areas"), ("mergers", "mergers"))
+            if plan.get(key) is not None]
+    out += [InputFile(role, Path(p)) for key, role in INPUT_ROLES.items() for p in plan[key]]
     if plan.get("cache") is not None and Path(plan["cache"]).is_dir():
         out += [InputFile("estat_api_json", f) for f in sorted(Path(plan["cache"]).rglob("*.json"))]
     seen: set[Path] = set()
-    return tuple(f for f in out if not (f.path in seen or seen.add(f.path)))
+    return tuple(f for f in out if not (f.path.resolve() in seen or seen.add(f.path.resolve())))
 
 
 def _source_problem(code: str, build: Build, own_settings: bool) -> str | None:
@@ -227,11 +234,12 @@ def resolve_city(code: Any, period: str | int | Period | None = None, *, source:
     catalog = load_catalog(extra=resolve_all(settings, settings.catalog_extensions))
     ap = adjusted_population_choice(catalog, settings, adjusted_population)
     spec = peer_group or settings.peer_group
+    lm = _logic_model(settings, logic_model_path)
     return CityContext(
         code=city, period=p, settings=settings, own_settings=own, build=build, source=build.source,
         catalog=catalog, name_ja=_name(city, settings, build), name_en=settings.name_en,
         adjusted_population=ap, peer_group=PeerGroupChoice(spec, peer_group_ja(spec)),
-        logic_model_path=_logic_model(settings, logic_model_path), inputs=_inputs(build))
+        logic_model_path=lm, inputs=_inputs(build, lm))
 
 
 __all__ = ["AdjustedPopulationChoice", "CityContext", "InputFile", "PeerGroupChoice", "adjusted_population_choice",

@@ -15,8 +15,6 @@ Stage: ``cli`` (10).
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import os
 from pathlib import Path
 
@@ -29,19 +27,11 @@ FILES = ("settings.yaml", "logic_model.yaml", "local_data.xlsx")
 
 
 def ssdse_area_names(path: str | Path) -> dict[str, tuple[str, str]]:
-    """Area code (5 digits) → (都道府県, 市区町村) from an SSDSE-A CSV (CP932 or UTF-8)."""
-    from sckpi_helpers.sources.cells import decode
+    """Area code (5 digits) → (都道府県, 市区町村) from an SSDSE-A CSV (the SSDSE reader's names)."""
+    from sckpi_helpers.sources.ssdse import municipality_names
 
-    rows = list(csv.reader(io.StringIO(decode(Path(path).read_bytes(), path), newline="")))
-    head = next((r for r in rows[:5] if "地域コード" in r), None)
-    ci, pi, mi = ((head.index("地域コード"), head.index("都道府県"), head.index("市区町村"))
-                  if head and {"都道府県", "市区町村"} <= set(head) else (0, 1, 2))
-    out = {}
-    for r in rows:
-        code = r[ci].strip().lstrip("Rr") if len(r) > mi else ""
-        if len(code) == 5 and code.isdigit():
-            out[code] = (r[pi].strip(), r[mi].strip())
-    return out
+    names = municipality_names(path)
+    return {c: (p, m) for c, p, m in zip(names["area_code"], names["pref_name"], names["area_name"], strict=True)}
 
 
 def area_name(code: str, root: Path | None = None) -> str | None:

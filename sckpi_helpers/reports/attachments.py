@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from sckpi_helpers.atomic import atomic_write_bytes
+from sckpi_helpers.city import CityContext
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.vocabulary import TIER_JA
 from sckpi_helpers.reports.display import _slug
@@ -278,7 +279,7 @@ def downloads_html(files: dict[str, list[Download]], workbook: Download | None, 
         groups=groups, workbook=workbook, inputs=inputs, notes=notes)
 
 
-def attach(folder: str | Path, settings: Any, source: str | None = None) -> dict[str, Any]:
+def attach(folder: str | Path, city: CityContext | None = None) -> dict[str, Any]:
     """Copy the inputs, write the workbook and link everything from ``folder/index.html``.
 
     Returns what was added (for the manifest or a log): workbook, inputs, notes.
@@ -286,7 +287,7 @@ def attach(folder: str | Path, settings: Any, source: str | None = None) -> dict
     folder = Path(folder)
     files = notebook_files(folder)
     workbook = write_workbook(folder, files)
-    inputs, notes = copy_inputs(folder, collect_inputs(settings, source), paths.project_root())
+    inputs, notes = copy_inputs(folder, collect_inputs(city), paths.project_root())
     index = folder / "index.html"
     if index.is_file():
         page = index.read_text(encoding="utf-8")

@@ -151,15 +151,12 @@ def render_catalog_html(catalog: Catalog, indicators: Iterable[Indicator] | None
             f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
 
 
-def write_catalog_page(folder: Path, settings) -> tuple[str | None, str | None]:
-    """``catalog.html`` of the catalog a run used (with the city's extensions); (file name, problem)."""
-    from sckpi_helpers.catalog import load_catalog
+def write_catalog_page(folder: Path, cat: Catalog) -> tuple[str | None, str | None]:
+    """``catalog.html`` of the catalog a run used (the city context's, with its extensions);
+    (file name, problem)."""
     from sckpi_helpers.reports.redact import redact
 
     try:
-        resolve = getattr(settings, "resolve", lambda p: p)
-        extra = [resolve(p) for p in getattr(settings, "catalog_extensions", []) or []]
-        cat = load_catalog(extra=extra) if extra else load_catalog()
         (folder / "catalog.html").write_text(render_catalog_html(cat), encoding="utf-8")
         return "catalog.html", None
     except Exception as exc:  # noqa: BLE001

@@ -47,20 +47,12 @@ from sckpi_helpers.reports.display import (
 def show_report_header(d: CheckData, check: int | None = None) -> None:
     """City, period, 補正人口 and peer group in one box."""
     p = d.params
-    s = p.settings
     lines = [f"自治体：{d.city_name}（{p.city_code}）", f"対象期間：{p.period_ja}（{p.period_label}）"]
     if check is not None:
         label, _, tier_ja, _ = CHECKS[check]
         lines.insert(0, f"{label} {tier_ja}")
-    adj = getattr(s, "adjusted_population", None) if s is not None else None
-    if adj:
-        name = adj
-        defs = getattr(getattr(d.catalog, "adjusted_population", None), "definitions", None) or {}
-        if not isinstance(defs, dict):
-            defs = {getattr(x, "id", None): x for x in defs}
-        if adj in defs:
-            name = f"{defs[adj].name_ja}（{adj}）"
-        lines.append(f"補正人口の定義：{name}")
+    ap = p.city.adjusted_population  # the city's, with the catalog's names (its context)
+    lines.append(f"補正人口の定義：{ap.name_ja}（{ap.id}）")
     if check in (None, 4):
         lines.append(f"比較対象：{peer_group_ja(p.peer_group)}")
     lines.append(f"データソース：{p.source}")
@@ -312,7 +304,7 @@ def comparison_table(d: CheckData):
 
 
 def _adjusted(d: CheckData) -> str | None:
-    return getattr(d.params.settings, "adjusted_population", None) if d.params.settings is not None else None
+    return d.params.city.adjusted_population.id
 
 
 def provisional_note(d: CheckData, indicator_id: str) -> str:

@@ -68,7 +68,7 @@ from sckpi_helpers.store.items import (
 )
 from sckpi_helpers.store.plan import SOURCES, fingerprint, plan_inputs, raw_inputs, resolve_all
 from sckpi_helpers.store.processed import FORMAT_VERSION, output_paths, processed_paths, scope_of, staleness
-from sckpi_helpers.store.scopes import Build, Given, ingest_target
+from sckpi_helpers.store.scopes import Build, Given, build_target
 from sckpi_helpers.store.validity import refuse_other_units, refuse_out_of_range
 
 AREAS_COLUMNS = areas_mod.AREA_COLUMNS
@@ -206,9 +206,8 @@ def ingest(target: CitySettings | Build, *, source: str | None = None, inputs: S
            refresh: bool = False, progress: bool = False) -> dict[str, Path]:
     """Build ``data/processed/<scope>/{panel,areas,local}.parquet`` for a city; return their paths.
 
-    ``target``: a :class:`~.scopes.Build` (its recorded files are read again when none are given
-    here) or a city's settings, whose build is :func:`~.scopes.ingest_target`'s: the user's own
-    files of a city without settings go into that city's own build, never the national one.
+    ``target``: a :class:`~.scopes.Build` or a city's settings (:func:`~.scopes.build_target`: a
+    user's own files go into that city's own build, never the national one).
 
     ``source``: ``demo`` | ``estat-api`` | ``estat-csv`` | ``ssdse`` (the bundled SSDSE-A unless
     ``inputs`` name another edition) | ``estat-json`` (saved getStatsData responses in ``inputs``)
@@ -222,15 +221,10 @@ def ingest(target: CitySettings | Build, *, source: str | None = None, inputs: S
     ``refresh``: estat-api ignores its response cache. The per-file report (kind, rows used,
     what was ignored and why) is kept in the manifest (``read_manifest(settings)["files"]``).
     """
-    given = Given.of(inputs, external, local, police, police_year, areas, years)
-    if isinstance(target, Build):
-        if not given and target.given:  # a rebuild reads the user's recorded files again
-            given = target.given
-            inputs, external, local, police = given.inputs, given.external, given.local, given.police
-            police_year, areas, years = given.police_year, given.areas, given.years
-        build = target
-    else:
-        build = ingest_target(target, source or target.source, given)
+    build = build_target(target, source, Given.of(inputs, external, local, police, police_year, areas, years))
+    given = build.given  # a rebuild reads the user's recorded files again
+    inputs, external, local, police = given.inputs, given.external, given.local, given.police
+    police_year, areas, years = given.police_year, given.areas, given.years
     settings = build.settings
     source = source or settings.source
     if source not in SOURCES:

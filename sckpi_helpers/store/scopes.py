@@ -176,5 +176,13 @@ def ingest_target(settings: CitySettings, source: str, given: Given = Given()) -
     return national_build() if source == "ssdse" else demo_build()
 
 
-__all__ = ["DEMO_SCOPE", "MANIFEST", "Build", "Given", "demo_build", "ingest_target", "national_build",
+def build_target(target: CitySettings | Build, source: str | None, given: Given) -> Build:
+    """The build an ``ingest`` call writes: a given build (re-reading its recorded files when the
+    call names none), or :func:`ingest_target` of the settings."""
+    if isinstance(target, Build):
+        return Build(target.scope, target.settings, target.why, given if given else target.given)
+    return ingest_target(target, source or target.source, given)
+
+
+__all__ = ["DEMO_SCOPE", "MANIFEST", "Build", "Given", "build_target", "demo_build", "ingest_target", "national_build",
            "own_build", "serving_build", "settings_build"]
