@@ -122,7 +122,7 @@ def cli_indicators(args: argparse.Namespace) -> int:
     city = resolve_city(args.city, peer_group=getattr(args, "peer_group", None),
                         adjusted_population=getattr(args, "adjusted_population", None))
     catalog, ap, spec = city.catalog, city.adjusted_population, city.peer_group.spec
-    if city.build.national or city.build.demo:  # bundled data: built on first use, offline
+    if city.build.national:  # the national build of the bundled files: built on first use, offline
         ensure_processed(city.build)
     panel = load_panel(city.build) if processed_paths(city.build)["panel"].exists() else None
     if panel is None or city.code not in set(panel["area_code"].astype(str)):

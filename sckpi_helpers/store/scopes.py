@@ -126,10 +126,11 @@ def demo_build() -> Build:
 def own_build(code: str) -> Build | None:
     """The build the user made for ``code`` without a settings file (``sckpi ingest --city CODE``
     with their own files or a source of their own), from its manifest; None when there is none."""
+    folder = paths.processed_dir(code)
     try:
-        meta = json.loads((paths.processed_dir(code) / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+        meta = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # a build put there by hand (e.g. from downloads): still the city's own
+        meta = {"city_code": code, "source": "estat-csv"} if (folder / "panel.parquet").is_file() else {}
     if meta.get("city_code") != code or not meta.get("source"):
         return None
     return Build(code, CitySettings(city_code=code, source=meta["source"]),
