@@ -31,8 +31,8 @@ from typing import Any
 
 import pandas as pd
 
-from sckpi_helpers.config.codes import AreaCodeError, normalize_area_code
 from sckpi_helpers.config import periods
+from sckpi_helpers.config.codes import AreaCodeError, normalize_area_code
 from sckpi_helpers.errors import InputFileError, Problem, SckpiError, ValidationError
 from sckpi_helpers.sources.base import LOCAL_COLUMNS, Ignored, Reader, ReadResult, head_rows, register
 from sckpi_helpers.sources.numbers import (
