@@ -3,7 +3,7 @@
 :func:`summary_ja` words one check from lists of names; :func:`check_summary_lines` (Check❶–❸) and
 :func:`check4_summary_lines` (Check❹) read a :class:`~sckpi_helpers.checks.data.CheckData`.
 Why here: the wording is the guideline's (Action per check) and is tested as plain strings,
-apart from any HTML. Stage 6 (checks): imports stages 0–6; the status and peer-group labels
+apart from any HTML. Stage 7 (checks): imports stages 0–7; the status and peer-group labels
 still come from ``viz.style`` until they move to ``config.vocabulary``.
 """
 

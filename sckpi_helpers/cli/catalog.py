@@ -4,7 +4,7 @@ CSV is written as UTF-8 **with BOM** (``utf-8-sig``): Excel, which most municipa
 files with, otherwise guesses Shift_JIS and garbles the Japanese names; pandas and other tools
 read the BOM transparently.
 
-Stage 10 (cli): may import every stage; nothing imports it.
+Stage 13 (cli): may import every stage; nothing imports it.
 """
 
 from __future__ import annotations

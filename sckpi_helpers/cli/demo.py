@@ -5,7 +5,7 @@ notebooks executed with papermill → HTML report sets → the path of the repor
 Re-running is idempotent: the processed data are rebuilt from the same raw files and the demo's
 report sets are replaced (``force``), so the output always reflects the current code.
 
-Stage 10 (cli): may import every stage; nothing imports it.
+Stage 13 (cli): may import every stage; nothing imports it.
 """
 
 from __future__ import annotations

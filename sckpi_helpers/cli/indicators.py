@@ -7,7 +7,7 @@ or CSV. CSV files are UTF-8 **with BOM** so Excel shows the Japanese names; valu
 by unit (percentages to 2 decimals, other units to 4 significant digits, whole numbers kept) and
 ranks are integers.
 
-Stage 10: imports config, catalog, store, indicators and reports (terminal_table).
+Stage 13: imports config, catalog, store, city, indicators and reports (terminal_table).
 """
 
 from __future__ import annotations

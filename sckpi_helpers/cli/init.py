@@ -9,7 +9,7 @@ The area name comes from the bundled SSDSE-A table (``data/raw/ssdse/SSDSE-A-*.c
 area code as ``R13101`` in the first column, 都道府県 and 市区町村 next to it); when it is absent
 or does not know the code, the user is asked for ``--name``.
 
-Stage: ``cli`` (10).
+Stage: ``cli`` (13).
 """
 
 from __future__ import annotations
@@ -43,6 +43,13 @@ def area_name(code: str, root: Path | None = None) -> str | None:
     return pref_muni[1] if pref_muni else None
 
 
+def _default_definition() -> str:
+    """The catalog's default 補正人口 definition (written out so the city sees its choice)."""
+    from sckpi_helpers.catalog import load_catalog
+
+    return load_catalog().adjusted_population.default
+
+
 def _settings_text(code: str, name: str, source: str) -> str:
     where = {"estat-api": "# e-Stat API v3: 環境変数 ESTAT_APP_ID にアプリケーションIDを設定してください（ファイルには書きません）",
              "estat-csv": "# e-Stat（地域の統計）からダウンロードした CSV をこのフォルダに置き、estat_csv: に列挙してください",
@@ -54,7 +61,7 @@ def _settings_text(code: str, name: str, source: str) -> str:
             f"{where}\n"
             f"source: {source}\n"
             "# 補正人口の定義（sckpi catalog 参照）と比較対象（prefecture = 同じ県の市区町村）\n"
-            "adjusted_population: resident_plus_inflow\n"
+            f"adjusted_population: {_default_definition()}\n"
             "peer_group: prefecture\n"
             "years: 2010-2024\n"
             "logic_model: logic_model.yaml\n"

@@ -4,7 +4,7 @@
 Prints each notebook's result as it finishes (for a batch: a progress bar on stderr, then the
 table), every warning (logic-model problems, one line each, on stderr), the report and index
 paths; exit status 0 only when every set is complete.
-Stage 10 (cli): imports every stage.
+Stage 13 (cli): imports every stage.
 """
 
 from __future__ import annotations

@@ -449,7 +449,6 @@ def show_field_balance(d: CheckData) -> None:
 
 def show_ingest(params: Any) -> dict[str, Any]:
     """The 00_ingest notebook's body: what was built, from which sources, how complete."""
-    from sckpi_helpers.catalog import load_catalog
 
     info = ingest_overview(params)
     man = info["manifest"]
@@ -475,7 +474,7 @@ def show_ingest(params: Any) -> dict[str, Any]:
                 f"{params.city_code} の政府統計：{len(mine)} 行、"
                 f"{mine['variable'].nunique()} 変数、{int(mine['year'].min()) if len(mine) else '—'}–"
                 f"{int(mine['year'].max()) if len(mine) else '—'} 年。")
-    catalog = load_catalog()
+    catalog = params.city.catalog  # the city's, with its extensions (its context)
     cov = input_coverage(panel, catalog, params.city_code, params.fiscal_year)
     show_heading(f"入力変数のカバレッジ（{params.city_code}、{params.fiscal_year}年時点）", 3)
     show_table(cov, status_col=(), columns={"input": "変数ID", "name": "変数", "years": "年数", "latest": "最新年",

@@ -9,7 +9,7 @@ without indicators (inputs, activities) stay white.
 Every box patch carries ``gid = "box:<measure_id>:<box_id>"`` and the figure an attribute
 ``sckpi_boxes`` {(measure_id, box_id): {"status", "colour"}}, so callers and tests can check colours.
 
-Stage 7 (viz): imports stages 0–6 (… indicators, checks).
+Stage 8 (viz): imports stages 0–7 (… indicators, checks).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Every function draws with the bundled Japanese font (``style.use_japanese_font``
 Japanese, and returns a matplotlib ``Figure`` (never ``plt.show``), so notebooks display it and
 reports save it.
 
-Stage 7 (viz): imports stages 0–6 (… indicators, checks).
+Stage 8 (viz): imports stages 0–7 (… indicators, checks).
 """
 
 from __future__ import annotations
