@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -43,7 +42,6 @@ LEVELS = ("country", "prefecture", "municipality", "ward")
 MUNICIPAL_TYPES = ("designated_city", "core_city", "special_ward", "city", "town", "village",
                    "ward", "prefecture", "country")
 MERGER_COLUMNS = ["old_code", "new_code", "effective_date", "note"]
-_CODE5 = re.compile(r"^\d{5}$")
 
 
 def _code5(code: str | int) -> str:
