@@ -30,7 +30,7 @@ def _cities_from_args(args: argparse.Namespace) -> list[str]:
 
     anchor = resolve_city(demo_settings().city_code, peer_group=args.batch_peer_group)
     ingest.ensure_processed(anchor.build)
-    codes = anchor.peer_codes
+    codes = list(anchor.peer_codes)
     if anchor.code not in codes:
         codes.insert(0, anchor.code)
     return codes
