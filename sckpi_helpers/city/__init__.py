@@ -6,9 +6,10 @@ Stage 5 (city): imports errors, config, catalog, sources and store.
 from sckpi_helpers.city.context import (
     AdjustedPopulationChoice,
     CityContext,
+    CityError,
     InputFile,
     PeerGroupChoice,
     resolve_city,
 )
 
-__all__ = ["AdjustedPopulationChoice", "CityContext", "InputFile", "PeerGroupChoice", "resolve_city"]
+__all__ = ["AdjustedPopulationChoice", "CityContext", "CityError", "InputFile", "PeerGroupChoice", "resolve_city"]

@@ -35,6 +35,14 @@ INPUT_ROLES = {"csv": "estat_csv", "inputs": "input", "external": "external_stat
                "police": "police"}
 
 
+class CityError(SckpiError):
+    """What the user gave for a city cannot be used; every problem at once (one per line)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
 @dataclass(frozen=True)
 class AdjustedPopulationChoice:
     """The 補正人口 definition a city uses, as the catalog defines it, and the definitions to fall
@@ -221,11 +229,24 @@ def resolve_city(code: Any, period: str | int | Period | None = None, *, source:
     """THE one place a city's code, period, settings, build, source, catalog, name, 補正人口 and peer
     group are decided (options given here override the settings). Raises :class:`SckpiError` with
     the user's words for a bad code, period, source, 補正人口 id or logic-model path."""
-    city = parse_code(code, "city_code")
-    p = parse_period(period) if period is not None and str(period).strip() else None
+    problems: list[str] = []
+    city = p = None
+    try:
+        city = parse_code(code, "city_code")
+    except SckpiError as exc:
+        problems.append(str(exc))
+    try:
+        p = parse_period(period) if period is not None and str(period).strip() else None
+    except SckpiError as exc:
+        problems.append(f"period: {exc}")
     if source and source not in SOURCES:
-        raise SckpiError(f"source '{source}' は使えません。{' | '.join(SOURCES)} のいずれかを指定してください "
-                         f"(source must be one of {', '.join(SOURCES)})")
+        problems.append(f"source '{source}' は使えません。{' | '.join(SOURCES)} のいずれかを指定してください "
+                        f"(source must be one of {', '.join(SOURCES)})")
+    if logic_model_path is not None and str(logic_model_path).strip() and \
+            not Path(str(logic_model_path)).expanduser().is_file():
+        problems.append(f"logic_model_path '{logic_model_path}': ファイルがありません (file not found)")
+    if problems or city is None:
+        raise CityError(problems)
     settings = find_settings(city)
     own = settings.base_dir is not None
     build = serving_build(settings, source or None)
@@ -242,5 +263,5 @@ def resolve_city(code: Any, period: str | int | Period | None = None, *, source:
         logic_model_path=lm, inputs=_inputs(build, lm))
 
 
-__all__ = ["AdjustedPopulationChoice", "CityContext", "InputFile", "PeerGroupChoice", "adjusted_population_choice",
+__all__ = ["AdjustedPopulationChoice", "CityContext", "CityError", "InputFile", "PeerGroupChoice", "adjusted_population_choice",
            "resolve_city"]

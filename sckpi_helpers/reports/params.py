@@ -94,7 +94,7 @@ def validate_parameters(city_code: Any = "99201", period: Any = "2024", logic_mo
     ``logic_model_path`` come from the city's settings or the build that serves it, so
     ``-p city_code 13101 -p period 2022`` is enough.
     """
-    from sckpi_helpers.city import resolve_city
+    from sckpi_helpers.city import CityError, resolve_city
 
     problems: list[str] = []
     lg = str(lang or "ja").strip()
@@ -106,6 +106,8 @@ def validate_parameters(city_code: Any = "99201", period: Any = "2024", logic_mo
         ctx = resolve_city(city_code, str(period), source=str(source or "").strip() or None,
                            peer_group=str(peer_group or "").strip() or None,
                            logic_model_path=str(logic_model_path or "").strip() or None)
+    except CityError as exc:
+        problems += exc.problems
     except SckpiError as exc:
         problems.append(str(exc))
     if problems or ctx is None:

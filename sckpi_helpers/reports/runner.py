@@ -313,8 +313,8 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
                                 "finished periods are not overwritten — rerun with --force to replace it")
     started = _now()
     t0 = time.perf_counter()
+    check_city_known(ctx)  # a mistyped code is refused before anything is built
     prepare_error = prepare_data(ctx) if prepare else None
-    check_city_known(ctx)
     lanes = max(1, min(jobs, len(names)))
     with contextlib.ExitStack() as stack:
         # kernels boot (and import pandas, matplotlib, the kit) while the folder is prepared
