@@ -176,9 +176,25 @@ def test_the_context_lists_the_planners_inputs_including_police_and_mergers(home
     shutil.copy(ROOT / "tests" / "data" / "real" / "police" / "keishicho_ninchikensu_R4.csv", folder / "police.csv")
     (folder / "mergers.csv").write_text("old_code,new_code,effective_date,note\n", encoding="utf-8")
     _write_settings(home, "chiyoda", 'city_code: "13101"\nsource: ssdse\npolice: [police.csv]\n')
-    roles = {(f.role, f.path.name) for f in resolve_city("13101").inputs}
+    city = resolve_city("13101")
+    roles = {(f.role, f.path.name) for f in city.inputs}
     assert {("settings", "settings.yaml"), ("police", "police.csv"), ("mergers", "mergers.csv"),
             ("input", "SSDSE-A-2025.csv")} <= roles
+
+
+def test_the_manifest_lists_the_planners_inputs_with_their_hashes(home):
+    from sckpi_helpers.city import resolve_city
+    from sckpi_helpers.reports.manifest import collect_inputs
+
+    folder = home / "data" / "raw" / "chiyoda"
+    folder.mkdir(parents=True)
+    shutil.copy(ROOT / "tests" / "data" / "real" / "police" / "keishicho_ninchikensu_R4.csv", folder / "police.csv")
+    _write_settings(home, "chiyoda", 'city_code: "13101"\nsource: ssdse\npolice: [police.csv]\n')
+    entries = {e["role"]: e for e in collect_inputs(resolve_city("13101"))}
+    police = entries["police"]
+    assert police["path"].endswith("police.csv") and police["sha256"] == hashlib.sha256(
+        (folder / "police.csv").read_bytes()).hexdigest()
+    assert entries["input"]["path"].endswith("SSDSE-A-2025.csv")
 
 
 # ---------------------------------------------------------------------------- decided once
