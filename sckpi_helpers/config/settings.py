@@ -7,14 +7,14 @@ default, so a city with no file still gets a Check❹ evaluation from government
 Every file a settings file names must exist: :func:`load_settings` lists all missing ones in one
 error naming the settings file and key (a typo must not silently drop a logic model). One broken
 settings file in another city's folder does not stop commands about other cities:
-:func:`discover_settings` warns naming it and carries on.
+:func:`find_settings` reads only the file that names the city asked for. Area codes are read by
+:mod:`.codes` (a YAML number instead of a quoted code gets one message saying to quote it).
 
-Stage: ``config`` — imports ``errors`` and ``config.paths``.
+Stage: ``config`` — imports ``errors``, ``config.paths`` and ``config.codes``.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -25,8 +25,6 @@ from pydantic import ValidationError as PydanticValidationError
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.codes import names_code, parse_code
 from sckpi_helpers.errors import InputFileError, Problem, ValidationError
-
-log = logging.getLogger(__name__)
 
 #: settings keys that name files (one path or a list of paths)
 PATH_KEYS = ("logic_model", "local_data", "external_statistics", "estat_csv", "catalog_extensions",
@@ -120,18 +118,6 @@ def _clause(error: dict) -> str:
     msg = str(error["msg"]).removeprefix("Value error, ")
     key = ".".join(map(str, error["loc"]))
     return msg if msg.startswith(f"{key}") else f"{key}: {msg}"
-
-
-def discover_settings() -> list[CitySettings]:
-    """Every readable ``data/raw/*/settings.yaml``; a broken one is skipped with a warning naming
-    it (one city's typo must not stop commands about the others)."""
-    found = []
-    for f in sorted(paths.raw_dir().glob("*/settings.yaml")):
-        try:
-            found.append(load_settings(f))
-        except (InputFileError, ValidationError) as exc:
-            log.warning("設定ファイルを読めないため飛ばします (skipped unreadable settings) %s: %s", f, exc)
-    return found
 
 
 def find_settings(city_code: str) -> CitySettings:
