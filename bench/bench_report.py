@@ -106,13 +106,14 @@ def build_real_store() -> list[str]:
 
 def run_real(n: int, jobs: int) -> int:
     """Check❹ for ``n`` real municipalities; prints the projection for the nation. 0 when all ran."""
+    from sckpi_helpers.city import resolve_city
     from sckpi_helpers.reports import runner
     from sckpi_helpers.reports.executors import run_batch
 
     t0 = time.perf_counter()
     munis = build_real_store()
     t1 = time.perf_counter()
-    prep = runner.prepare_data(runner.city_settings(munis[0]), "estat-csv")
+    prep = runner.prepare_data(resolve_city(munis[0], source="estat-csv"))
     t2 = time.perf_counter()
     step = max(1, len(munis) // n)
     cities = munis[::step][:n]

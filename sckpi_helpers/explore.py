@@ -7,7 +7,8 @@ user of ipywidgets. The logic is in plain functions (:func:`definition_options`,
 :func:`standing_frame`, :func:`kpi_frame`, :func:`export_table`) testable without a browser;
 :meth:`Explorer.render` draws the current selection statically, so the notebook also executes
 headless under papermill/nbval. The year follows the one rule of
-:func:`sckpi_helpers.indicators.service.evaluation_year`. Stage 12 (explore): imports stages 0–12.
+:func:`sckpi_helpers.indicators.service.evaluation_year`; the city's own 補正人口 definition and build
+are its context's (``params.city``). Stage 12 (explore): imports stages 0–11.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from typing import Any
 import pandas as pd
 
 from sckpi_helpers.atomic import atomic_write_bytes
-from sckpi_helpers.checks.data import indicator_results, load_check_data
+from sckpi_helpers.checks.data import load_check_data
 from sckpi_helpers.config.vocabulary import TIER_SHORT_JA, peer_group_ja
 from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.indicators.cache import indicator_results
 from sckpi_helpers.indicators.service import NoEvaluationYear, city_standing
 from sckpi_helpers.notebook.params import Params
 from sckpi_helpers.pages.display import show_figure, show_notice, show_table
@@ -109,7 +111,7 @@ class Explorer:
         self.data = d = load_check_data(params)
         self.catalog, self.panel, self.areas = d.catalog, d.panel, d.areas
         self.definitions = definition_options(self.catalog)
-        default_def = getattr(params.settings, "adjusted_population", None) or self.definitions[0][1]
+        default_def = params.city.adjusted_population.id  # the city's, decided by its context
         self._results: dict[str, pd.DataFrame] = {}
         if d.results is not None:
             self._results[default_def] = d.results
@@ -134,9 +136,7 @@ class Explorer:
         """Tier-3 results with 補正人口 ``definition`` (the stored ones when they match, else computed
         through the engine), computed once per definition."""
         if definition not in self._results:
-            d = self.data
-            self._results[definition] = indicator_results(d.build, self.panel, self.catalog, definition,
-                                                          d.extensions)
+            self._results[definition] = indicator_results(self.params.city, self.panel, definition)
         return self._results[definition]
 
     def peers(self, city: str, peer_group: str) -> list[str]:

@@ -29,26 +29,42 @@ def test_notebooks_read_the_indicators_computed_once_per_build(demo_home):
 
     import pandas as pd
 
-    from sckpi_helpers.catalog import load_catalog
-    from sckpi_helpers.config.settings import demo_settings
+    from sckpi_helpers.city import resolve_city
+    from sckpi_helpers.indicators import cache
     from sckpi_helpers.store import build as ingest
     from sckpi_helpers.store import processed
 
-    s = demo_settings()
-    ingest.ensure_processed(s)
-    stored = data.ensure_indicators(s)
-    assert data.indicators_fresh(s)
+    ctx = resolve_city("99201")
+    ingest.ensure_processed(ctx.build)
+    stored = cache.ensure_indicators(ctx)
+    assert cache.is_current(ctx.build, ctx.adjusted_population, ctx.extensions)
     marked = pd.read_parquet(stored).assign(value=-1.0)  # a stand-in that shows where results came from
     marked.to_parquet(stored, index=False)
-    panel, catalog = processed.load_panel(s), load_catalog()
-    assert (data.indicator_results(s, panel, catalog, s.adjusted_population)["value"] == -1.0).all()
-    # another 補正人口 definition, or a panel newer than the stored results: computed afresh
-    assert not (data.indicator_results(s, panel, catalog, "resident")["value"] == -1.0).all()
-    panel_file = processed.processed_paths(s)["panel"]
+    assert (cache.indicator_results(ctx)["value"] == -1.0).all()
+    # another 補正人口 definition, or a panel changed since the stored results: computed afresh
+    assert not (cache.indicator_results(ctx, definition="resident")["value"] == -1.0).all()
+    panel_file = processed.processed_paths(ctx.build)["panel"]
     later = stored.stat().st_mtime + 10
     os.utime(panel_file, (later, later))
-    assert not data.indicators_fresh(s)
-    assert not (data.indicator_results(s, panel, catalog, s.adjusted_population)["value"] == -1.0).all()
+    assert not cache.is_current(ctx.build, ctx.adjusted_population, ctx.extensions)
+    assert not (cache.indicator_results(ctx)["value"] == -1.0).all()
+
+
+def test_the_stored_indicators_are_keyed_on_the_adjusted_population_definition(demo_home):
+    """Results stored for one 補正人口 definition are never served for another (its key says which)."""
+    from sckpi_helpers.city import resolve_city
+    from sckpi_helpers.indicators import cache
+    from sckpi_helpers.store import build as ingest
+
+    ctx = resolve_city("99201")
+    ingest.ensure_processed(ctx.build)
+    cache.ensure_indicators(ctx)
+    assert cache.stored_key(ctx.build)["adjusted_population"] == ctx.adjusted_population.id
+    other = resolve_city("99201", adjusted_population="daytime")
+    assert not cache.is_current(other.build, other.adjusted_population, other.extensions)
+    cache.ensure_indicators(other)
+    assert cache.stored_key(other.build)["adjusted_population"] == "daytime"
+    assert not cache.is_current(ctx.build, ctx.adjusted_population, ctx.extensions)
 
 
 # ------------------------------------------------------------------ the one rule for "which year"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sckpi_helpers.cli import build_parser, main
+from sckpi_helpers.config.periods import parse_period
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBCOMMANDS = ["demo", "catalog", "ingest", "indicators", "template", "report"]
@@ -48,7 +49,7 @@ def test_periods_are_always_called_period_and_lists_cities():
     (["indicators", "--city", "13101", "--period", "FY2022"], "year", 2022),
     (["template", "--city", "13101", "--out", "x.xlsx", "--period", "2025Q1-2026Q4"], "periods", "2025Q1-2026Q4"),
     (["report", "--cities", "13101,13102", "--period", "2025"], "cities", "13101,13102"),
-    (["report", "--city", "13101", "--period", "2025Q3"], "period", "2025Q3"),
+    (["report", "--city", "13101", "--period", "2025Q3"], "period", parse_period("2025Q3")),  # parsed once by the option
 ])
 def test_new_spellings_fill_the_dest_the_handlers_read(argv, dest, value):
     assert getattr(build_parser().parse_args(argv), dest) == value

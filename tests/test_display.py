@@ -34,7 +34,7 @@ def test_validate_parameters_lists_every_problem(demo_home):
     with pytest.raises(nbp.ParameterError) as exc:
         nbp.validate_parameters("1234", "2024Q7", "/no/such/model.yaml", "web", "", "fr", "", setup=False)
     msg = str(exc.value)
-    for part in ("city_code '1234'", "period", "logic_model_path", "source 'web'", "lang 'fr'"):
+    for part in ("city_code: '1234'", "period", "logic_model_path", "source 'web'", "lang 'fr'"):
         assert part in msg
     assert msg.count("\n  - ") == 5
 

@@ -1,4 +1,4 @@
-"""`sckpi indicators` and compute_and_store, on a synthetic processed folder under $SCKPI_HOME."""
+"""`sckpi indicators` and the stored indicators, on a synthetic processed folder under $SCKPI_HOME."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 from synthetic import real_catalog, synthetic_areas, synthetic_panel
 
 from sckpi_helpers.atomic import atomic_write_parquet
+from sckpi_helpers.city import resolve_city
 from sckpi_helpers.cli import build_parser, main
 from sckpi_helpers.cli.terminal_table import display_width
-from sckpi_helpers.config.settings import CitySettings
 from sckpi_helpers.indicators import engine
-from sckpi_helpers.indicators.service import compute_and_store
+from sckpi_helpers.indicators.cache import ensure_indicators
 
 
 @pytest.fixture()
@@ -63,9 +63,9 @@ def test_errors_exit_1(home, capsys):
     assert main(["indicators", "--city", "01201", "--period", "1990"]) == 1
 
 
-def test_compute_and_store(home):
-    tmp, cat, panel = home
-    path = compute_and_store(panel, cat, CitySettings(city_code="01201"))
+def test_the_stored_indicators_go_into_the_citys_build(home):
+    tmp, _, _ = home
+    path = ensure_indicators(resolve_city("01201"))
     assert path == tmp / "data" / "processed" / "01201" / "indicators.parquet"
     back = pd.read_parquet(path)
     assert list(back.columns) == engine.RESULT_COLUMNS

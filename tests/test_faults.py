@@ -277,7 +277,7 @@ EXPECTED = {
     "text in a number column": r"^ERROR .*bad_text_in_number\.csv, row \d+, column '.+'",
     "area code 1310A": r"^ERROR .*x\.csv, row 8, column '地域 コード'",
     "4-digit area code (Excel dropped the 0)": r"^OK \[.*'01100'",
-    "--cities with a 4-digit code": r"^ERROR --areas: 5桁の地域コードではありません.*: 1310$",
+    "--cities with a 4-digit code": r"^ERROR --cities: '1310' は5桁の標準地域コード.*\(not a 5-digit area code\)$",
     "unknown item code": r"^OK \['x\.csv 列「Z9999」: 項目 Z9999「謎の項目」はカタログのどの入力にも対応しない",
     "known code, other published name": r"^OK \[.x\.csv 列「A1101」: 項目 A1101 の公表名「日本人人口」がカタログの想定「総人口」と異なる",
     "item column without a code prefix": r"^exit 0: .*x\.csv 列「15歳未満人口【人】」: SSDS の項目でない列",

@@ -219,25 +219,30 @@ def test_each_settings_folder_gets_its_own_build(demo_home):
     assert store.is_fresh(demo) and store.is_fresh(mine)
 
 
-def test_before_any_build_the_demo_source_is_served_by_the_demo_city(demo_home):
+def test_before_any_build_the_demo_source_is_served_by_the_demo_build(demo_home):
     from sckpi_helpers.config.settings import CitySettings
+    from sckpi_helpers.store.scopes import serving_build
 
-    assert store.serving_settings(CitySettings(city_code="99202"), "demo").city_code == "99201"
+    build = serving_build(CitySettings(city_code="99202"), "demo")
+    assert build.scope == "demo" and build.settings.city_code == "99201"
 
 
 def test_a_city_with_settings_is_served_by_its_own_build_with_the_source_asked_for(demo_home):
+    from sckpi_helpers.store.scopes import serving_build
+
     demo = demo_settings()
-    assert store.serving_settings(demo, "demo") is demo
-    assert store.serving_settings(demo, "estat-csv").source == "estat-csv"
+    assert serving_build(demo, "demo").settings is demo
+    assert serving_build(demo, "estat-csv").source == "estat-csv"
 
 
-def test_a_city_without_settings_is_served_by_the_build_that_holds_it(built):
+def test_a_demo_prefecture_city_without_settings_is_served_by_the_demo_build(built):
     from sckpi_helpers.config.settings import CitySettings
+    from sckpi_helpers.store.scopes import serving_build
 
-    served = store.serving_settings(CitySettings(city_code="99203"))
-    assert served.city_code == "99201" and store.scope_of(served) == "demo"
-    stranger = store.serving_settings(CitySettings(city_code="13101", source="estat-api"))
-    assert stranger.city_code == "13101" and store.scope_of(stranger) == "13101"
+    served = serving_build(CitySettings(city_code="99203"))
+    assert served.settings.city_code == "99201" and served.scope == "demo"
+    stranger = serving_build(CitySettings(city_code="13101", source="estat-api"))
+    assert stranger.settings.city_code == "13101" and stranger.scope == "13101"
 
 
 def test_an_item_whose_published_name_disagrees_with_the_catalog_is_not_used():

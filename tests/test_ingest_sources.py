@@ -41,10 +41,10 @@ def ssdse_row(code: str) -> pd.Series:
 
 # ---------------------------------------------------------------------------- SSDSE-A
 def test_a_real_city_without_settings_is_served_by_the_national_ssdse_build(home, capsys):
-    from sckpi_helpers.store.processed import scope_of, serving_settings
+    from sckpi_helpers.store.scopes import serving_build
 
     settings = find_settings("13101")
-    assert settings.source == "ssdse" and scope_of(serving_settings(settings)) == "ssdse"
+    assert settings.source == "ssdse" and serving_build(settings).scope == "ssdse"
     assert main(["indicators", "--city", "13101", "--period", "2022", "--peer-group", "similar",
                  "--format", "csv"]) == 0
     out = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
@@ -96,11 +96,12 @@ def test_police_files_of_one_year_are_added_up(home, tmp_path):
     from sckpi_helpers.sources.police_open_data import read_police_open_data
     from sckpi_helpers.store.build import ingest
     from sckpi_helpers.store.processed import load_panel
+    from sckpi_helpers.store.scopes import own_build
 
     one = POLICE / "tokyo_2021syazyounerai.csv"
     settings = CitySettings(city_code="13101", source="ssdse")
     ingest(settings, police=[one, _second_method(tmp_path)], years="2020-2023")
-    panel = load_panel(settings)
+    panel = load_panel(own_build("13101"))  # the user's police files made the city's own build
     got = panel.query("area_code == '13101' and variable == 'street_crimes' and year == 2021")
     by_hand = read_police_open_data(one)[0].set_index("area_code").loc["13101", "value"]
     assert got["value"].tolist() == [2 * by_hand]
@@ -114,8 +115,9 @@ def test_police_year_for_a_file_without_one_in_its_name(home, tmp_path, capsys):
     assert "ファイル名から年が分かりません" in capsys.readouterr().err
     assert main(["ingest", "--source", "ssdse", "--city", "13101", "--police", str(nameless),
                  "--police-year", "2022"]) == 0
-    panel = pd.read_parquet(home / "data" / "processed" / "ssdse" / "panel.parquet")
+    panel = pd.read_parquet(home / "data" / "processed" / "13101" / "panel.parquet")  # the city's own build
     assert set(panel.query("variable == 'crimes_recognised'")["year"]) == {2022}
+    assert not (home / "data" / "processed" / "ssdse" / "panel.parquet").exists()  # national build untouched
 
 
 # ---------------------------------------------------------------------------- 補正人口

@@ -7,11 +7,12 @@ from types import SimpleNamespace
 import pandas as pd
 
 from sckpi_helpers.catalog import load_catalog
+from sckpi_helpers.city import resolve_city
 from sckpi_helpers.notebook import sections
 
 
 def _page(city_code: str, indicator_ids: list[str]) -> SimpleNamespace:
-    params = SimpleNamespace(city_code=city_code, settings=None)
+    params = SimpleNamespace(city_code=city_code, city=resolve_city(city_code))  # its 補正人口: the default
     return SimpleNamespace(params=params, catalog=load_catalog(),
                            comparison=pd.DataFrame({"indicator_id": indicator_ids}))
 

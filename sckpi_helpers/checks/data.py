@@ -7,8 +7,10 @@ the peer comparison. Plus the plain tables the notebooks list (:func:`kpi_data_c
 
 Why here: this is the checks pipeline without any display, so it is testable without IPython
 and reusable outside notebooks. ``params`` is the notebook's validated parameters
-(:class:`sckpi_helpers.notebook.params.Params`), used by attribute only (city_code, period,
-fiscal_year, settings, source, peer_group, lang, logic_model_path). Stage 7 (checks): imports stages 0–7.
+(:class:`sckpi_helpers.notebook.params.Params`), used by attribute only (``city``: the city's
+context, city_code, period, fiscal_year, lang, logic_model_path): the build, catalog, name, 補正人口
+and peers are the context's, never looked up here; the stored tier-3 results are
+:mod:`sckpi_helpers.indicators.cache`'s. Stage 7 (checks): imports stages 0–7.
 """
 
 from __future__ import annotations
@@ -27,65 +29,12 @@ CHECKS: dict[int, tuple[str, str, str, str]] = {
 
 
 def ensure_data(params: Any) -> tuple[Any, dict[str, Path]]:
-    """``ingest.ensure_processed`` for the notebook's city, so it runs on a clean clone; returns
-    the settings of the build that serves it (``processed.serving_settings``) and the build's files."""
+    """``ensure_processed`` for the build that serves the notebook's city (its context decided which),
+    so a notebook runs on a clean clone; returns the build and its files."""
     from sckpi_helpers.store import build as ingest
-    from sckpi_helpers.store import processed
 
-    build = processed.serving_settings(params.settings, params.source)
-    return build, ingest.ensure_processed(build)
-
-
-
-def _indicators_file(build: Any) -> Path:
-    from sckpi_helpers.config import paths
-    from sckpi_helpers.indicators.service import INDICATORS_FILE
-    from sckpi_helpers.store.processed import scope_of
-
-    return paths.processed_dir(scope_of(build)) / INDICATORS_FILE
-
-
-def indicators_fresh(build: Any) -> bool:
-    """True when the build's ``indicators.parquet`` is newer than its panel and the catalog files."""
-    from sckpi_helpers.catalog import loader
-    from sckpi_helpers.store.processed import processed_paths
-
-    f, panel = _indicators_file(build), processed_paths(build)["panel"]
-    if not (f.is_file() and panel.is_file()):
-        return False
-    catalog_files = [*Path(loader.__file__).parent.joinpath("data").glob("*.yaml"),
-                     *(build.resolve(x) for x in getattr(build, "catalog_extensions", []) or [])]
-    newest = max([panel.stat().st_mtime, *(c.stat().st_mtime for c in catalog_files if c.is_file())])
-    return f.stat().st_mtime >= newest
-
-
-def ensure_indicators(build: Any) -> Path:
-    """The build's tier-3 results, computed once per build (``indicators.parquet``) when stale."""
-    from sckpi_helpers.catalog import load_catalog
-    from sckpi_helpers.indicators.service import compute_and_store
-    from sckpi_helpers.store.processed import load_panel
-
-    if indicators_fresh(build):
-        return _indicators_file(build)
-    extra = [build.resolve(x) for x in getattr(build, "catalog_extensions", []) or []]
-    return compute_and_store(load_panel(build), load_catalog(extra=extra) if extra else load_catalog(), build)
-
-
-def indicator_results(build: Any, panel: Any, catalog: Any, adjusted_population: str | None,
-                      extensions: list[Path] = ()) -> Any:
-    """Tier-3 results for a notebook: the build's stored ``indicators.parquet`` when it is fresh and
-    was computed with the same 補正人口 definition and catalog extensions, else computed here."""
-    import pandas as pd
-
-    from sckpi_helpers.indicators import engine
-
-    same = (adjusted_population in (None, getattr(build, "adjusted_population", None))
-            and [Path(x) for x in extensions]
-            == [Path(build.resolve(x)) for x in getattr(build, "catalog_extensions", []) or []])
-    if same and indicators_fresh(build):
-        stored = pd.read_parquet(_indicators_file(build))
-        return stored.astype({c: object for c in stored.columns if isinstance(stored[c].dtype, pd.StringDtype)})
-    return engine.compute(panel, catalog, adjusted_population=adjusted_population)
+    ctx = params.city
+    return ctx.build, ingest.ensure_processed(ctx.build)
 
 
 @dataclass
@@ -112,7 +61,7 @@ class CheckData:
     comparison: Any = None
     pillars: Any = None
     coverage: Any = None
-    build: Any = None  # the settings of the build that serves the city (``ensure_data``)
+    build: Any = None  # the build that serves the city (``params.city.build``)
     extensions: list[Path] = field(default_factory=list)  # the city's catalog extensions
 
     @property
@@ -133,26 +82,20 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
     ``tier3`` also computes the composite indicators, coverage and the peer comparison (Check❹).
     A city without a logic model gets ``model=None`` and ``model_problem`` saying why.
     """
-    from sckpi_helpers.catalog import load_catalog
     from sckpi_helpers.checks import kpi
+    from sckpi_helpers.indicators.cache import indicator_results
     from sckpi_helpers.store import processed
 
+    ctx = params.city
     build, _ = ensure_data(params)
-    s = params.settings
-    extra = [s.resolve(p) for p in (getattr(s, "catalog_extensions", []) or [])] if s is not None else []
-    catalog = load_catalog(extra=extra) if extra else load_catalog()
+    catalog = ctx.catalog
     panel = processed.load_panel(build)
     local = processed.load_local(build)
     areas = processed.load_areas(build)
     local = local[local["area_code"].astype(str) == params.city_code]
-    name = getattr(s, "name_ja", None)
-    if not name:
-        hit = areas.loc[areas["area_code"].astype(str) == params.city_code, "area_name"]
-        name = str(hit.iloc[0]) if len(hit) else params.city_code
-    d = CheckData(params=params, catalog=catalog, panel=panel, local=local, areas=areas, city_name=name,
-                  build=build, extensions=extra)
+    d = CheckData(params=params, catalog=catalog, panel=panel, local=local, areas=areas, city_name=ctx.name_ja,
+                  build=build, extensions=ctx.extensions)
 
-    adj = getattr(s, "adjusted_population", None) if s is not None else None
     need_results = tier3
     if params.logic_model_path is not None:
         from sckpi_helpers.checks import diagnosis
@@ -168,7 +111,7 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
         d.model_problem = ("この自治体にはロジックモデルが設定されていません"
                            "（settings.yaml の logic_model）。")
     if need_results:
-        d.results = indicator_results(build, panel, catalog, adj, extra)
+        d.results = indicator_results(ctx, panel)
     if d.model is not None:
         from sckpi_helpers.checks import diagnosis
 
@@ -180,7 +123,6 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
     if tier3:
         from sckpi_helpers.indicators import coverage, peers
         from sckpi_helpers.indicators.service import NoEvaluationYear, evaluation_year
-        from sckpi_helpers.store.peer_groups import peer_group
 
         try:
             d.year, d.year_note = evaluation_year(d.results, params.city_code, params.fiscal_year)
@@ -188,7 +130,7 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
             d.year, d.year_note = params.fiscal_year, str(exc)
         d.coverage = coverage.coverage(d.results, catalog, params.city_code, d.year)
         try:
-            d.peer_codes = peer_group(areas, params.city_code, params.peer_group, panel)
+            d.peer_codes = ctx.peers_in(areas, panel)
         except SckpiError as exc:
             d.peer_problem = str(exc)
             d.peer_codes = [params.city_code]

@@ -25,7 +25,7 @@ Check❶❷ are due (:func:`~sckpi_helpers.periods.due_checks`), so the walk end
 :func:`system_flags` at the evaluation system itself (評価体系の見直し): indicators without data for
 two or more cadences, targets reached early, boxes without indicators, no link to tier 3.
 
-Stage 7 (checks): imports stages 0–6 (… city, indicators); never IPython.
+Stage 7 (checks): imports stages 0–6 (… store, city, indicators); never IPython.
 """
 
 from __future__ import annotations

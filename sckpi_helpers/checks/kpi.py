@@ -27,7 +27,7 @@ Rules, per row (indicator × period, ``E`` = last day of the period):
 ``as_needed`` (適宜) and ``every_N_years`` indicators get rows only for the periods that have values;
 when they have none at all, one ``no_data`` row for the reporting period.
 
-Stage 7 (checks): imports stages 0–6 (… city, indicators); never IPython.
+Stage 7 (checks): imports stages 0–6 (… store, city, indicators); never IPython.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ are deterministic (fixed timestamps, fixed zip order), so the same input gives t
 Why in ``checks``: the indicators come from the city's logic model (:mod:`.logic_model`, stage 6);
 the reader of the filled workbook is :mod:`sckpi_helpers.sources.local_workbook` (stage 3).
 
-Stage: ``checks`` (6); imports ``atomic``, ``config``, ``sources`` and ``sources.logic_model``.
+Stage: ``checks`` (7); imports ``atomic``, ``config``, ``sources`` and ``sources.logic_model``.
 """
 
 from __future__ import annotations

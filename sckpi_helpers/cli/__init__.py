@@ -21,6 +21,7 @@ import sys
 from collections.abc import Sequence
 
 from sckpi_helpers import __version__
+from sckpi_helpers.config.codes import AreaCodeError, parse_code, parse_codes
 from sckpi_helpers.config.periods import PeriodError, parse_period, parse_year_range
 from sckpi_helpers.config.settings import SOURCES
 from sckpi_helpers.errors import SckpiError
@@ -79,18 +80,27 @@ def _positive_int(text: str) -> int:
 
 
 def _area_code(text: str) -> str:
-    t = text.strip()
-    if not (len(t) == 5 and t.isdigit()):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a 5-digit area code (標準地域コード)")
-    return t
+    """A code as typed (full-width, 6-digit with its check digit …) → 5 digits (config.codes)."""
+    try:
+        return parse_code(text, "--city")
+    except AreaCodeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _area_codes(text: str) -> str:
-    """``13101,13102`` → the same list, each code checked, as one comma-separated string."""
-    codes = [c.strip() for c in text.split(",") if c.strip()]
-    if not codes:
-        raise argparse.ArgumentTypeError("no area code given (e.g. 13101,13102)")
-    return ",".join(_area_code(c) for c in codes)
+    """``13101,13102`` → the same list, each code read by config.codes, as one comma-separated string."""
+    try:
+        return ",".join(parse_codes(text))
+    except AreaCodeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _report_period(text: str):
+    """``2025``, ``2025Q3`` … → a Period (parsed here once; the runner reads it as given)."""
+    try:
+        return parse_period(text)
+    except PeriodError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _one_year(text: str) -> int:
@@ -206,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--cities", type=_area_codes, metavar="CODES", help="comma-separated area codes (batch)")
     who.add_argument("--peer-group", dest="batch_peer_group", metavar="G",
                      help="batch over a peer group of the demo/processed areas")
-    r.add_argument("--period", required=True,
+    r.add_argument("--period", required=True, type=_report_period,
                    help="2025 (fiscal year: Check1-4), 2025Q3 / 2025-10 / 2025H1 (Check1-2)")
     r.add_argument("--jobs", type=_positive_int, default=1, help="parallel workers (default 1)")
     r.add_argument("--scheduler", metavar="ADDRESS",

@@ -28,13 +28,12 @@ def run_demo(jobs: int = 1, progress: bool | None = None) -> tuple[bool, list]:
     A progress bar over the notebooks of every period runs on stderr when it is a terminal
     (``progress`` forces it on or off).
     """
-    from sckpi_helpers.catalog import load_catalog
-    from sckpi_helpers.indicators.service import compute_and_store
+    from sckpi_helpers.city import resolve_city
+    from sckpi_helpers.indicators.cache import ensure_indicators
     from sckpi_helpers.reports.executors import progress_bar
     from sckpi_helpers.reports.plan import plan_notebooks
     from sckpi_helpers.reports.runner import run_report
     from sckpi_helpers.store.build import ingest
-    from sckpi_helpers.store.processed import load_panel
 
     settings = demo_settings()
     t0 = time.perf_counter()
@@ -42,7 +41,7 @@ def run_demo(jobs: int = 1, progress: bool | None = None) -> tuple[bool, list]:
     print(f"[1/3] ingest: {', '.join(str(p.relative_to(paths.project_root())) for p in written.values())}"
           f" ({time.perf_counter() - t0:.1f} s)")
     t1 = time.perf_counter()
-    out = compute_and_store(load_panel(settings), load_catalog(), settings)
+    out = ensure_indicators(resolve_city(settings.city_code, source="demo"))
     print(f"[2/3] indicators: {out.relative_to(paths.project_root())} ({time.perf_counter() - t1:.1f} s)")
     results = []
     bar = progress_bar(sum(len(plan_notebooks(p)) for p in DEMO_PERIODS), "[3/3] report", "notebook", progress)

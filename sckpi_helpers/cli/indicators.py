@@ -1,13 +1,13 @@
 """``sckpi indicators``: Check❹'s composite indicators for one city and year, with its peer standing.
 
-The command-line edge of :mod:`sckpi_helpers.indicators.service`: reads the processed panel and
-areas (``sckpi ingest`` writes them) and the city's settings (補正人口 definition, peer group),
-computes, and prints a table that fits the terminal (:mod:`sckpi_helpers.cli.terminal_table`)
+The command-line edge of :mod:`sckpi_helpers.indicators.service`: resolves the city once
+(:func:`sckpi_helpers.city.resolve_city`: build, 補正人口 definition, peer group), reads the serving
+build's panel and areas, takes the stored tier-3 results when their key matches (else computes), and prints a table that fits the terminal (:mod:`sckpi_helpers.cli.terminal_table`)
 or CSV. CSV files are UTF-8 **with BOM** so Excel shows the Japanese names; values are rounded
 by unit (percentages to 2 decimals, other units to 4 significant digits, whole numbers kept) and
 ranks are integers.
 
-Stage 13 (cli): imports config, catalog, store, indicators and cli.terminal_table.
+Stage 13 (cli): imports config, catalog, store, city, indicators and cli.terminal_table.
 """
 
 from __future__ import annotations
@@ -15,21 +15,19 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from sckpi_helpers.atomic import atomic_write_bytes
+from sckpi_helpers.city import resolve_city
 from sckpi_helpers.cli.terminal_table import MISSING, fit_lines, render, terminal_width
 from sckpi_helpers.config.formatting import SCORE_DECIMALS, format_number, round_number
-from sckpi_helpers.config.settings import CitySettings, find_settings
 from sckpi_helpers.config.vocabulary import RESULT_STATUS_SHORT_JA
 from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.indicators.cache import indicator_results
 from sckpi_helpers.indicators.coverage import coverage, coverage_summary
-from sckpi_helpers.indicators.engine import adjusted_population_formula, compute
 from sckpi_helpers.indicators.peers import pillar_summary
 from sckpi_helpers.indicators.service import city_standing
-from sckpi_helpers.store.peer_groups import peer_group
 
 CSV_ENCODING = "utf-8-sig"
 
@@ -83,57 +81,25 @@ def render_text(table: pd.DataFrame, header: list[str], footer: list[str], width
     return f"{top}\n\n{body}\n{bottom}\n"
 
 
-def ingest_hint(settings: CitySettings) -> str:
-    """The ``sckpi ingest`` command that builds the processed data this city needs."""
-    city = settings.city_code
-    if settings.base_dir is not None:  # the city has its own settings.yaml: use its source
-        if settings.source == "demo":
-            return "'sckpi ingest --source demo'"
-        return f"'sckpi ingest --source {settings.source} --city {city}'"
-    return (f"'sckpi ingest --source estat-api --city {city}' (needs ESTAT_APP_ID) or "
-            f"'sckpi ingest --source estat-csv --city {city} --input FOLDER' (e-Stat CSV downloads)")
-
-
-def _catalog_for(settings: CitySettings) -> Any:
-    from sckpi_helpers.catalog import load_catalog
-
-    extra = [p for p in (settings.resolve(Path(x)) for x in settings.catalog_extensions) if p is not None]
-    return load_catalog(extra=extra)
-
-
-def _area_name(areas: pd.DataFrame, city: str) -> str:
-    if "area_name" not in areas.columns:
-        return ""
-    hit = areas.loc[areas["area_code"].astype(str) == city, "area_name"]
-    return str(hit.iloc[0]) if len(hit) else ""
-
-
 def cli_indicators(args: argparse.Namespace) -> int:
     """``sckpi indicators --city CODE --period YYYY [--peer-group G] [--adjusted-population D]
     [--format table|csv] [--out FILE]``."""
-    from sckpi_helpers.store.processed import load_areas, load_panel, processed_paths, serving_settings
+    from sckpi_helpers.store.build import ensure_processed
+    from sckpi_helpers.store.processed import ingest_command, load_areas, load_panel, processed_paths
 
-    city = str(args.city)
-    year = int(args.year)
-    settings = find_settings(city)
-    catalog = _catalog_for(settings)
-    definition = getattr(args, "adjusted_population", None) or settings.adjusted_population
-    spec = getattr(args, "peer_group", None) or settings.peer_group
-    ap_formula = adjusted_population_formula(catalog, definition)  # fail early on a bad definition
-
-    build = serving_settings(settings)
-    if build.source == "ssdse":  # the national build from the bundled SSDSE-A: built on first use, offline
-        from sckpi_helpers.store.build import ensure_processed
-
-        ensure_processed(build)
-    panel = load_panel(build) if processed_paths(build)["panel"].exists() else None
-    if panel is None or city not in set(panel["area_code"].astype(str)):
-        raise SckpiError(f"city {city} is not in the processed data: run {ingest_hint(settings)} first")
-    areas = load_areas(build)
-    group = peer_group(areas, city, spec, panel=panel)
-    results = compute(panel, catalog, adjusted_population=definition)
-    table, year, year_note = city_standing(results, catalog, city, year, group)  # the one "which year" rule
-    ap_line = f"補正人口 (adjusted_population): {definition} = {ap_formula}"
+    city = resolve_city(args.city, peer_group=getattr(args, "peer_group", None),
+                        adjusted_population=getattr(args, "adjusted_population", None))
+    catalog, ap, spec = city.catalog, city.adjusted_population, city.peer_group.spec
+    if city.build.national:  # the national build of the bundled files: built on first use, offline
+        ensure_processed(city.build)
+    panel = load_panel(city.build) if processed_paths(city.build)["panel"].exists() else None
+    if panel is None or city.code not in set(panel["area_code"].astype(str)):
+        raise SckpiError(f"city {city.code} is not in the processed data ({city.build.why}): run "
+                         f"'{ingest_command(city.build)}' first")
+    group = city.peers_in(load_areas(city.build), panel)
+    results = indicator_results(city, panel)
+    table, year, year_note = city_standing(results, catalog, city.code, int(args.year), group)  # the one "which year" rule
+    ap_line = f"補正人口 (adjusted_population): {ap.id} {ap.name_ja} = {ap.formula}"
 
     out = getattr(args, "out", None)
     if (getattr(args, "format", "table") or "table") == "csv":
@@ -143,8 +109,8 @@ def cli_indicators(args: argparse.Namespace) -> int:
             print(year_note, file=sys.stderr)
     else:
         pillars = pillar_summary(table, catalog)
-        cov = coverage_summary(coverage(results, catalog, city, year))
-        header = [f"Check4 composite indicators: {city} {_area_name(areas, city)} {year}", ap_line,
+        cov = coverage_summary(coverage(results, catalog, city.code, year))
+        header = [f"Check4 composite indicators: {city.code} {city.name_ja} {year}", ap_line,
                   f"peer group: {spec} ({len(group)} areas)", *([year_note] if year_note else [])]
         footer = ["柱ごとの平均偏差値 (pillar mean deviation score):"]
         for r in pillars.itertuples():

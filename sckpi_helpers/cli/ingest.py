@@ -15,13 +15,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.settings import demo_settings, find_settings, national_settings
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.store.build import ingest
-from sckpi_helpers.store.processed import read_manifest
+from sckpi_helpers.store.processed import load_areas, load_local, load_panel, read_manifest
+from sckpi_helpers.store.scopes import Build, Given, ingest_target
 
 #: at most this many ignored lines per file on the console (the manifest keeps them all)
 MAX_IGNORED_LINES = 12
@@ -53,11 +52,9 @@ def file_report(manifest: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def summary(written: dict[str, Path]) -> str:
+def summary(target: Build, written: dict[str, Path]) -> str:
     """A few lines describing what was built."""
-    panel = pd.read_parquet(written["panel"])
-    local = pd.read_parquet(written["local"])
-    areas = pd.read_parquet(written["areas"])
+    panel, local, areas = load_panel(target), load_local(target), load_areas(target)
     lines = []
     if panel.empty:
         lines.append("panel: 0 rows")
@@ -83,13 +80,21 @@ def summary(written: dict[str, Path]) -> str:
 
 def cli_ingest(args: argparse.Namespace) -> int:
     """Handler of ``sckpi ingest``: ``--source`` defaults to the city's settings (the demo's
-    without ``--city``)."""
+    without ``--city``). The build written is :func:`sckpi_helpers.store.scopes.ingest_target`'s: a
+    city's own files (``--input``, ``--police`` …) for a city without settings go into that city's
+    own build, which later commands use and never replace; the national build reads only the
+    bundled files."""
+    given = Given.of(args.input, args.external, args.local, getattr(args, "police", []))
     if args.city:
-        settings = find_settings(args.city)
+        settings = find_settings(args.city)  # a build target, not a city to serve: see ingest_target
     elif args.source in (None, "demo"):
         settings = demo_settings()
-    elif args.source == "ssdse":
+    elif args.source == "ssdse" and not given:
         settings = national_settings()
+    elif args.source == "ssdse":
+        raise SckpiError("全国ビルドは同梱ファイルだけから作ります (the national build reads only the bundled "
+                         "files): your own file goes into a city's build — 'sckpi ingest --source ssdse "
+                         "--city CODE --input FILE' (CODE: the city it serves, e.g. 13101)")
     else:
         raise SckpiError(f"--source {args.source} needs a city: 'sckpi ingest --source {args.source} "
                          "--city CODE' (CODE: the 5-digit 標準地域コード, e.g. 13101)")
@@ -100,15 +105,14 @@ def cli_ingest(args: argparse.Namespace) -> int:
                          f"'sckpi ingest --source estat-api --city {args.city}' (needs ESTAT_APP_ID) or "
                          f"'sckpi ingest --source estat-csv --city {args.city} --input FOLDER'")
     source = args.source or settings.source
-    if source != settings.source:  # the build's scope and manifest follow the source it is built from
-        settings = settings.model_copy(update={"source": source})
-    written = ingest(settings, source=source, inputs=args.input, areas=args.areas, years=args.years,
+    target = ingest_target(settings, source, given)
+    written = ingest(target, source=source, inputs=args.input, areas=args.areas, years=args.years,
                      external=args.external, local=args.local, police=getattr(args, "police", []),
                      police_year=getattr(args, "police_year", None), refresh=args.refresh, progress=True)
-    print(f"sckpi ingest --source {source}: " + (f"city {settings.city_code}" if settings.city_code != "00000"
-                                                  else "全国 (every municipality)"))
-    print(file_report(read_manifest(settings)))
-    print(summary(written))
+    who = f"city {settings.city_code}" if settings.city_code != "00000" else "全国 (every municipality)"
+    print(f"sckpi ingest --source {source}: {who} → data/processed/{target.scope}/ ({target.why})")
+    print(file_report(read_manifest(target)))
+    print(summary(target, written))
     return 0
 
 

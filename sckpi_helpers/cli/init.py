@@ -9,14 +9,12 @@ The area name comes from the bundled SSDSE-A table (``data/raw/ssdse/SSDSE-A-*.c
 area code as ``R13101`` in the first column, 都道府県 and 市区町村 next to it); when it is absent
 or does not know the code, the user is asked for ``--name``.
 
-Stage: ``cli`` (10).
+Stage: ``cli`` (13).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import os
 from pathlib import Path
 
@@ -29,19 +27,11 @@ FILES = ("settings.yaml", "logic_model.yaml", "local_data.xlsx")
 
 
 def ssdse_area_names(path: str | Path) -> dict[str, tuple[str, str]]:
-    """Area code (5 digits) → (都道府県, 市区町村) from an SSDSE-A CSV (CP932 or UTF-8)."""
-    from sckpi_helpers.sources.cells import decode
+    """Area code (5 digits) → (都道府県, 市区町村) from an SSDSE-A CSV (the SSDSE reader's names)."""
+    from sckpi_helpers.sources.ssdse import municipality_names
 
-    rows = list(csv.reader(io.StringIO(decode(Path(path).read_bytes(), path), newline="")))
-    head = next((r for r in rows[:5] if "地域コード" in r), None)
-    ci, pi, mi = ((head.index("地域コード"), head.index("都道府県"), head.index("市区町村"))
-                  if head and {"都道府県", "市区町村"} <= set(head) else (0, 1, 2))
-    out = {}
-    for r in rows:
-        code = r[ci].strip().lstrip("Rr") if len(r) > mi else ""
-        if len(code) == 5 and code.isdigit():
-            out[code] = (r[pi].strip(), r[mi].strip())
-    return out
+    names = municipality_names(path)
+    return {c: (p, m) for c, p, m in zip(names["area_code"], names["pref_name"], names["area_name"], strict=True)}
 
 
 def area_name(code: str, root: Path | None = None) -> str | None:
@@ -51,6 +41,13 @@ def area_name(code: str, root: Path | None = None) -> str | None:
         return None
     pref_muni = ssdse_area_names(files[-1]).get(code)
     return pref_muni[1] if pref_muni else None
+
+
+def _default_definition() -> str:
+    """The catalog's default 補正人口 definition (written out so the city sees its choice)."""
+    from sckpi_helpers.catalog import load_catalog
+
+    return load_catalog().adjusted_population.default
 
 
 def _settings_text(code: str, name: str, source: str) -> str:
@@ -64,7 +61,7 @@ def _settings_text(code: str, name: str, source: str) -> str:
             f"{where}\n"
             f"source: {source}\n"
             "# 補正人口の定義（sckpi catalog 参照）と比較対象（prefecture = 同じ県の市区町村）\n"
-            "adjusted_population: resident_plus_inflow\n"
+            f"adjusted_population: {_default_definition()}\n"
             "peer_group: prefecture\n"
             "years: 2010-2024\n"
             "logic_model: logic_model.yaml\n"

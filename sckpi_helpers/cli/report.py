@@ -10,45 +10,31 @@ Stage 13 (cli): imports every stage.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 
 from sckpi_helpers.cli.terminal_table import render
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.formatting import format_number
-from sckpi_helpers.config.periods import parse_period
-from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.reports import executors, runner
 from sckpi_helpers.reports.preflight import check_period_year
 
 
 def _cities_from_args(args: argparse.Namespace) -> list[str]:
-    """The cities of a run: --city, --cities, or the demo prefecture's --peer-group."""
-    if getattr(args, "city", None):
+    """The cities of a run: --city, --cities (codes already read by the parser), or the demo
+    prefecture's --peer-group."""
+    if args.city:
         return [args.city]
-    if getattr(args, "cities", None):
-        cities = [c.strip() for c in args.cities.split(",") if c.strip()]
-        bad = [c for c in cities if not (len(c) == 5 and c.isdigit())]
-        if bad or not cities:
-            raise SckpiError(f"--cities: not 5-digit area codes: {', '.join(bad) or '(none given)'}")
-        return cities
-    spec = args.batch_peer_group
+    if args.cities:
+        return args.cities.split(",")
+    from sckpi_helpers.city import resolve_city
     from sckpi_helpers.config.settings import demo_settings
     from sckpi_helpers.store import build as ingest
-    from sckpi_helpers.store import processed
-    from sckpi_helpers.store.peer_groups import peer_group
 
-    anchor = demo_settings()
-    ingest.ensure_processed(anchor)
-    areas = processed.load_areas(anchor)
-    panel = None
-    with contextlib.suppress(Exception):
-        panel = processed.load_panel(anchor)
-    codes = list(peer_group(areas, anchor.city_code, spec, panel=panel))
-    if anchor.city_code not in codes:
-        codes.insert(0, anchor.city_code)
-    if not codes:
-        raise SckpiError(f"--peer-group {spec}: no cities in that group")
+    anchor = resolve_city(demo_settings().city_code, peer_group=args.batch_peer_group)
+    ingest.ensure_processed(anchor.build)
+    codes = list(anchor.peer_codes)
+    if anchor.code not in codes:
+        codes.insert(0, anchor.code)
     return codes
 
 
@@ -69,7 +55,7 @@ def print_warnings(results) -> None:
 
 def cli_report(args: argparse.Namespace) -> int:
     """``sckpi report``: 0 only when every notebook of every city succeeded."""
-    p = parse_period(args.period)
+    p = args.period  # a Period: parsed once by the option's type
     check_period_year(p)
     cities = _cities_from_args(args)
     jobs = int(getattr(args, "jobs", 1) or 1)

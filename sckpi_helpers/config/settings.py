@@ -7,14 +7,14 @@ default, so a city with no file still gets a Check❹ evaluation from government
 Every file a settings file names must exist: :func:`load_settings` lists all missing ones in one
 error naming the settings file and key (a typo must not silently drop a logic model). One broken
 settings file in another city's folder does not stop commands about other cities:
-:func:`discover_settings` warns naming it and carries on.
+:func:`find_settings` reads only the file that names the city asked for. Area codes are read by
+:mod:`.codes` (a YAML number instead of a quoted code gets one message saying to quote it).
 
-Stage: ``config`` — imports ``errors`` and ``config.paths``.
+Stage: ``config`` — imports ``errors``, ``config.paths`` and ``config.codes``.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -23,9 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from sckpi_helpers.config import paths
+from sckpi_helpers.config.codes import names_code, parse_code
 from sckpi_helpers.errors import InputFileError, Problem, ValidationError
-
-log = logging.getLogger(__name__)
 
 #: settings keys that name files (one path or a list of paths)
 PATH_KEYS = ("logic_model", "local_data", "external_statistics", "estat_csv", "catalog_extensions",
@@ -45,10 +44,13 @@ class CitySettings(BaseModel):
     name_ja: str | None = None
     name_en: str | None = None
     source: Source = "demo"
-    adjusted_population: str = Field(
-        "resident_plus_inflow",
+    adjusted_population: str | None = Field(
+        None,
         description="補正人口 definition id from the catalog (resident, resident_plus_inflow, daytime, "
-                    "mean_day_night, resident_plus_visitors)")
+                    "mean_day_night, resident_plus_visitors); None: the catalog's default")
+    adjusted_population_fallbacks: list[str] = Field(
+        default_factory=list,
+        description="補正人口 definition ids to use, in order, where the chosen one lacks an input")
     peer_group: str = Field("prefecture", description="peer group spec, see sckpi_helpers.peers")
     years: str = "2010-2024"
     logic_model: Path | None = None
@@ -62,13 +64,10 @@ class CitySettings(BaseModel):
     police_year: int | None = Field(None, description="the year of police files whose name carries none")
     base_dir: Path | None = Field(None, exclude=True, description="folder of the settings file")
 
-    @field_validator("city_code")
+    @field_validator("city_code", mode="before")
     @classmethod
-    def _five_digits(cls, v: str) -> str:
-        v = str(v).strip()
-        if not (len(v) == 5 and v.isdigit()):
-            raise ValueError(f"city_code '{v}' must be a 5-digit 標準地域コード")
-        return v
+    def _code(cls, v: object) -> str:
+        return parse_code(v, "city_code")  # full-width, 6-digit with its check digit; a number → quote it
 
     def resolve(self, p: Path | None) -> Path | None:
         """A settings path made absolute against the settings file's folder."""
@@ -103,7 +102,7 @@ def load_settings(path: str | Path, check_files: bool = True) -> CitySettings:
     try:
         s = CitySettings(**data)
     except PydanticValidationError as exc:  # one readable clause per bad key
-        msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()) or str(exc)
+        msg = "; ".join(_clause(e) for e in exc.errors()) or str(exc)
         raise InputFileError(msg, path) from None
     s.base_dir = path.parent
     if check_files and (missing := s.missing_files()):
@@ -114,30 +113,23 @@ def load_settings(path: str | Path, check_files: bool = True) -> CitySettings:
     return s
 
 
-def discover_settings() -> list[CitySettings]:
-    """Every readable ``data/raw/*/settings.yaml``; a broken one is skipped with a warning naming
-    it (one city's typo must not stop commands about the others)."""
-    found = []
-    for f in sorted(paths.raw_dir().glob("*/settings.yaml")):
-        try:
-            found.append(load_settings(f))
-        except (InputFileError, ValidationError) as exc:
-            log.warning("設定ファイルを読めないため飛ばします (skipped unreadable settings) %s: %s", f, exc)
-    return found
+def _clause(error: dict) -> str:
+    """One readable clause of a pydantic error; a code's own message already names its key."""
+    msg = str(error["msg"]).removeprefix("Value error, ")
+    key = ".".join(map(str, error["loc"]))
+    return msg if msg.startswith(f"{key}") else f"{key}: {msg}"
 
 
 def find_settings(city_code: str) -> CitySettings:
     """The settings of ``city_code`` found under ``data/raw/*/settings.yaml``, or defaults.
 
-    A settings file that names ``city_code`` but is broken raises its own error (it is the one
-    asked for); broken files of other cities only warn (:func:`discover_settings`).
+    Only the file that names ``city_code`` is loaded: if it is broken its own error is raised (it is
+    the one asked for); broken files of other cities are not read. Call it through
+    :func:`sckpi_helpers.city.resolve_city`, the one place a command decides a city's settings.
     """
-    for s in discover_settings():
-        if s.city_code == city_code:
-            return s
     for f in sorted(paths.raw_dir().glob("*/settings.yaml")):
         if _names_city(f, city_code):
-            load_settings(f)  # raises the error the warning summarised
+            return load_settings(f)  # the one asked for: its own error, if any, is the message
     return CitySettings(city_code=city_code, source=default_source(city_code), base_dir=None)
 
 
@@ -163,7 +155,7 @@ def _names_city(path: Path, city_code: str) -> bool:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
         return False
-    return isinstance(data, dict) and str(data.get("city_code", "")).strip() == city_code
+    return isinstance(data, dict) and names_code(data.get("city_code"), city_code)
 
 
 def demo_settings() -> CitySettings:

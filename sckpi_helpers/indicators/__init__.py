@@ -1,5 +1,5 @@
 """Tier-3 composite indicators (Check❹): the vectorised engine, coverage, peer standing and the
 reasons a value is missing.
 
-Stage 6 (indicators): imports stages 0–5 (… store, city).
+Stage 6 (indicators): imports stages 0–5 (… sources, store, city).
 """

@@ -22,7 +22,7 @@ Input values outside their valid range (``catalog.ranges``) are treated as missi
 
 Result columns (``indicators.parquet``): ``area_code, year, indicator_id, value, unit, status
 (ok|estimated|missing), reason, provenance``. Which indicators a city can have and why not
-(coverage) is :mod:`.coverage`. Stage 5: imports the catalog (2) and errors (0).
+(coverage) is :mod:`.coverage`. Stage 6: imports the catalog (2) and errors (0).
 """
 
 from __future__ import annotations

@@ -49,20 +49,12 @@ from sckpi_helpers.pages.display import (
 def show_report_header(d: CheckData, check: int | None = None) -> None:
     """City, period, 補正人口 and peer group in one box."""
     p = d.params
-    s = p.settings
     lines = [f"自治体：{d.city_name}（{p.city_code}）", f"対象期間：{p.period_ja}（{p.period_label}）"]
     if check is not None:
         label, _, tier_ja, _ = CHECKS[check]
         lines.insert(0, f"{label} {tier_ja}")
-    adj = getattr(s, "adjusted_population", None) if s is not None else None
-    if adj:
-        name = adj
-        defs = getattr(getattr(d.catalog, "adjusted_population", None), "definitions", None) or {}
-        if not isinstance(defs, dict):
-            defs = {getattr(x, "id", None): x for x in defs}
-        if adj in defs:
-            name = f"{defs[adj].name_ja}（{adj}）"
-        lines.append(f"補正人口の定義：{name}")
+    ap = p.city.adjusted_population  # the city's, with the catalog's names (its context)
+    lines.append(f"補正人口の定義：{ap.name_ja}（{ap.id}）")
     if check in (None, 4):
         lines.append(f"比較対象：{peer_group_ja(p.peer_group)}")
     lines.append(f"データソース：{p.source}")
@@ -300,7 +292,7 @@ def comparison_table(d: CheckData):
 
 
 def _adjusted(d: CheckData) -> str | None:
-    return getattr(d.params.settings, "adjusted_population", None) if d.params.settings is not None else None
+    return d.params.city.adjusted_population.id
 
 
 def provisional_note(d: CheckData, indicator_id: str) -> str:
@@ -446,7 +438,6 @@ def show_field_balance(d: CheckData) -> None:
 
 def show_ingest(params: Any) -> dict[str, Any]:
     """The 00_ingest notebook's body: what was built, from which sources, how complete."""
-    from sckpi_helpers.catalog import load_catalog
 
     info = ingest_overview(params)
     man = info["manifest"]
@@ -472,7 +463,7 @@ def show_ingest(params: Any) -> dict[str, Any]:
                 f"{params.city_code} の政府統計：{len(mine)} 行、"
                 f"{mine['variable'].nunique()} 変数、{int(mine['year'].min()) if len(mine) else '—'}–"
                 f"{int(mine['year'].max()) if len(mine) else '—'} 年。")
-    catalog = load_catalog()
+    catalog = params.city.catalog  # the city's, with its extensions (its context)
     cov = input_coverage(panel, catalog, params.city_code, params.fiscal_year)
     show_heading(f"入力変数のカバレッジ（{params.city_code}、{params.fiscal_year}年時点）", 3)
     show_table(cov, status_col=(), columns={"input": "変数ID", "name": "変数", "years": "年数", "latest": "最新年",

@@ -74,15 +74,12 @@ def render_catalog_html(catalog: Catalog, indicators: Iterable[Indicator] | None
                                           "designated_city_rule": ap.designated_city_rule})
 
 
-def write_catalog_page(folder: Path, settings, footer: str = "") -> tuple[str | None, str | None]:
-    """``catalog.html`` of the catalog a run used (with the city's extensions); (file name, problem)."""
-    from sckpi_helpers.catalog import load_catalog
+def write_catalog_page(folder: Path, cat: Any, footer: str = "") -> tuple[str | None, str | None]:
+    """``catalog.html`` of the catalog a run used (the city context's, with its extensions);
+    (file name, problem)."""
     from sckpi_helpers.pages.redact import redact
 
     try:
-        resolve = getattr(settings, "resolve", lambda p: p)
-        extra = [resolve(p) for p in getattr(settings, "catalog_extensions", []) or []]
-        cat = load_catalog(extra=extra) if extra else load_catalog()
         page = render_catalog_html(cat, nav=[("index.html", "この報告の目次")], footer=footer)
         (folder / "catalog.html").write_text(page, encoding="utf-8")
         return "catalog.html", None

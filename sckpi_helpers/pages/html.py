@@ -12,7 +12,6 @@ stylesheet — no page is put together from strings. Stage 9 (pages): imports st
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
@@ -45,16 +44,6 @@ NOTEBOOK_TITLES: dict[str, tuple[str, str, str]] = {
 RUN_STATUS: dict[str, tuple[str, str]] = {s: (RUN_STATUS_JA[s], c) for s, c in {
     "ok": STATUS_COLOURS["achieved"], "failed": STATUS_COLOURS["behind"], "partial": "#fc8d59",
     "skipped": STATUS_COLOURS["no_data"], "exists": STATUS_COLOURS["no_data"]}.items()}
-
-#: 補正人口 definitions as DESIGN.md lists them (used when the catalog is not available)
-ADJUSTED_POPULATION_JA: dict[str, tuple[str, str]] = {
-    "resident": ("常住（夜間）人口", "population_resident"),
-    "resident_plus_inflow": ("常住人口＋流入人口（昼間人口＋流出人口）",
-                             "population_resident * (1 + inflow_population / population_census)"),
-    "daytime": ("昼間人口", "population_resident * day_night_ratio / 100"),
-    "mean_day_night": ("（昼間人口＋常住人口）÷ 2", "population_resident * (1 + day_night_ratio / 100) / 2"),
-    "resident_plus_visitors": ("常住人口＋観光入込客数 ÷ 365", "population_resident + visitors_annual / 365"),
-}
 
 FONT_STACK = ('"Hiragino Kaku Gothic ProN", "Hiragino Sans", "Noto Sans JP", "Noto Sans CJK JP", '
               '"Yu Gothic", YuGothic, "Meiryo", "IPAexGothic", sans-serif')
@@ -240,24 +229,3 @@ def _short(text: str | None, limit: int = 600) -> str:
     """The head of an error: up to the first blank line (the traceback is on the error page)."""
     t = (text or "").strip().split("\n\n", 1)[0]
     return t if len(t) <= limit else t[:limit] + " …"
-
-
-def adjusted_population_info(definition: str | None) -> tuple[str | None, str | None]:
-    """(Japanese name, formula) of a 補正人口 definition: the catalog's, else DESIGN.md's table."""
-    name, formula = ADJUSTED_POPULATION_JA.get(definition or "", (None, None))
-    with contextlib.suppress(Exception):
-        from sckpi_helpers.catalog import load_catalog
-
-        cat = load_catalog()
-        with contextlib.suppress(Exception):
-            formula = cat.adjusted_population_formula(definition) or formula
-        ap = getattr(cat, "adjusted_population", None)
-        defs = getattr(ap, "definitions", None) if ap is not None else None
-        d = None
-        if isinstance(defs, dict):
-            d = defs.get(definition)
-        elif isinstance(defs, list):
-            d = next((x for x in defs if getattr(x, "id", None) == definition), None)
-        if d is not None:
-            name = getattr(d, "name_ja", None) or name
-    return name, formula

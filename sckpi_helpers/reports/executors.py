@@ -27,7 +27,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from sckpi_helpers.city import resolve_city
 from sckpi_helpers.config import paths
+from sckpi_helpers.config.codes import parse_code
 from sckpi_helpers.config.periods import Period, parse_period
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.pages.redact import redact
@@ -203,14 +205,14 @@ def run_batch(cities: Iterable[str], period: str | Period, *, jobs: int = 1, sch
     bar (cities × notebooks) runs on stderr when it is a terminal (``progress`` forces it on or off):
     per notebook when the cities run in this process, per finished city on a pool.
     """
-    cities = list(dict.fromkeys(str(c).strip() for c in cities))
+    cities = list(dict.fromkeys(parse_code(c) for c in cities))
     p = parse_period(period)
     check_period_year(p)
     root = Path(reports_root) if reports_root else paths.reports_dir()
     per_city = len(plan_notebooks(p, only, notebooks_dir))  # fails early on a bad --only
     if prepare:  # once, here, so workers do not race to build data/processed
         for c in cities[:1]:
-            runner.prepare_data(runner.city_settings(c), source)
+            runner.prepare_data(resolve_city(c, p, source=source))
     kwargs = {"jobs": 1, "force": force, "source": source, "only": only, "reports_root": str(root),
               "notebooks_dir": str(notebooks_dir) if notebooks_dir else None, "kernel_name": kernel_name,
               "prepare": prepare, "update_indexes": False}

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sckpi_helpers.city import CityContext
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.periods import parse_period
 from sckpi_helpers.errors import SckpiError
@@ -47,33 +48,17 @@ def _file_entry(role: str, path: Path) -> dict[str, Any]:
     return entry
 
 
-def collect_inputs(settings, source: str | None = None) -> list[dict[str, Any]]:
-    """The raw files a run reads (settings, logic model, local data, external statistics, CSV/JSON)."""
-    out: list[dict[str, Any]] = []
-    base = getattr(settings, "base_dir", None)
-    if base is not None:
-        out.append(_file_entry("settings", Path(base) / "settings.yaml"))
-    resolve = getattr(settings, "resolve", lambda p: p)
-    if getattr(settings, "logic_model", None):
-        out.append(_file_entry("logic_model", resolve(settings.logic_model)))
-    for role, attr in (("local_data", "local_data"), ("external_statistics", "external_statistics"),
-                       ("estat_csv", "estat_csv"), ("catalog_extension", "catalog_extensions")):
-        for p in getattr(settings, attr, []) or []:
-            out.append(_file_entry(role, resolve(p)))
-    if (source or getattr(settings, "source", None)) == "estat-api":
-        cache = paths.raw_dir() / "estat"
-        if cache.is_dir():
-            out += [_file_entry("estat_api_json", f) for f in sorted(cache.rglob("*.json"))]
-    return out
+def collect_inputs(city: CityContext | None) -> list[dict[str, Any]]:
+    """The raw files a run reads, as the store's planner lists them for the city's build (settings,
+    logic model, catalog extensions, areas, mergers, statistics, external statistics, local data,
+    police files, the e-Stat response cache), each with its size and SHA-256."""
+    return [_file_entry(f.role, f.path) for f in city.inputs] if city is not None else []
 
 
-def collect_processed(settings=None) -> list[dict[str, Any]]:
+def collect_processed(city: CityContext) -> list[dict[str, Any]]:
     """The derived Parquet files the notebooks read (hashed after the run)."""
-    from sckpi_helpers.store.processed import processed_paths, serving_settings
-
-    d = processed_paths(serving_settings(settings))["panel"].parent
+    d = city.build.folder
     return [_file_entry("processed", f) for f in sorted(d.glob("*.parquet"))] if d.is_dir() else []
-
 
 
 def tool_versions() -> dict[str, str]:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from sckpi_helpers.city import CityContext
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.periods import Period
 from sckpi_helpers.errors import SckpiError
@@ -35,54 +36,37 @@ def check_period_year(p: Period) -> None:
         raise SckpiError(f"period {p.label}: year {p.fiscal_year} is out of range ({MIN_YEAR}–{latest})")
 
 
-def _areas_of_builds() -> Iterator[set[str]]:
-    from sckpi_helpers.store.processed import OUTPUT_FILES
-
-    for f in sorted(paths.processed_dir().glob(f"*/{OUTPUT_FILES['areas']}")):
-        with contextlib.suppress(Exception):
-            import pandas as pd
-
-            yield set(pd.read_parquet(f, columns=["area_code"])["area_code"].astype(str))
-
-
-def check_city_known(city: str, settings) -> None:
-    """A city needs a ``settings.yaml``, a processed build whose areas include it, or a row in the
-    bundled SSDSE-A (every real municipality: the national build serves it)."""
-    if getattr(settings, "base_dir", None) is not None:
+def check_city_known(city: CityContext) -> None:
+    """A city needs a ``settings.yaml``, a build of its own, or a row in the data of the build that
+    serves it (the bundled national data, the demo's areas): a mistyped code is refused here."""
+    if city.own_settings or not (city.build.national or city.build.demo):
         return
-    if any(city in codes for codes in _areas_of_builds()):
-        return
-    from sckpi_helpers.sources.ssdse import municipality_names
+    known: set[str] = set()
+    if city.build.national:
+        from sckpi_helpers.sources.ssdse import municipality_names
 
-    if city in set(municipality_names()["area_code"]):
-        return
-    raise SckpiError(f"city {city}: unknown — no data/raw/*/settings.yaml names it and no processed build "
-                     f"(data/processed/*/areas.parquet) includes it; check the code or run "
-                     f"'sckpi ingest --city {city} …' first")
+        known = set(municipality_names()["area_code"])
+    else:
+        from sckpi_helpers.sources.areas import read_area_overrides
+
+        table = read_area_overrides(paths.demo_dir() / "areas.csv")
+        known = set(table["area_code"]) if table is not None else set()
+    if city.code not in known:
+        raise SckpiError(f"city {city.code}: unknown — no data/raw/*/settings.yaml names it and the "
+                         f"{city.build.scope} build has no such area; check the code or run "
+                         f"'sckpi ingest --city {city.code} …' first")
 
 
-def settings_file(settings) -> Path | None:
-    base = getattr(settings, "base_dir", None)
-    return Path(base) / "settings.yaml" if base is not None else None
-
-
-def logic_model_problems(settings) -> list[str]:
-    """Check the city's ``logic_model:`` before any notebook runs.
-
-    A path that does not exist raises (naming the settings file and the path); validation problems
-    of an existing model are returned, one line each, for the console.
-    """
-    if not getattr(settings, "logic_model", None):
+def logic_model_problems(city: CityContext) -> list[str]:
+    """Validation problems of the city's logic model, one line each, for the console (a path that
+    does not exist was already refused by :func:`sckpi_helpers.city.resolve_city`)."""
+    lm = city.logic_model_path
+    if lm is None:
         return []
-    lm = Path(settings.resolve(settings.logic_model))
-    if not lm.is_file():
-        raise SckpiError(f"{settings_file(settings)}: logic_model: ファイルがありません (file not found): {lm}")
-    from sckpi_helpers.catalog import load_catalog
     from sckpi_helpers.sources.logic_model import load_logic_model
 
     try:
-        extra = [settings.resolve(p) for p in getattr(settings, "catalog_extensions", []) or []]
-        load_logic_model(lm, load_catalog(extra=extra) if extra else load_catalog())
+        load_logic_model(lm, city.catalog)
     except SckpiError as exc:
         return [f"logic model {lm}:"] + [line for line in str(exc).splitlines() if line.strip()]
     return []

@@ -37,8 +37,9 @@ from pathlib import Path
 
 from sckpi_helpers import __version__
 from sckpi_helpers.atomic import atomic_directory
+from sckpi_helpers.city import CityContext, resolve_city
 from sckpi_helpers.config import paths
-from sckpi_helpers.config.periods import Period, due_checks, parse_period
+from sckpi_helpers.config.periods import Period, due_checks
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.pages import html as rh
 from sckpi_helpers.pages.attachments import attach
@@ -104,39 +105,15 @@ class ReportResult:
 # planning and checks before anything runs
 # ---------------------------------------------------------------------------------------------
 
-def city_settings(city: str):
-    """The city's settings (defaults when it has no settings.yaml)."""
-    from sckpi_helpers.config.settings import find_settings
-
-    return find_settings(city)
-
-
-def _city_name(settings, city: str) -> str:
-    if getattr(settings, "name_ja", None):
-        return str(settings.name_ja)
-    from sckpi_helpers.store.processed import processed_paths, serving_settings
-
-    f = processed_paths(serving_settings(settings))["areas"]
-    if f.exists():
-        with contextlib.suppress(Exception):
-            import pandas as pd
-
-            areas = pd.read_parquet(f, columns=["area_code", "area_name"])
-            hit = areas.loc[areas["area_code"].astype(str) == city, "area_name"]
-            if len(hit):
-                return str(hit.iloc[0])
-    return city
-
-
-def build_parameters(city: str, period: str, settings, *, source: str | None = None,
-                     output_dir: str = "") -> dict[str, str]:
-    """The papermill parameters (DESIGN.md) — from arguments and settings, never from the environment."""
+def build_parameters(city: CityContext, period: str, *, output_dir: str = "") -> dict[str, str]:
+    """The papermill parameters (DESIGN.md), from the city's context — never from the environment.
+    The notebook resolves the same city again from them (``validate_parameters``)."""
     return {
-        "city_code": city,
+        "city_code": city.code,
         "period": period,
         "logic_model_path": "",  # the notebook resolves it from the city's settings
-        "source": source or getattr(settings, "source", None) or "demo",
-        "peer_group": getattr(settings, "peer_group", "") or "",
+        "source": city.source,
+        "peer_group": city.peer_group.spec,
         "lang": "ja",
         "output_dir": output_dir,
     }
@@ -147,17 +124,15 @@ def build_parameters(city: str, period: str, settings, *, source: str | None = N
 # one city, one period
 # ---------------------------------------------------------------------------------------------
 
-def prepare_data(settings, source: str | None) -> str | None:
-    """Build ``data/processed`` and its tier-3 ``indicators.parquet`` once before the notebooks (which
-    read them instead of recomputing; they would build them too, but once here avoids races)."""
-    from sckpi_helpers.checks.data import ensure_indicators
+def prepare_data(city: CityContext) -> str | None:
+    """Build the city's serving build and its tier-3 ``indicators.parquet`` once before the notebooks
+    (which read them instead of recomputing; they would build them too, but once here avoids races)."""
+    from sckpi_helpers.indicators.cache import ensure_indicators
     from sckpi_helpers.store import build as ingest
-    from sckpi_helpers.store import processed
 
     try:
-        build = processed.serving_settings(settings, source or getattr(settings, "source", "demo"))
-        ingest.ensure_processed(build)
-        ensure_indicators(build)
+        ingest.ensure_processed(city.build)
+        ensure_indicators(city)
         return None
     except Exception as exc:  # noqa: BLE001 - the notebooks will show the same problem in context
         return redact(f"{type(exc).__name__}: {exc}")
@@ -181,26 +156,22 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
     raise: the result's ``status`` is ``partial`` or ``failed``, and the next run re-runs the set.
     ``on_notebook`` is called with each notebook's result as soon as it finishes (progress lines).
     """
-    city = str(city).strip()
-    if not (len(city) == 5 and city.isdigit()):
-        raise SckpiError(f"city '{city}' is not a 5-digit area code (標準地域コード)")
-    p = parse_period(period)
+    ctx = resolve_city(city, period, source=source)  # the one place this city is decided
+    city, p = ctx.code, ctx.period
     check_period_year(p)
     nb_dir = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
     names = plan_notebooks(p, only, nb_dir)
     root = Path(reports_root) if reports_root else paths.reports_dir()
     city_dir = root / city
     target = city_dir / p.label
-    settings = city_settings(city)
-    warnings = logic_model_problems(settings)
-    src = source or getattr(settings, "source", None) or "demo"
+    warnings = logic_model_problems(ctx)
     if target.exists() and not force and is_finished(read_manifest(target)):
         raise ReportExistsError(f"a finished report for {city} {p.label} already exists at {target}; "
                                 "finished periods are not overwritten — rerun with --force to replace it")
     started = _now()
     t0 = time.perf_counter()
-    prepare_error = prepare_data(settings, src) if prepare else None
-    check_city_known(city, settings)
+    check_city_known(ctx)  # a mistyped code is refused before anything is built
+    prepare_error = prepare_data(ctx) if prepare else None
     lanes = max(1, min(jobs, len(names)))
     with contextlib.ExitStack() as stack:
         # kernels boot (and import pandas, matplotlib, the kit) while the folder is prepared
@@ -212,11 +183,11 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
         else:
             sessions = None
         status, results, seconds, finished = _run_locked(
-            city, p, names, nb_dir, root, settings, src, force=force, jobs=jobs, kernel_name=kernel_name,
+            ctx, names, nb_dir, root, force=force, jobs=jobs, kernel_name=kernel_name,
             timeout=timeout, sessions=sessions, keep=session is not None, kernels0=k0, on_notebook=on_notebook,
             started=started, t0=t0, prepare_error=prepare_error, warnings=warnings)
     result = ReportResult(city_code=city, period=p.label, status=status, folder=target,
-                          city_name=_city_name(settings, city), period_ja=p.label_ja, notebooks=results,
+                          city_name=ctx.name_ja, period_ja=p.label_ja, notebooks=results,
                           started=started, finished=finished, seconds=seconds,
                           warnings=[redact(w) for w in warnings],
                           message="" if status == "ok" else "failed: " + ", ".join(
@@ -226,16 +197,16 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
     return result
 
 
-def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path, settings, src: str, *,
+def _run_locked(ctx: CityContext, names: list[str], nb_dir: Path, root: Path, *,
                 force: bool, jobs: int, kernel_name: str, timeout: float | None,
                 sessions: list[KernelSession] | None, keep: bool, kernels0: int, on_notebook, started: str,
                 t0: float,
                 prepare_error: str | None, warnings: list[str]) -> tuple[str, list[NotebookResult], float, str]:
     """The part of :func:`run_report` under the period's lock: notebooks, pages, manifest."""
+    city, p, city_name = ctx.code, ctx.period, ctx.name_ja
     city_dir = root / city
     target = city_dir / p.label
-    city_name = _city_name(settings, city)
-    inputs = collect_inputs(settings, src)
+    inputs = collect_inputs(ctx)
     with report_lock(city_dir, p.label):
         clean_stale(city_dir, p.label)
         previous = read_manifest(target) if target.exists() else None
@@ -243,8 +214,7 @@ def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path
             raise ReportExistsError(f"a finished report for {city} {p.label} already exists at {target}; "
                                     "rerun with --force to replace it")
         with atomic_directory(target, overwrite=True) as folder:
-            params_by_nb = {n: build_parameters(city, p.label, settings, source=src, output_dir=f"files/{n}")
-                            for n in names}
+            params_by_nb = {n: build_parameters(ctx, p.label, output_dir=f"files/{n}") for n in names}
             results = run_notebooks(names, nb_dir, folder, params_by_nb, jobs=jobs, sessions=sessions,
                                      on_notebook=on_notebook, kernel_name=kernel_name, timeout=timeout,
                                      city_name=city_name, period_ja=p.label_ja)
@@ -252,17 +222,16 @@ def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path
             for session in () if keep else sessions or ():
                 session.discard()  # the kernels' work is done
             catalog_file, catalog_problem = write_catalog_page(
-                folder, settings, footer=f"sckpi {__version__} ／ {city_name} ／ {p.label_ja}")
+                folder, ctx.catalog, footer=f"sckpi {__version__} ／ {city_name} ／ {p.label_ja}")
             n_ok = sum(r.status == "ok" for r in results)
             status = "ok" if n_ok == len(results) else ("failed" if n_ok == 0 else "partial")
             finished = _now()
-            ap_def = getattr(settings, "adjusted_population", None)
-            ap_ja, ap_formula = rh.adjusted_population_info(ap_def)
-            common = params_by_nb[names[0]] if names else build_parameters(city, p.label, settings, source=src)
+            ap = ctx.adjusted_population
+            common = params_by_nb[names[0]] if names else build_parameters(ctx, p.label)
             landing = rh.report_set_page(
                 city_code=city, city_name=city_name, period=p.label, period_ja=p.label_ja,
-                adjusted_population=ap_def, adjusted_population_ja=ap_ja, adjusted_population_formula=ap_formula,
-                peer_group=common.get("peer_group"), source=src,
+                adjusted_population=ap.id, adjusted_population_ja=ap.name_ja, adjusted_population_formula=ap.formula,
+                peer_group=ctx.peer_group.spec, source=ctx.source,
                 notebooks=[rh.NotebookEntry(name=r.name, status=r.status, html=r.html, ipynb=r.ipynb,
                                             partial_html=r.partial_html, error=r.error, seconds=r.seconds,
                                             summary=r.summary) for r in results],
@@ -276,11 +245,13 @@ def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path
                 "platform": platform.platform(terse=True), "tools": tool_versions(),
                 "city_code": city, "city_name": city_name, "period": p.label, "period_ja": p.label_ja,
                 "checks_due": due_checks(p),
-                "adjusted_population": {"definition": ap_def, "name_ja": ap_ja, "formula": ap_formula},
+                "adjusted_population": {"definition": ap.id, "name_ja": ap.name_ja, "name_en": ap.name_en,
+                                        "formula": ap.formula, "fallbacks": list(ap.fallbacks)},
+                "build": {"scope": ctx.build.scope, "why": ctx.build.why},
                 "parameters": {k: v for k, v in common.items() if k != "output_dir"},
                 "parameters_by_notebook": params_by_nb, "kernel_name": kernel_name, "jobs": jobs, "force": force,
                 "replaced": previous.get("status") if previous else None,
-                "inputs": inputs, "processed": collect_processed(settings), "prepare_error": prepare_error,
+                "inputs": inputs, "processed": collect_processed(ctx), "prepare_error": prepare_error,
                 "logic_model_problems": warnings, "catalog": catalog_file, "catalog_problem": catalog_problem,
                 "started": started, "finished": finished, "seconds": seconds, "status": status,
                 "notebooks": [asdict(r) for r in results], "redactions": redactions,

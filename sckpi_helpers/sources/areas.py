@@ -19,89 +19,42 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
+from sckpi_helpers.config.codes import (  # the one reading of a code (re-exported for the readers)
+    AreaCodeError,
+    check_digit,
+    from_lg_code,
+    normalize_area_code,
+    to_lg_code,
+)
 from sckpi_helpers.errors import InputFileError, SckpiError
 from sckpi_helpers.sources.estat_api import municipality_part
 
 log = logging.getLogger(__name__)
 
-WEIGHTS = (6, 5, 4, 3, 2)
 AREA_COLUMNS = ["area_code", "area_name", "pref_code", "level", "municipal_type", "parent_code",
                 "lg_code"]
 LEVELS = ("country", "prefecture", "municipality", "ward")
 MUNICIPAL_TYPES = ("designated_city", "core_city", "special_ward", "city", "town", "village",
                    "ward", "prefecture", "country")
 MERGER_COLUMNS = ["old_code", "new_code", "effective_date", "note"]
-_CODE5 = re.compile(r"^\d{5}$")
 
 
 def _code5(code: str | int) -> str:
-    text = unicodedata.normalize("NFKC", str(code)).strip()
-    if isinstance(code, int) or re.fullmatch(r"\d{4}", text):
-        text = text.zfill(5)  # a spreadsheet dropped the leading zero
-    if not _CODE5.match(text):
-        raise SckpiError(f"{code!r} is not a 5-digit area code (標準地域コード)")
-    return text
-
-
-class AreaCodeError(SckpiError, ValueError):
-    """A cell that is not an area code."""
-
-
-def normalize_area_code(v: object) -> str:
-    """A cell → 5-digit 標準地域コード: 5 digits, 4 digits (Excel dropped the leading zero) or the
-    6-digit 全国地方公共団体コード (check digit verified); full-width digits are fine. Raises
-    ``ValueError`` (also a :class:`SckpiError`) with a message for the user otherwise."""
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", "" if v is None else str(v)))
-    if re.fullmatch(r"\d{4,5}", s):
-        return s.zfill(5)
-    if re.fullmatch(r"\d{6}", s):
-        try:
-            return from_lg_code(s)
-        except SckpiError as exc:
-            raise AreaCodeError(f"6-digit code '{s}': {exc}") from None
-    raise AreaCodeError(f"area code '{s}' is not a 5-digit 標準地域コード or a 6-digit 全国地方公共団体コード")
+    try:
+        return normalize_area_code(code)
+    except AreaCodeError:
+        raise SckpiError(f"{code!r} is not a 5-digit area code (標準地域コード)") from None
 
 
 def unknown_codes(codes: Iterable[str], known: Iterable[str]) -> list[str]:
     """The codes (sorted, once each) that are not in ``known`` — e.g. the areas of the build's
     statistics and ``areas.csv``. Such rows are unplaceable: they must not become new areas."""
     return sorted(set(codes) - set(known))
-
-
-# ----------------------------------------------------------------------------- check digit
-def check_digit(code5: str) -> int:
-    """Modulus-11 check digit of the 全国地方公共団体コード: ``(11 − Σ dᵢ·wᵢ mod 11) mod 10``,
-    weights 6,5,4,3,2 (131016 千代田区, 011002 札幌市)."""
-    code = _code5(code5)
-    total = sum(int(d) * w for d, w in zip(code, WEIGHTS, strict=True))
-    return (11 - total % 11) % 10
-
-
-def to_lg_code(code5: str) -> str:
-    """``"13101"`` → ``"131016"``."""
-    code = _code5(code5)
-    return f"{code}{check_digit(code)}"
-
-
-def from_lg_code(code6: str) -> str:
-    """``"131016"`` → ``"13101"``; raises when the check digit is wrong (a typo, usually)."""
-    text = unicodedata.normalize("NFKC", str(code6)).strip()
-    if not re.fullmatch(r"\d{6}", text):
-        raise SckpiError(f"{code6!r} is not a 6-digit local government code (全国地方公共団体コード)")
-    expected = check_digit(text[:5])
-    if int(text[5]) != expected:
-        raise SckpiError(f"{text} has check digit {text[5]}, expected {expected}: the code is "
-                         "mistyped or not a 全国地方公共団体コード")
-    return text[:5]
 
 
 # ------------------------------------------------------------------------------- hierarchy

@@ -32,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from sckpi_helpers.config import periods
+from sckpi_helpers.config.codes import AreaCodeError, normalize_area_code
 from sckpi_helpers.errors import InputFileError, Problem, SckpiError, ValidationError
 from sckpi_helpers.sources.base import LOCAL_COLUMNS, Ignored, Reader, ReadResult, head_rows, register
 from sckpi_helpers.sources.numbers import (
@@ -172,10 +173,10 @@ def _checks(known: Mapping[str, IndicatorSpec], default_area: str | None) -> dic
             if default_area is None:
                 raise ValueError("団体コードが空です（5桁の標準地域コード）")
             return default_area
-        code = "0" + code if code.isdigit() and len(code) == 4 else code
-        if not (len(code) == 5 and code.isdigit()):
-            raise ValueError(f"団体コード '{code}' は5桁の標準地域コードではありません")
-        return code
+        try:
+            return normalize_area_code(code)
+        except AreaCodeError as exc:
+            raise ValueError(f"団体コード: {exc}") from None
 
     def period(v: Any, row: dict) -> periods.Period:
         spec: IndicatorSpec | None = row.get("indicator_id")

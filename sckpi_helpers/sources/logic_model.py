@@ -55,6 +55,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sckpi_helpers.config.codes import parse_code
 from sckpi_helpers.config.periods import CADENCE_KIND, fiscal_year, parse_period, read_period
 from sckpi_helpers.config.vocabulary import FIELD_JA, KPI_TIERS, MODEL_TIERS, TIER_CHECK, TIER_EN, TIER_JA  # noqa: F401 (re-exported)  # noqa: F401 (re-exported)
 from sckpi_helpers.errors import InputFileError, Problem, ValidationError
@@ -243,10 +244,7 @@ class City(_Strict):
     @field_validator("code", mode="before")
     @classmethod
     def _five(cls, v: Any) -> str:
-        s = str(v).strip()
-        if not (len(s) == 5 and s.isdigit()):
-            raise ValueError(f"city code '{s}' must be a 5-digit 標準地域コード")
-        return s
+        return parse_code(v, "city.code")
 
 
 class Plan(_Strict):

@@ -40,6 +40,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +51,7 @@ import pandas as pd
 from sckpi_helpers import atomic
 from sckpi_helpers.catalog.items import estat_tables
 from sckpi_helpers.config import paths
+from sckpi_helpers.config.codes import AreaCodeError, parse_codes
 from sckpi_helpers.config.periods import PeriodError, parse_year_range
 from sckpi_helpers.config.settings import CitySettings, demo_settings
 from sckpi_helpers.errors import InputFileError, SckpiError
@@ -81,7 +83,8 @@ from sckpi_helpers.store.items import (
     screen_items,
 )
 from sckpi_helpers.store.plan import SOURCES, fingerprint, plan_inputs, raw_inputs, resolve_all
-from sckpi_helpers.store.processed import FORMAT_VERSION, is_fresh, output_paths, processed_paths
+from sckpi_helpers.store.processed import FORMAT_VERSION, output_paths, processed_paths, scope_of, staleness
+from sckpi_helpers.store.scopes import Build, Given, build_target
 from sckpi_helpers.store.validity import refuse_other_units, refuse_out_of_range
 
 AREAS_COLUMNS = areas_mod.AREA_COLUMNS
@@ -109,12 +112,13 @@ def _api_area_codes(client: Any, settings: CitySettings, catalog: Any, refresh: 
 def _parse_areas(areas: str | Iterable[str] | None) -> list[str] | None:
     if areas is None:
         return None
-    items = areas.split(",") if isinstance(areas, str) else list(areas)
-    codes = [str(c).strip() for c in items if str(c).strip()]
-    bad = [c for c in codes if not (len(c) == 5 and c.isdigit())]
-    if bad:
-        raise SckpiError(f"--areas: 5桁の地域コードではありません (not 5-digit area codes): {', '.join(bad)}")
-    return codes or None
+    text = areas if isinstance(areas, str) else ",".join(str(c) for c in areas)
+    if not text.strip(" ,"):
+        return None
+    try:
+        return parse_codes(text, "--cities")
+    except AreaCodeError as exc:
+        raise SckpiError(str(exc)) from None
 
 
 def _parse_years(years: str | Iterable[int] | None, settings: CitySettings) -> list[int]:
@@ -206,12 +210,15 @@ def _item_rows(results: list, catalog: Any, reports: dict[str, FileReport],
     return out
 
 
-def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequence[str | Path] = (),
+def ingest(target: CitySettings | Build, *, source: str | None = None, inputs: Sequence[str | Path] = (),
            areas: str | Sequence[str] | None = None, years: str | Sequence[int] | None = None,
            external: Sequence[str | Path] = (), local: Sequence[str | Path] = (),
            police: Sequence[str | Path] = (), police_year: int | None = None,
            refresh: bool = False, progress: bool = False) -> dict[str, Path]:
     """Build ``data/processed/<scope>/{panel,areas,local}.parquet`` for a city; return their paths.
+
+    ``target``: a :class:`~.scopes.Build` or a city's settings (:func:`~.scopes.build_target`: a
+    user's own files go into that city's own build, never the national one).
 
     ``source``: ``demo`` | ``estat-api`` | ``estat-csv`` | ``ssdse`` (the bundled SSDSE-A unless
     ``inputs`` name another edition) | ``estat-json`` (saved getStatsData responses in ``inputs``)
@@ -225,11 +232,17 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     ``refresh``: estat-api ignores its response cache. The per-file report (kind, rows used,
     what was ignored and why) is kept in the manifest (``read_manifest(settings)["files"]``).
     """
+    build = build_target(target, source, Given.of(inputs, external, local, police, police_year, areas, years))
+    given = build.given  # a rebuild reads the user's recorded files again
+    inputs, external, local, police = given.inputs, given.external, given.local, given.police
+    police_year, areas, years = given.police_year, given.areas, given.years
+    settings = build.settings
     source = source or settings.source
     if source not in SOURCES:
         raise SckpiError(f"unknown source '{source}' ({', '.join(SOURCES)})")
     if source != settings.source:  # the scope and the manifest follow the source built from
         settings = settings.model_copy(update={"source": source})
+    build = Build(build.scope, settings, build.why, given)
     catalog = _load_catalog(settings)
     year_list = _parse_years(years, settings)
     area_list = _parse_areas(areas)
@@ -283,9 +296,10 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     local_df = _local_rows([r for r in rest if r.target == "local"], reports)
 
     outputs = {"panel": panel, "areas": areas_df, "local": local_df, "items": items}
-    written = write_outputs(outputs, settings)
+    written = write_outputs(outputs, build)
     manifest = {
         "format_version": FORMAT_VERSION, "city_code": settings.city_code, "source": source,
+        "scope": build.scope, "given": given.to_json() if given else None,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "years": [min(year_list), max(year_list)] if year_list else None,
         "inputs": fingerprint(raw_inputs(settings, source, inputs, external, local, police)),
@@ -295,7 +309,7 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
         "files": [r.to_json() for r in reports.values()],
         "unrecognised": [str(p) for p in unrecognised],
     }
-    atomic.atomic_write_text(processed_paths(settings)["manifest"],
+    atomic.atomic_write_text(processed_paths(build)["manifest"],
                              json.dumps(manifest, ensure_ascii=False, indent=1))
     return written
 
@@ -379,7 +393,7 @@ def _local_rows(results: list, reports: dict[str, FileReport]) -> pd.DataFrame:
     return local_df
 
 
-def write_outputs(frames: dict[str, pd.DataFrame], settings: CitySettings) -> dict[str, Path]:
+def write_outputs(frames: dict[str, pd.DataFrame], settings: CitySettings | Build) -> dict[str, Path]:
     """Serialise every frame first, then move each into place atomically (a failure while
     serialising writes nothing; a failure while writing leaves no partial file)."""
     blobs = {}
@@ -390,13 +404,17 @@ def write_outputs(frames: dict[str, pd.DataFrame], settings: CitySettings) -> di
     return {key: atomic.atomic_write_bytes(processed_paths(settings)[key], data) for key, data in blobs.items()}
 
 
-def ensure_processed(settings: CitySettings | None = None) -> dict[str, Path]:
-    """The processed outputs for ``settings`` (default: the demo), building them only when
-    missing, built for another city/source, or older than the raw inputs."""
-    settings = settings or demo_settings()
-    if not is_fresh(settings):
-        return ingest(settings)
-    return output_paths(settings)
+def ensure_processed(target: CitySettings | Build | None = None, *, say: bool = True) -> dict[str, Path]:
+    """The processed outputs of ``target`` (default: the demo), building them only when missing,
+    built for another city/source, or older than the raw inputs — and then saying on stderr, in one
+    line, which build and why. A city's own build is rebuilt from its recorded files only."""
+    target = target or demo_settings()
+    why = staleness(target)
+    if why is None:
+        return output_paths(target)
+    if say:
+        print(f"sckpi: data/processed/{scope_of(target)}/ を作り直します (rebuilding): {why}", file=sys.stderr)
+    return ingest(target)
 
 
 __all__ = ["AREAS_COLUMNS", "LOCAL_COLUMNS", "PANEL_COLUMNS", "SOURCE_PREFIX", "ensure_processed",

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sckpi_helpers.config.codes import AreaCodeError, parse_codes
 from sckpi_helpers.errors import SckpiError
 
 PEER_SPECS = ("prefecture", "population_band", "municipal_type", "similar", "list:CODE,CODE,…", "all")
@@ -176,10 +177,10 @@ def peer_group(areas: pd.DataFrame, city: str, spec: str, panel: pd.DataFrame | 
                              f"産業別就業者数 ({', '.join(_SECTORS)}) in the panel")
         group = set(classes.index[classes == mine])
     elif spec.startswith("list:"):
-        wanted = [c.strip() for c in spec[5:].split(",") if c.strip()]
-        bad = [c for c in wanted if not (len(c) == 5 and c.isdigit())]
-        if bad:
-            raise SckpiError(f"peer group '{spec}': not 5-digit area codes: {', '.join(bad)}")
+        try:
+            wanted = parse_codes(spec[5:], f"peer group '{spec}'")
+        except AreaCodeError as exc:
+            raise SckpiError(str(exc)) from None
         unknown = [c for c in wanted if c not in set(codes)]
         if unknown:
             raise SckpiError(f"peer group '{spec}': codes not in the areas table: {', '.join(unknown)}")

@@ -29,6 +29,14 @@ def bundled_ssdse() -> Path | None:
     return bundled_file()
 
 
+def national_files() -> list[Path]:
+    """THE plan of the national build: the bundled files it reads (today the bundled SSDSE-A;
+    more bundled real files are added here). A user's own national file never goes into it: it
+    makes a city's own build (:func:`sckpi_helpers.store.scopes.ingest_target`)."""
+    bundled = bundled_ssdse()
+    return [bundled] if bundled is not None else []
+
+
 def resolve_all(settings: CitySettings, items: Iterable[Path]) -> list[Path]:
     """Settings paths made absolute against the settings file's folder."""
     return [p for p in (settings.resolve(Path(x)) for x in items) if p is not None]
@@ -81,12 +89,11 @@ def plan_inputs(settings: CitySettings, source: str, inputs: Sequence[str | Path
     stats_settings = demo if demo is not None else settings
     given = expand_inputs(inputs)
     if source == "ssdse" and not given:
-        bundled = bundled_ssdse()
-        if bundled is None:
+        given = national_files()
+        if not given:
             raise SckpiError("ssdse: data/raw/ssdse/ に SSDSE-A がありません (no bundled SSDSE-A): "
                              "download SSDSE-A from https://www.nstac.go.jp/use/literacy/ssdse/ and "
-                             "run 'sckpi ingest --source ssdse --input FILE'")
-        given = [bundled]
+                             "run 'sckpi ingest --source ssdse --city CODE --input FILE'")
     if source == "estat-json" and not given:
         raise SckpiError("estat-json: 保存した e-Stat API の応答が指定されていません (no saved "
                          "getStatsData response given): 'sckpi ingest --source estat-json --city "
@@ -170,5 +177,6 @@ def fingerprint(files: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
-__all__ = ["NATIONAL_SCOPE", "SOURCES", "bundled_ssdse", "expand_inputs", "fingerprint", "mergers_file", "plan_inputs", "raw_inputs",
+__all__ = ["NATIONAL_SCOPE", "SOURCES", "bundled_ssdse", "expand_inputs", "fingerprint", "mergers_file", "national_files",
+           "plan_inputs", "raw_inputs",
            "resolve_all", "unique"]
