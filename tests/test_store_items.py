@@ -144,7 +144,9 @@ def test_each_police_file_of_a_year_counts_its_own_rows(home, tmp_path, capsys):
     assert main(["ingest", "--source", "ssdse", "--city", "13101", "--years", "2020-2023",
                  "--police", str(one), "--police", str(two)]) == 0
     out = capsys.readouterr().out
-    files = {Path(f["file"]).name: f for f in read_manifest(CitySettings(city_code="13101", source="ssdse"))["files"]}
+    from sckpi_helpers.city import resolve_city
+
+    files = {Path(f["file"]).name: f for f in read_manifest(resolve_city("13101").build)["files"]}
     first, second = files[one.name], files[two.name]
     assert first["used"] > 0 and second["used"] == first["used"]  # both went into 街頭犯罪
     assert f"{second['used']:,} 行を使用" in out.split(two.name)[1].splitlines()[0]
