@@ -81,20 +81,27 @@ def ensure_indicators(build: Any) -> Path:
 
 
 def indicator_results(build: Any, panel: Any, catalog: Any, adjusted_population: str | None,
-                      extensions: list[Path] = ()) -> Any:
+                      extensions: list[Path] = (), *, city: str | None = None,
+                      fallbacks: list[str] | None = None) -> Any:
     """Tier-3 results for a notebook: the build's stored ``indicators.parquet`` when it is fresh and
-    was computed with the same 補正人口 definition and catalog extensions, else computed here."""
+    was computed for the same city (the 補正人口 chain is chosen per city) with the same 補正人口
+    definition and catalog extensions, else computed here with the settings' chain for ``city``."""
     import pandas as pd
 
     from sckpi_helpers.indicators import engine
 
     same = (adjusted_population in (None, getattr(build, "adjusted_population", None))
+            and (city is None or str(getattr(build, "city_code", "")) == str(city))
+            and list(fallbacks or []) == list(getattr(build, "adjusted_population_fallbacks", None) or [])
             and [Path(x) for x in extensions]
             == [Path(build.resolve(x)) for x in getattr(build, "catalog_extensions", []) or []])
     if same and indicators_fresh(build):
         stored = pd.read_parquet(_indicators_file(build))
         return stored.astype({c: object for c in stored.columns if isinstance(stored[c].dtype, pd.StringDtype)})
-    return engine.compute(panel, catalog, adjusted_population=adjusted_population)
+    if city is None:  # no city to choose for (the explorer): exactly the definition asked for
+        return engine.compute(panel, catalog, adjusted_population=adjusted_population)
+    chain = engine.settings_chain(catalog, adjusted_population, fallbacks)
+    return engine.compute(panel, catalog, adjusted_population=chain, city=city)
 
 
 @dataclass
@@ -162,6 +169,7 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
                   build=build, extensions=extra)
 
     adj = getattr(s, "adjusted_population", None) if s is not None else None
+    fallbacks = getattr(s, "adjusted_population_fallbacks", None) if s is not None else None
     need_results = tier3
     if params.logic_model_path is not None:
         from sckpi_helpers.checks import diagnosis
@@ -177,7 +185,7 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
         d.model_problem = ("この自治体にはロジックモデルが設定されていません"
                            "（settings.yaml の logic_model）。")
     if need_results:
-        d.results = indicator_results(build, panel, catalog, adj, extra)
+        d.results = indicator_results(build, panel, catalog, adj, extra, city=params.city_code, fallbacks=fallbacks)
     if d.model is not None:
         from sckpi_helpers.checks import diagnosis
 

@@ -23,10 +23,10 @@ import pandas as pd
 
 from sckpi_helpers.atomic import atomic_write_bytes
 from sckpi_helpers.config.settings import CitySettings, find_settings
-from sckpi_helpers.config.vocabulary import RESULT_STATUS_SHORT_JA
+from sckpi_helpers.config.vocabulary import FLAG_JA, RESULT_STATUS_SHORT_JA
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.indicators.coverage import coverage, coverage_summary
-from sckpi_helpers.indicators.engine import adjusted_population_formula, compute
+from sckpi_helpers.indicators.engine import adjusted_population_formula, compute, settings_chain
 from sckpi_helpers.indicators.peers import pillar_summary
 from sckpi_helpers.indicators.service import city_standing
 from sckpi_helpers.reports.terminal_table import MISSING, fit_lines, render, terminal_width
@@ -38,12 +38,16 @@ PERCENT_DECIMALS = 2
 
 #: table columns: result column → Japanese header
 TABLE_HEADERS = {"indicator_id": "id", "name_ja": "指標", "value": "値", "unit": "単位", "status": "状態",
-                 "rank": "順位", "percentile": "百分位", "deviation_score": "偏差値", "peer_median": "比較中央値",
-                 "trend_ja": "傾向", "reason": "理由"}
+                 "flag_ja": "推計・代替", "rank": "順位", "percentile": "百分位", "deviation_score": "偏差値",
+                 "peer_median": "比較中央値", "trend_ja": "傾向", "reason": "理由"}
 #: narrowest each text column is cut to on a small terminal (None: a number column, never cut)
-TABLE_MIN_WIDTHS = [12, 16, None, 8, 4, None, None, None, None, 10, 10]
+TABLE_MIN_WIDTHS = [12, 16, None, 8, 4, 4, None, None, None, None, 10, 10]
 #: columns left out, in this order, when the cut table still does not fit: peer median, percentile, id
-TABLE_DROP = [8, 6, 0]
+TABLE_DROP = [9, 7, 0]
+#: ``--missing``: the plan's columns and the compact table's, with Japanese headers
+PLAN_HEADERS = {"name_ja": "不足する入力", "unlocks": "単独で算出可能", "unlocks_required": "うち必須",
+                "indicators": "算出できる指標", "partly": "他の入力も必要", "where_to_get": "入手先"}
+MISSING_HEADERS = {"name_ja": "指標", "state_ja": "状態", "missing_ja": "不足する入力", "since": "いつから"}
 
 
 def decimals_for(value: float, unit: str | None) -> int:
@@ -95,8 +99,9 @@ def table_rows(table: pd.DataFrame) -> list[list[str]]:
         rank = f"{int(r.rank)}/{int(r.n)}" if pd.notna(r.rank) else MISSING
         pct = f"{r.percentile:.0f}" if pd.notna(r.percentile) else MISSING
         dev = f"{r.deviation_score:.1f}" if pd.notna(r.deviation_score) else MISSING
+        flag = FLAG_JA.get(r.flag, "") if isinstance(r.flag, str) else ""
         rows.append([r.indicator_id, r.name_ja, format_value(r.value, r.unit), r.unit,
-                     RESULT_STATUS_SHORT_JA.get(r.status, r.status), rank, pct, dev,
+                     RESULT_STATUS_SHORT_JA.get(r.status, r.status), flag, rank, pct, dev,
                      format_value(r.peer_median, r.unit), r.trend_ja, r.reason if pd.notna(r.reason) else ""])
     return rows
 
@@ -105,7 +110,8 @@ def render_text(table: pd.DataFrame, header: list[str], footer: list[str], width
     """Header lines, the indicator table, footer lines — no line wider than ``width``."""
     headers, rows = list(TABLE_HEADERS.values()), table_rows(table)
     layout = {"min_widths": TABLE_MIN_WIDTHS, "drop": TABLE_DROP,
-              "align": ["left", "left", "right", "left", "left", "right", "right", "right", "right", "left", "left"]}
+              "align": ["left", "left", "right", "left", "left", "left", "right", "right", "right", "right", "left",
+                        "left"]}
     body = render(headers, rows, width=width, **layout)
     if width is not None and render(headers, rows, **layout) != body:
         footer = [*footer, "… = cut to fit the terminal (状態: 算出 computed, 推計 estimated, 欠測 missing); --format csv has every column in full"]
@@ -148,7 +154,11 @@ def cli_indicators(args: argparse.Namespace) -> int:
     year = int(args.year)
     settings = find_settings(city)
     catalog = _catalog_for(settings)
-    definition = getattr(args, "adjusted_population", None) or settings.adjusted_population
+    asked = getattr(args, "adjusted_population", None)
+    # --adjusted-population D: exactly D; else the settings' chain (definition, then fallbacks)
+    chain = [asked] if asked else settings_chain(catalog, settings.adjusted_population,
+                                                 getattr(settings, "adjusted_population_fallbacks", None))
+    definition = chain[0]
     spec = getattr(args, "peer_group", None) or settings.peer_group
     ap_formula = adjusted_population_formula(catalog, definition)  # fail early on a bad definition
 
@@ -162,9 +172,13 @@ def cli_indicators(args: argparse.Namespace) -> int:
         raise SckpiError(f"city {city} is not in the processed data: run {ingest_hint(settings)} first")
     areas = load_areas(build)
     group = peer_group(areas, city, spec, panel=panel)
-    results = compute(panel, catalog, adjusted_population=definition)
+    results = compute(panel, catalog, adjusted_population=chain, city=city)
+    if getattr(args, "missing", False):
+        return _print_missing(args, results, catalog, city, year, areas)
     table, year, year_note = city_standing(results, catalog, city, year, group)  # the one "which year" rule
-    ap_line = f"補正人口 (adjusted_population): {definition} = {ap_formula}"
+    ap_line = (f"補正人口 (adjusted_population): {definition} = {ap_formula}"
+               + (f"; fallbacks: {' → '.join(map(str, chain[1:]))} (used per indicator: column 推計・代替, CSV "
+                  "adjusted_population)" if len(chain) > 1 else ""))
 
     out = getattr(args, "out", None)
     if (getattr(args, "format", "table") or "table") == "csv":
@@ -183,6 +197,39 @@ def cli_indicators(args: argparse.Namespace) -> int:
             footer.append(f"  {r.pillar_ja} ({r.pillar}): {score}  [{r.note}]")
         footer.append("coverage: " + ", ".join(f"{r.state} {r.count}" for r in cov.itertuples()))
         text = render_text(table, header, footer, None if out else terminal_width())
+        encoding = "utf-8"
+    if out:
+        path = atomic_write_bytes(Path(out), text.encode(encoding))
+        print(f"wrote {path}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _print_missing(args: argparse.Namespace, results: pd.DataFrame, catalog: Any, city: str, year: int,
+                   areas: pd.DataFrame) -> int:
+    """``--missing``: the plan (missing inputs ranked by what each unlocks, where to get them) and the
+    compact table of the indicators the city lacks; CSV: the plan only (one row per input)."""
+    from sckpi_helpers.indicators.plan import missing_table, plan
+
+    missing = missing_table(results, catalog, city, year)
+    steps = plan(results, catalog, city, year, missing)
+    out = getattr(args, "out", None)
+    if (getattr(args, "format", "table") or "table") == "csv":
+        text, encoding = steps.to_csv(index=False, lineterminator="\n"), CSV_ENCODING
+    else:
+        width = None if out else terminal_width()
+        head = fit_lines(f"データを追加すると算出できる指標: {city} {_area_name(areas, city)} {year}", width)
+        body = render(list(PLAN_HEADERS.values()),
+                      [[str(r[c]) for c in PLAN_HEADERS] for r in steps.to_dict("records")], width=width,
+                      min_widths=[10, None, None, 12, None, 16],
+                      align=["left", "right", "right", "left", "right", "left"])
+        lacking = missing[missing["state"] != "estimated"]
+        tail = render(list(MISSING_HEADERS.values()), [[str(r[c]) for c in MISSING_HEADERS]
+                                                       for r in lacking.to_dict("records")],
+                      width=width, min_widths=[12, 6, 10, 6])
+        text = (f"{head}\n\n{body}\n\n"
+                + fit_lines("算出できない第3階層指標 (indicators the city lacks):", width) + f"\n{tail}\n")
         encoding = "utf-8"
     if out:
         path = atomic_write_bytes(Path(out), text.encode(encoding))

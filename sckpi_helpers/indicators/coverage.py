@@ -79,3 +79,29 @@ def coverage_summary(cov: pd.DataFrame) -> pd.DataFrame:
         "count": [int(counts.get(s, 0)) for s in COVERAGE_STATES],
         "required": [int(req.get(s, 0)) for s in COVERAGE_STATES],
     })
+
+
+def coverage_counts(results: pd.DataFrame, catalog: Any, areas: list[str], years: range,
+                    median: bool = True) -> pd.DataFrame:
+    """How many tier-3 indicators each area has per year: ``computed`` (ok), ``estimated`` (推計 or
+    代替), ``total`` (both) and ``required`` (of them required); one column block per area and, with
+    ``median``, the median over every area of ``results`` (the national median for a national build).
+    The coverage table of the README and tests/test_coverage_real.py."""
+    ids = {ind.id: bool(_attr(ind, "required", False)) for ind in tier3_indicators(catalog, with_formula=True)}
+    res = results[results["indicator_id"].isin(ids) & results["year"].isin(list(years))]
+    res = res.assign(ok=res["status"].eq("ok"), est=res["status"].eq("estimated"),
+                     req=res["indicator_id"].map(ids) & res["status"].ne("missing"))
+    per = res.groupby(["area_code", "year"])[["ok", "est", "req"]].sum()
+    per.columns = ["computed", "estimated", "required"]
+    per["total"] = per["computed"] + per["estimated"]
+    rows = []
+    for y in years:
+        for a in areas:
+            got = per.loc[(str(a), y)] if (str(a), y) in per.index else None
+            rows.append({"year": y, "area": str(a), **({k: int(got[k]) for k in per.columns} if got is not None
+                                                       else dict.fromkeys(per.columns, 0))})
+        if median:
+            sub = per.xs(y, level="year") if y in per.index.get_level_values("year") else None
+            rows.append({"year": y, "area": "median", **({k: float(sub[k].median()) for k in per.columns}
+                                                          if sub is not None else dict.fromkeys(per.columns, 0.0))})
+    return pd.DataFrame(rows, columns=["year", "area", "computed", "estimated", "total", "required"])

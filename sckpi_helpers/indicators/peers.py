@@ -113,7 +113,7 @@ def _trend(results: pd.DataFrame, catalog: Any, city: str, year: int, trend_year
 
 COMPARE_COLUMNS = ["indicator_id", "name_ja", "name_en", "field", "pillar", "required", "direction", "unit",
                    "year", "value", "status", "reason", "rank", "n", "percentile", "deviation_score",
-                   "peer_median", "trend_slope", "trend_n", "trend", "trend_ja"]
+                   "peer_median", "trend_slope", "trend_n", "trend", "trend_ja", "adjusted_population", "flag"]
 
 
 def compare(results: pd.DataFrame, catalog: Any, city: str, year: int, peer_codes: list[str],
@@ -167,6 +167,8 @@ def compare(results: pd.DataFrame, catalog: Any, city: str, year: int, peer_code
             "trend_n": int(t["trend_n"]) if t is not None else 0,
             "trend": t["trend"] if t is not None else "insufficient",
             "trend_ja": t["trend_ja"] if t is not None else TREND_JA["insufficient"],
+            "adjusted_population": cr.get("adjusted_population") if cr is not None else None,
+            "flag": cr.get("flag") if cr is not None else None,
         })
     out = pd.DataFrame(rows, columns=COMPARE_COLUMNS)
     out["rank"] = out["rank"].astype(float)

@@ -21,20 +21,25 @@ from sckpi_helpers.atomic import atomic_write_parquet
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.settings import CitySettings
 from sckpi_helpers.errors import SckpiError
-from sckpi_helpers.indicators.engine import compute
+from sckpi_helpers.config.vocabulary import FLAG_JA
+from sckpi_helpers.indicators.engine import compute, settings_chain
 from sckpi_helpers.indicators.peers import compare
 
 INDICATORS_FILE = "indicators.parquet"
 OUTPUT_COLUMNS = ["area_code", "year", "indicator_id", "name_ja", "pillar", "value", "unit", "status", "rank",
-                  "n", "percentile", "deviation_score", "peer_median", "trend_ja", "reason"]
+                  "n", "percentile", "deviation_score", "peer_median", "trend_ja", "reason", "flag", "flag_ja",
+                  "adjusted_population"]
 
 
 def compute_and_store(panel: pd.DataFrame, catalog: Any, settings: CitySettings) -> Path:
-    """Compute every tier-3 indicator with the city's 補正人口 definition; write
+    """Compute every tier-3 indicator with the city's 補正人口 chain (its definition, then its
+    fallbacks), chosen for the settings' city and applied to every area alike; write
     ``data/processed/<scope>/indicators.parquet`` atomically and return its path."""
     from sckpi_helpers.store.processed import scope_of
 
-    results = compute(panel, catalog, adjusted_population=settings.adjusted_population)
+    chain = settings_chain(catalog, settings.adjusted_population,
+                           getattr(settings, "adjusted_population_fallbacks", None))
+    results = compute(panel, catalog, adjusted_population=chain, city=settings.city_code)
     return atomic_write_parquet(results, paths.processed_dir(scope_of(settings)) / INDICATORS_FILE)
 
 
@@ -42,7 +47,7 @@ def city_table(results: pd.DataFrame, catalog: Any, city: str, year: int, peer_c
                trend_years: int = 5) -> pd.DataFrame:
     """The city's rows for ``year`` with name, peer standing and trend (``OUTPUT_COLUMNS``)."""
     cmp_ = compare(results, catalog, city, year, peer_codes, trend_years=trend_years)
-    out = cmp_.assign(area_code=str(city))
+    out = cmp_.assign(area_code=str(city), flag_ja=cmp_["flag"].map(FLAG_JA))
     return out[OUTPUT_COLUMNS]
 
 
