@@ -37,13 +37,14 @@ SIGNIFICANT_DIGITS = 4
 PERCENT_DECIMALS = 2
 
 #: table columns: result column → Japanese header
+#: (状態 shows 代替 for a value flagged substitute, 推計 for one flagged estimated; CSV: flag, flag_ja)
 TABLE_HEADERS = {"indicator_id": "id", "name_ja": "指標", "value": "値", "unit": "単位", "status": "状態",
-                 "flag_ja": "推計・代替", "rank": "順位", "percentile": "百分位", "deviation_score": "偏差値",
-                 "peer_median": "比較中央値", "trend_ja": "傾向", "reason": "理由"}
+                 "rank": "順位", "percentile": "百分位", "deviation_score": "偏差値", "peer_median": "比較中央値",
+                 "trend_ja": "傾向", "reason": "理由"}
 #: narrowest each text column is cut to on a small terminal (None: a number column, never cut)
-TABLE_MIN_WIDTHS = [12, 16, None, 8, 4, 4, None, None, None, None, 10, 10]
+TABLE_MIN_WIDTHS = [12, 16, None, 8, 4, None, None, None, None, 10, 10]
 #: columns left out, in this order, when the cut table still does not fit: peer median, percentile, id
-TABLE_DROP = [9, 7, 0]
+TABLE_DROP = [8, 6, 0]
 #: ``--missing``: the plan's columns and the compact table's, with Japanese headers
 PLAN_HEADERS = {"name_ja": "不足する入力", "unlocks": "単独で算出可能", "unlocks_required": "うち必須",
                 "indicators": "算出できる指標", "partly": "他の入力も必要", "where_to_get": "入手先"}
@@ -99,9 +100,9 @@ def table_rows(table: pd.DataFrame) -> list[list[str]]:
         rank = f"{int(r.rank)}/{int(r.n)}" if pd.notna(r.rank) else MISSING
         pct = f"{r.percentile:.0f}" if pd.notna(r.percentile) else MISSING
         dev = f"{r.deviation_score:.1f}" if pd.notna(r.deviation_score) else MISSING
-        flag = FLAG_JA.get(r.flag, "") if isinstance(r.flag, str) else ""
-        rows.append([r.indicator_id, r.name_ja, format_value(r.value, r.unit), r.unit,
-                     RESULT_STATUS_SHORT_JA.get(r.status, r.status), flag, rank, pct, dev,
+        state = (FLAG_JA[r.flag] if isinstance(r.flag, str) and r.flag in FLAG_JA
+                 else RESULT_STATUS_SHORT_JA.get(r.status, r.status))
+        rows.append([r.indicator_id, r.name_ja, format_value(r.value, r.unit), r.unit, state, rank, pct, dev,
                      format_value(r.peer_median, r.unit), r.trend_ja, r.reason if pd.notna(r.reason) else ""])
     return rows
 
@@ -110,11 +111,11 @@ def render_text(table: pd.DataFrame, header: list[str], footer: list[str], width
     """Header lines, the indicator table, footer lines — no line wider than ``width``."""
     headers, rows = list(TABLE_HEADERS.values()), table_rows(table)
     layout = {"min_widths": TABLE_MIN_WIDTHS, "drop": TABLE_DROP,
-              "align": ["left", "left", "right", "left", "left", "left", "right", "right", "right", "right", "left",
-                        "left"]}
+              "align": ["left", "left", "right", "left", "left", "right", "right", "right", "right", "left", "left"]}
     body = render(headers, rows, width=width, **layout)
     if width is not None and render(headers, rows, **layout) != body:
-        footer = [*footer, "… = cut to fit the terminal (状態: 算出 computed, 推計 estimated, 欠測 missing); --format csv has every column in full"]
+        footer = [*footer, "… = cut to fit the terminal (状態: 算出 computed, 推計 estimated, 代替 substitute, 欠測 missing); "
+                           "--format csv has every column in full"]
     top = fit_lines("\n".join(header), width)
     bottom = fit_lines("\n".join(footer), width)
     return f"{top}\n\n{body}\n{bottom}\n"
@@ -177,7 +178,7 @@ def cli_indicators(args: argparse.Namespace) -> int:
         return _print_missing(args, results, catalog, city, year, areas)
     table, year, year_note = city_standing(results, catalog, city, year, group)  # the one "which year" rule
     ap_line = (f"補正人口 (adjusted_population): {definition} = {ap_formula}"
-               + (f"; fallbacks: {' → '.join(map(str, chain[1:]))} (used per indicator: column 推計・代替, CSV "
+               + (f"; fallbacks: {' → '.join(map(str, chain[1:]))} (a value using one: 状態 代替; CSV "
                   "adjusted_population)" if len(chain) > 1 else ""))
 
     out = getattr(args, "out", None)
