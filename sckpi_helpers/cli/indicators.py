@@ -114,8 +114,8 @@ def render_text(table: pd.DataFrame, header: list[str], footer: list[str], width
               "align": ["left", "left", "right", "left", "left", "right", "right", "right", "right", "left", "left"]}
     body = render(headers, rows, width=width, **layout)
     if width is not None and render(headers, rows, **layout) != body:
-        footer = [*footer, "… = cut to fit the terminal (状態: 算出 computed, 推計 estimated, 代替 substitute, 欠測 missing); "
-                           "--format csv has every column in full"]
+        footer = [*footer, ("… = cut to fit the terminal (状態: 算出 computed, 推計 estimated, 代替 substitute, "
+                            "欠測 missing); --format csv has every column in full")]
     top = fit_lines("\n".join(header), width)
     bottom = fit_lines("\n".join(footer), width)
     return f"{top}\n\n{body}\n{bottom}\n"

@@ -20,8 +20,8 @@ import pandas as pd
 from sckpi_helpers.atomic import atomic_write_parquet
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.settings import CitySettings
-from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.config.vocabulary import FLAG_JA
+from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.indicators.engine import compute, settings_chain
 from sckpi_helpers.indicators.peers import compare
 
