@@ -191,3 +191,14 @@ def test_compact_table_names_missing_inputs_and_since_when(cat):
     assert crime["missing_inputs"] == ["crimes_recognised"] and crime["since"] == "2022年から"
     assert set(table["state"]) <= {"estimated", "missing_input", "needs_local_data", "not_available"}
     assert table["required"].iloc[0]  # required first
+
+
+def test_carried_values_make_no_trend(cat):
+    from sckpi_helpers.indicators.peers import compare
+
+    rows = [("13101", 2020, "employed", 40_000), ("13101", 2020, "population_15plus", 55_000)]
+    res = compute(hand_panel(rows + [("13101", 2023, "doctors", 1)]), cat, indicator_ids=["t3.eco.employment_rate"])
+    assert (res.loc[res["year"] > 2020, "flag"] == "estimated").all()  # 2021–2023 carry 2020 forward
+    cmp_ = compare(res, cat, "13101", 2023, ["13101"]).set_index("indicator_id")
+    assert cmp_.loc["t3.eco.employment_rate", "trend"] == "insufficient"  # not 横ばい from one observation
+    assert cmp_.loc["t3.eco.employment_rate", "trend_n"] == 1

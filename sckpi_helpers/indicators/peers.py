@@ -71,9 +71,12 @@ def scores(results: pd.DataFrame, catalog: Any, year: int, area_codes: list[str]
 
 def _trend(results: pd.DataFrame, catalog: Any, city: str, year: int, trend_years: int,
            spread: pd.Series) -> pd.DataFrame:
-    """OLS slope per indicator over the city's last ``trend_years`` years up to ``year``."""
+    """OLS slope per indicator over the city's last ``trend_years`` years up to ``year``; values flagged
+    推計/代替 (carried or substituted inputs) are left out: a carried value never makes a change."""
     r = results[(results["area_code"] == city) & (results["year"] <= year)
                 & (results["year"] > year - trend_years) & results["value"].notna()]
+    if "flag" in r.columns:
+        r = r[r["flag"].isna()]
     cols = ["indicator_id", "trend_slope", "trend_n", "trend", "trend_ja"]
     if r.empty:
         return pd.DataFrame(columns=cols)
