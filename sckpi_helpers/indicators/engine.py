@@ -8,11 +8,17 @@ and every formula is evaluated once over it — no per-area Python loop. The ste
    ``max_fill_years``; ``none`` leaves gaps alone), remembering the year each value really comes
    from, so results built on filled inputs are flagged ``estimated`` with a reason
    (``population_census carried forward from 2020``);
+   then, where an input still has no value, its declared ``substitutes`` in order (住民基本台帳人口
+   ← 国勢調査人口), remembered too, so the result is flagged ``substitute`` (代替) with what was used;
 3. ``adjusted_population`` (補正人口) is a pseudo-input: the chosen definition's formula from the
    catalog is substituted into every formula that names it, so its inputs' reasons (missing,
-   annotated, zero) and years flow into the result's reason and provenance like any other input;
+   annotated, zero) and years flow into the result's reason and provenance like any other input.
+   With a fallback chain each definition is evaluated and, per indicator and year, the first one
+   the comparison's city can compute serves every area alike (``adjusted_population`` column);
 4. evaluate each indicator's formula (formulas come from the catalog only) and turn the
-   evaluator's per-row reasons and source years into ``status``, ``reason`` and ``provenance``.
+   evaluator's per-row reasons and source years into ``status``, ``reason``, ``provenance`` and
+   ``flag``. A formula comparing years (``lag``/``prev_obs``) is missing wherever an input was
+   carried forward or substituted: such a value never makes a change.
 
 Reason and provenance strings are built per *distinct* combination of source years (a few dozen
 per indicator), then spread to the rows with one ``take`` — never one Python string per row.
@@ -21,7 +27,7 @@ Input values outside their valid range (``catalog.ranges``) are treated as missi
 (``input x marked 'out of range [0, 100]' for 2020``), never used as numbers.
 
 Result columns (``indicators.parquet``): ``area_code, year, indicator_id, value, unit, status
-(ok|estimated|missing), reason, provenance``. Which indicators a city can have and why not
+(ok|estimated|missing), reason, provenance, adjusted_population, flag (estimated|substitute)``. Which indicators a city can have and why not
 (coverage) is :mod:`.coverage`. Stage 5: imports the catalog (2) and errors (0).
 """
 
