@@ -292,8 +292,7 @@ def show_system_flags(d: CheckData) -> None:
 
 COMPARE_COLUMNS_JA = {"name_ja": "指標", "pillar_ja": "柱", "required_ja": "必須", "value": "値", "unit": "単位",
                       "rank_txt": "順位", "deviation_score": "偏差値", "peer_median": "比較団体の中央値",
-                      "trend_ja": "傾向", "status_ja": "算出", "flag_ja": "推計・代替", "flag_detail": "使った値",
-                      "adjusted_ja": "補正人口の定義", "provisional_ja": "確度"}
+                      "trend_ja": "傾向", "status_ja": "算出", "provisional_ja": "確度"}
 
 
 def comparison_table(d: CheckData):
@@ -315,7 +314,7 @@ def comparison_table(d: CheckData):
 
 def _flag_columns(d: CheckData, cmp) -> None:
     """推計 / 代替 and what was used (the engine's reason in Japanese), and the 補正人口 definition
-    actually used, for every value shown (page, CSV and workbook alike)."""
+    actually used, for every value shown: the page's 算出 column and notice, the CSV and workbook columns."""
     from sckpi_helpers.indicators.reasons import definition_name, reason_ja
 
     flags = cmp["flag"] if "flag" in cmp.columns else [None] * len(cmp)
@@ -324,6 +323,8 @@ def _flag_columns(d: CheckData, cmp) -> None:
     cmp["flag_detail"] = [reason_ja(r, d.catalog) if isinstance(f, str) else ""
                           for f, r in zip(flags, cmp["reason"], strict=True)]
     cmp["adjusted_ja"] = [definition_name(d.catalog, u) if isinstance(u, str) else "" for u in used]
+    # the page's 算出 column says 推計 / 代替 itself (the table keeps its A4 width); CSV: flag_ja, flag_detail
+    cmp["status_ja"] = [f or s for f, s in zip(cmp["flag_ja"], cmp["status_ja"], strict=True)]
 
 
 def _adjusted(d: CheckData) -> str | None:
@@ -361,6 +362,11 @@ def show_comparison(d: CheckData) -> None:
     if notes:
         show_notice("確度「暫定」の指標は、公表資料で項目コードを確認できていない統計を使っています"
                     "（カタログの confirmed: false）。値は参考としてください。\n" + "\n".join(notes), "warning")
+    used = [f"{n}（{f}）：{x}" for n, f, x in zip(table["name_ja"], table["flag_ja"], table["flag_detail"], strict=True)
+            if f]
+    if used:
+        show_notice("算出が「推計」の値は前回の値の繰越し・補間を、「代替」の値は代わりの統計や別の補正人口の定義を"
+                    "使っています（表の CSV の flag_detail・adjusted_ja 列にも記載）：\n" + "\n".join(used), "info")
     for note in designated_city_notes(d):
         show_notice(f"政令指定都市の扱い：{note}", "info")
     warning = resident_warning(d)
@@ -446,8 +452,8 @@ def show_tier3_coverage(d: CheckData) -> None:
         return
     show_table(miss.assign(missing_inputs=miss["missing_inputs"].map("、".join)), status_col=(),
                caption=f"算出できない・推計を含む第3階層指標（{d.year}年）",
-               columns={"name_ja": "指標", "state_ja": "状態", "missing_ja": "不足する入力", "since": "いつから",
-                        "reason_ja": "理由・使った値"}, name="missing_indicators", params=d.params)
+               columns={"name_ja": "指標", "state_ja": "状態", "missing_ja": "不足する入力", "since": "いつから"},
+               name="missing_indicators", params=d.params)
 
 
 def show_missing_plan(d: CheckData) -> None:
@@ -460,9 +466,8 @@ def show_missing_plan(d: CheckData) -> None:
         return
     steps = plan(d.results, d.catalog, d.params.city_code, d.year)
     show_table(steps, status_col=(), caption=f"データを追加すると算出できる指標（{d.year}年）",
-               columns={"name_ja": "不足する入力", "unlocks": "単独で算出できる指標数", "unlocks_required": "うち必須",
-                        "indicators": "算出できる指標", "partly": "他の入力と合わせて必要な指標数",
-                        "where_to_get": "入手先"},
+               columns={"name_ja": "不足する入力", "unlocks": "算出できる指標数", "unlocks_required": "うち必須",
+                        "indicators": "算出できる指標", "where_to_get": "入手先"},
                name="missing_inputs_plan", params=d.params,
                empty="不足している入力データはありません。")
 
