@@ -202,3 +202,11 @@ def test_carried_values_make_no_trend(cat):
     cmp_ = compare(res, cat, "13101", 2023, ["13101"]).set_index("indicator_id")
     assert cmp_.loc["t3.eco.employment_rate", "trend"] == "insufficient"  # not 横ばい from one observation
     assert cmp_.loc["t3.eco.employment_rate", "trend_n"] == 1
+
+
+def test_check4_has_the_section_of_data_to_add():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "notebooks" / "check4_outcome3.py").read_text(encoding="utf-8")
+    head = text.index("## データを追加すると算出できる指標")
+    assert text.index("sections.show_missing_plan(D)", head) > head
