@@ -174,10 +174,31 @@ def test_design_item_codes(cat):
         assert estat[0].stats_data_id == "00000202" + f"{'ABCDEFGHIJK'.index(code[0]) + 1:02d}"
 
 
-def test_census_inputs_are_carried_forward_at_most_nine_years(cat):
+def test_census_inputs_are_carried_forward_until_the_next_census(cat):
     for name in ("population_census", "day_night_ratio", "inflow_population", "population_0_5"):
         var = cat.inputs[name]
-        assert (var.cadence, var.fill, var.max_fill_years) == ("every_5_years", "carry_forward", 9)
+        assert (var.cadence, var.fill, var.max_fill_years) == ("every_5_years", "carry_forward", 5)
+        assert "次の国勢調査" in var.fill_note
+
+
+def test_every_carry_forward_window_states_its_reason(cat):
+    for var in cat.inputs.values():
+        if var.fill != "none":
+            assert var.max_fill_years > 0 and var.fill_note, var.id
+    # yearly items: a stated number of years (the register population one year, while the next is unpublished)
+    assert (cat.inputs["population_resident"].fill, cat.inputs["population_resident"].max_fill_years) == (
+        "carry_forward", 1)
+    assert cat.inputs["crimes_recognised"].fill == "none" and cat.inputs["crimes_recognised"].fill_note
+
+
+def test_register_population_has_the_census_as_its_substitute(cat):
+    subs = cat.inputs["population_resident"].substitutes
+    assert [s.input for s in subs] == ["population_census"] and subs[0].note
+
+
+def test_adjusted_population_default_chain(cat):
+    ap = cat.adjusted_population
+    assert [ap.default, *ap.fallbacks] == ["resident_plus_inflow", "daytime", "resident"]
 
 
 def test_unconfirmed_item_codes_are_flagged(cat):

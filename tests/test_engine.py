@@ -267,8 +267,11 @@ def test_real_catalog_computes_every_tier3_formula(real):
     assert not np.isinf(res["value"]).any()
     assert res.loc[res["status"] == "missing", "value"].isna().all()
     crime = res[(res["indicator_id"] == "t3.soc.crime_rate") & (res["year"] == 2021) & (res["status"] != "missing")]
-    # census inputs are carried forward (from 2020, or from 2015 where 2020 is one of the 5 % gaps)
-    assert crime["provenance"].str.contains(r"inflow_population@20(?:15|20)\*", regex=True).all()
+    # census inputs are carried forward from 2020 (2015 reaches no further than 2020: until the next
+    # census); where 2020 is one of the 5 % gaps the area falls back along the default 補正人口 chain
+    main = crime["adjusted_population"] == "resident_plus_inflow"
+    assert main.any() and crime.loc[main, "provenance"].str.contains(r"inflow_population@2020\*", regex=True).all()
+    assert (crime.loc[~main, "flag"] == "substitute").all()
     cov = coverage(res, real, panel["area_code"].iloc[0], 2024)
     assert set(cov["state"]) <= set(COVERAGE_STATES)
     assert (cov["state"] == "not_available").any()  # the OECD-style indicators

@@ -164,3 +164,28 @@ def test_the_csv_rounds_values_by_the_one_number_rule():
     out = csv_frame(table)
     assert list(out["value"]) == [round_number(v, u) for v, u in zip(table["value"], table["unit"], strict=True)]
     assert list(out["value"]) == [12.35, 4.193, 208115] and out["deviation_score"].iloc[0] == 51.2
+
+
+def test_missing_lists_inputs_ranked_with_where_to_get(home, capsys):
+    tmp, _cat, _ = home
+    assert main(["indicators", "--city", "01201", "--period", "2024", "--missing"]) == 0
+    out = capsys.readouterr().out
+    assert "データを追加すると算出できる指標: 01201" in out
+    assert "入手先" in out and "算出できない第3階層指標" in out and "いつから" in out
+    csv = tmp / "plan.csv"
+    assert main(["indicators", "--city", "01201", "--period", "2024", "--missing", "--format", "csv",
+                 "--out", str(csv)]) == 0
+    plan = pd.read_csv(csv, encoding="utf-8-sig")
+    assert list(plan.columns[:4]) == ["input_id", "name_ja", "unlocks", "unlocks_required"]
+    assert plan["where_to_get"].notna().all()
+
+
+def test_csv_carries_the_flag_and_the_definition_used(home):
+    tmp, _cat, _ = home
+    out = tmp / "out.csv"
+    assert main(["indicators", "--city", "01201", "--period", "2024", "--format", "csv", "--out", str(out)]) == 0
+    df = pd.read_csv(out, encoding="utf-8-sig")
+    assert {"flag", "flag_ja", "adjusted_population"} <= set(df.columns)
+    est = df[df["status"] == "estimated"]
+    assert len(est) and est["flag_ja"].isin(["推計", "代替"]).all()
+    assert df.loc[df["indicator_id"] == "t3.soc.crime_rate", "adjusted_population"].notna().all()

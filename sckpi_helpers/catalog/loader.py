@@ -222,6 +222,11 @@ class _Builder:
             elif ind.availability != "local":
                 self.problems.append(Problem(f"{what}: formula is empty, which means the city supplies "
                                              "the value; set availability: local or give a formula", file, line))
+        for var in self.inputs.values():
+            for sub in var.substitutes:
+                if sub.input not in self.inputs or sub.input == var.id:
+                    self.problems.append(Problem(f"input '{var.id}': substitute '{sub.input}' is not another "
+                                                 "declared input"))
         if self.ap is None:
             self.problems.append(Problem("adjusted_population (補正人口) is not defined"))
         else:

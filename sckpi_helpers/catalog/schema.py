@@ -161,8 +161,24 @@ class Source(_Strict):
         return f"{self.kind}: {self.name}" if self.name else self.kind
 
 
+class Substitute(_Strict):
+    """Another input whose value stands in for this one where this one has none (after its own
+    carry-forward window): e.g. 住民基本台帳人口 ← 国勢調査人口 for a year no register file covers.
+    The engine flags every such value 代替 and names what was used; ``note`` says why it is close."""
+
+    input: str = Field(min_length=1)
+    note: str = Field(min_length=1)
+
+
 class InputVar(_Strict):
-    """An input variable: one ``variable`` id of the panel."""
+    """An input variable: one ``variable`` id of the panel.
+
+    ``max_fill_years`` is how many years a value may be carried forward (``fill``), and
+    ``fill_note`` says why that many (census items until the next census; yearly items a stated
+    number of years). ``substitutes`` are tried in order where the input has no value; ``where_to_get``
+    tells a user how to obtain the input (the plan of missing inputs); without it the plan derives
+    the text from ``sources``.
+    """
 
     id: str
     name_ja: str = Field(min_length=1)
@@ -171,6 +187,9 @@ class InputVar(_Strict):
     cadence: str
     fill: str = "none"
     max_fill_years: int = Field(default=0, ge=0)
+    fill_note: str | None = None
+    substitutes: list[Substitute] = Field(default_factory=list)
+    where_to_get: str | None = None
     sources: list[Source] = Field(min_length=1)
     note: str | None = None
     #: valid values [low, high] (``null`` = unbounded); default from the unit (catalog.ranges)
@@ -306,6 +325,13 @@ class AdjustedPopulation(_Strict):
     """The 補正人口 setting: a default and the named definitions a city may choose from."""
 
     default: str
+    #: definitions tried in order after the city's own when it cannot be computed (a city's settings
+    #: ``adjusted_population_fallbacks`` replace this list); the same definition serves the city
+    #: and all its peers in one comparison
+    fallbacks: list[str] = Field(default_factory=list)
+    #: 昼間人口 ÷ 常住人口 at or above which a fall-back to 常住人口 is warned about on the page
+    resident_warning_ratio: float = Field(1.5, gt=1)
+    fallback_note: str | None = None
     note: str | None = None
     #: the kit's rule for 政令指定都市 (flows between wards), printed by the report page
     designated_city_rule: str | None = None
@@ -316,4 +342,7 @@ class AdjustedPopulation(_Strict):
         if self.default not in self.definitions:
             raise ValueError(f"default '{self.default}' is not one of the definitions "
                              f"({', '.join(self.definitions)})")
+        unknown = [f for f in self.fallbacks if f not in self.definitions]
+        if unknown:
+            raise ValueError(f"fallbacks {', '.join(unknown)} are not definitions ({', '.join(self.definitions)})")
         return self

@@ -185,7 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
             help="the year to compare, e.g. 2022 (also FY2022, previous-year)")
     n.add_argument("--peer-group", help="peer group: prefecture, population_band, municipal_type, "
                                         "list:CODE,CODE,… (default: the city's settings)")
-    n.add_argument("--adjusted-population", help="補正人口 definition (default: the city's settings)")
+    n.add_argument("--adjusted-population", help="補正人口 definition (default: the city's settings and "
+                                                 "their fallbacks)")
+    n.add_argument("--missing", action="store_true",
+                   help="instead of the indicators: the missing inputs ranked by how many indicators each "
+                        "would unlock, where to get them, and the indicators the city lacks")
     n.add_argument("--format", choices=["table", "csv"], default="table", help="output format")
     n.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout; "
                                                  "CSV files are UTF-8 with BOM (Excel)")

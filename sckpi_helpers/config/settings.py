@@ -50,7 +50,8 @@ class CitySettings(BaseModel):
                     "mean_day_night, resident_plus_visitors); None: the catalog's default")
     adjusted_population_fallbacks: list[str] = Field(
         default_factory=list,
-        description="補正人口 definition ids to use, in order, where the chosen one lacks an input")
+        description="補正人口 definitions tried in order where adjusted_population cannot be computed for "
+                    "the city (the same one then serves every peer); empty: the catalog's fallbacks")
     peer_group: str = Field("prefecture", description="peer group spec, see sckpi_helpers.peers")
     years: str = "2010-2024"
     logic_model: Path | None = None

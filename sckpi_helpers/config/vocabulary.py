@@ -57,6 +57,11 @@ RUN_STATUS_JA = {"ok": "完了", "failed": "失敗", "partial": "一部失敗", 
 RESULT_STATUS_JA = {"ok": "算出", "estimated": "推計（補完）", "missing": "欠損"}
 RESULT_STATUS_SHORT_JA = {"ok": "算出", "estimated": "推計", "missing": "欠測"}
 
+#: the engine's ``flag`` of a value (indicators.parquet): 推計 = an input carried forward or
+#: interpolated within its declared window; 代替 = an input's declared substitute or a fallen-back
+#: 補正人口 definition was used. Pages, CSV and the workbook show it with what was used.
+FLAG_JA = {"estimated": "推計", "substitute": "代替"}
+
 #: coverage states of a tier-3 indicator for one city and year (indicators.coverage)
 COVERAGE_JA = {
     "computed": "算出済",

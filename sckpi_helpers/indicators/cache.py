@@ -3,9 +3,15 @@
 Why one owner: the pipeline computes every tier-3 indicator once per build and the notebooks read
 the stored results instead of computing again; where the file lives, when it is current and
 reading and writing it are decided in this module only. Its key (``indicators.json`` beside it)
-holds what the results depend on: the 補正人口 definition and its fallbacks, the catalog files
+holds what the results depend on: the 補正人口 chain (definition and fallbacks), the catalog files
 (bundled and the city's extensions) and the build's panel. Results for another definition are
 computed, never read from a file made for a different one.
+
+The file holds the indicators that divide by 補正人口 once per definition of the chain (column
+``adjusted_population``), so one stored file serves every city of a build: :func:`for_city` picks,
+per indicator and year, the first definition the city can compute and uses it for every area alike
+(the rule of :func:`~sckpi_helpers.indicators.engine.compute` with ``city``), without computing
+the nation again for each of its 1,741 municipalities.
 
 Stage 6 (indicators): imports config, atomic, store, city and the other indicators modules.
 """
@@ -21,7 +27,7 @@ import pandas as pd
 from sckpi_helpers.atomic import atomic_write_parquet, atomic_write_text
 from sckpi_helpers.catalog import loader
 from sckpi_helpers.city.context import AdjustedPopulationChoice, CityContext
-from sckpi_helpers.indicators.engine import compute
+from sckpi_helpers.indicators.engine import ADJUSTED, compute, settings_chain, tier3_indicators
 from sckpi_helpers.store.plan import fingerprint
 from sckpi_helpers.store.processed import Target, load_panel, processed_paths
 
@@ -39,6 +45,7 @@ def cache_key(build: Target, adjusted_population: AdjustedPopulationChoice, exte
     catalog_files = sorted(Path(loader.__file__).parent.joinpath("data").glob("*.yaml"))
     panel = processed_paths(build)["panel"]
     return {"adjusted_population": adjusted_population.id, "fallbacks": list(adjusted_population.fallbacks),
+            "layout": "per-definition",
             "catalog": fingerprint([*catalog_files, *(p for p in extensions if Path(p).is_file())]),
             "extensions": [str(Path(p).resolve()) for p in extensions],
             "panel": fingerprint([panel]) if panel.is_file() else None}
@@ -68,25 +75,77 @@ def read_indicators(build: Target) -> pd.DataFrame:
     return stored.astype({c: object for c in stored.columns if isinstance(stored[c].dtype, pd.StringDtype)})
 
 
+def chain_of(ctx: CityContext) -> list[str]:
+    """The city's 補正人口 chain: its definition, then its fallbacks (or the catalog's)."""
+    ap = ctx.adjusted_population
+    return [d for d in settings_chain(ctx.catalog, ap.id, list(ap.fallbacks)) if d is not None]
+
+
+def compute_all(panel: pd.DataFrame, catalog: Any, chain: list[str]) -> pd.DataFrame:
+    """Every tier-3 indicator with the chain's first definition, plus the 補正人口 indicators once per
+    further definition (rows told apart by ``adjusted_population``)."""
+    first = compute(panel, catalog, adjusted_population=[chain[0]])
+    uses = [i.id for i in tier3_indicators(catalog, with_formula=True) if ADJUSTED in (i.inputs or [])]
+    more = [compute(panel, catalog, adjusted_population=[d], indicator_ids=uses) for d in chain[1:]] if uses else []
+    return pd.concat([first, *more], ignore_index=True) if more else first
+
+
+def for_city(stored: pd.DataFrame, chain: list[str], city: str | None) -> pd.DataFrame:
+    """One result per (area, year, indicator) from :func:`compute_all`'s rows.
+
+    With ``city``: per indicator and year, the first definition of ``chain`` the city can compute,
+    for every area alike (a peer lacking it stays missing with its reason); without: each area's own
+    first computable one. A definition later than the first is flagged 代替 and the reason says so.
+    """
+    col = stored["adjusted_population"] if "adjusted_population" in stored else pd.Series(None, index=stored.index)
+    plain, ap = stored[col.isna()], stored[col.notna()]
+    order = ap["adjusted_population"].map({d: i for i, d in enumerate(chain)})
+    ap, order = ap[order.notna()], order[order.notna()].astype(int)
+    if ap.empty or len(chain) == 1:
+        return pd.concat([plain, ap], ignore_index=True)
+    ok = ap["status"] != "missing"
+    if city is not None:
+        mine = (ap["area_code"].astype(str) == str(city)) & ok
+        pick = order[mine].groupby([ap.loc[mine, "indicator_id"], ap.loc[mine, "year"]]).min()
+        wanted = pd.MultiIndex.from_arrays([ap["indicator_id"], ap["year"]]).map(pick.to_dict()).fillna(0)
+        who = f"for {city}"
+    else:
+        first_ok = order.where(ok).groupby([ap["area_code"], ap["indicator_id"], ap["year"]]).transform("min")
+        wanted = first_ok.fillna(0)
+        who = "for this area"
+    keep = ap[order.to_numpy() == pd.Series(wanted, index=ap.index).to_numpy()].copy()
+    fell = (keep["adjusted_population"] != chain[0]) & (keep["status"] != "missing")
+    if fell.any():
+        note = ("adjusted_population " + keep.loc[fell, "adjusted_population"] + f" used: {chain[0]} not computable "
+                + who + " in " + keep.loc[fell, "year"].astype(str))
+        old = keep.loc[fell, "reason"]
+        keep.loc[fell, "reason"] = note.where(old.isna(), note + "; " + old.astype(str))
+        keep.loc[fell, "status"] = "estimated"
+        keep.loc[fell, "flag"] = "substitute"
+    return pd.concat([plain, keep], ignore_index=True)
+
+
 def ensure_indicators(ctx: CityContext) -> Path:
-    """The serving build's tier-3 results with the city's 補正人口 definition, computed and stored
-    when the stored ones are missing or were made with another key."""
+    """The serving build's tier-3 results for the city's 補正人口 chain, computed and stored when
+    the stored ones are missing or were made with another key."""
     if is_current(ctx.build, ctx.adjusted_population, ctx.extensions):
         return indicators_path(ctx.build)
     key = cache_key(ctx.build, ctx.adjusted_population, ctx.extensions)
-    results = compute(load_panel(ctx.build), ctx.catalog, adjusted_population=ctx.adjusted_population.id)
+    results = compute_all(load_panel(ctx.build), ctx.catalog, chain_of(ctx))
     return write_indicators(ctx.build, results, key)
 
 
 def indicator_results(ctx: CityContext, panel: pd.DataFrame | None = None, definition: str | None = None) -> pd.DataFrame:
-    """Tier-3 results for the city: the stored ones when current for ``definition`` (default: the
-    city's), else computed over ``panel`` (default: the build's) — never read from another key."""
+    """Tier-3 results for the city: its chain applied to the stored results when they are current
+    (``definition``: that one definition alone), else computed over ``panel`` (default: the build's)
+    — never read from another key."""
     ap = ctx.adjusted_population
-    if definition in (None, ap.id) and is_current(ctx.build, ap, ctx.extensions):
-        return read_indicators(ctx.build)
+    chain = chain_of(ctx) if definition is None else [definition]
+    if is_current(ctx.build, ap, ctx.extensions) and (definition is None or definition in chain_of(ctx)):
+        return for_city(read_indicators(ctx.build), chain, ctx.code)
     panel = load_panel(ctx.build) if panel is None else panel
-    return compute(panel, ctx.catalog, adjusted_population=definition or ap.id)
+    return for_city(compute_all(panel, ctx.catalog, chain), chain, ctx.code)
 
 
-__all__ = ["INDICATORS_FILE", "KEY_FILE", "cache_key", "ensure_indicators", "indicator_results", "indicators_path",
+__all__ = ["INDICATORS_FILE", "KEY_FILE", "cache_key", "chain_of", "compute_all", "ensure_indicators", "for_city", "indicator_results", "indicators_path",
            "is_current", "read_indicators", "stored_key", "write_indicators"]

@@ -8,11 +8,17 @@ and every formula is evaluated once over it — no per-area Python loop. The ste
    ``max_fill_years``; ``none`` leaves gaps alone), remembering the year each value really comes
    from, so results built on filled inputs are flagged ``estimated`` with a reason
    (``population_census carried forward from 2020``);
+   then, where an input still has no value, its declared ``substitutes`` in order (住民基本台帳人口
+   ← 国勢調査人口), remembered too, so the result is flagged ``substitute`` (代替) with what was used;
 3. ``adjusted_population`` (補正人口) is a pseudo-input: the chosen definition's formula from the
    catalog is substituted into every formula that names it, so its inputs' reasons (missing,
-   annotated, zero) and years flow into the result's reason and provenance like any other input;
+   annotated, zero) and years flow into the result's reason and provenance like any other input.
+   With a fallback chain each definition is evaluated and, per indicator and year, the first one
+   the comparison's city can compute serves every area alike (``adjusted_population`` column);
 4. evaluate each indicator's formula (formulas come from the catalog only) and turn the
-   evaluator's per-row reasons and source years into ``status``, ``reason`` and ``provenance``.
+   evaluator's per-row reasons and source years into ``status``, ``reason``, ``provenance`` and
+   ``flag``. A formula comparing years (``lag``/``prev_obs``) is missing wherever an input was
+   carried forward or substituted: such a value never makes a change.
 
 Reason and provenance strings are built per *distinct* combination of source years (a few dozen
 per indicator), then spread to the rows with one ``take`` — never one Python string per row.
@@ -21,7 +27,7 @@ Input values outside their valid range (``catalog.ranges``) are treated as missi
 (``input x marked 'out of range [0, 100]' for 2020``), never used as numbers.
 
 Result columns (``indicators.parquet``): ``area_code, year, indicator_id, value, unit, status
-(ok|estimated|missing), reason, provenance``. Which indicators a city can have and why not
+(ok|estimated|missing), reason, provenance, adjusted_population, flag (estimated|substitute)``. Which indicators a city can have and why not
 (coverage) is :mod:`.coverage`. Stage 6: imports the catalog (2) and errors (0).
 """
 
@@ -30,6 +36,7 @@ from __future__ import annotations
 import ast
 import copy
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -43,7 +50,11 @@ ADJUSTED = "adjusted_population"
 TIER3 = "outcome3"
 #: the mark of an input value outside its valid range (the reason reads "input x marked 'out of range [0, 100]'")
 OUT_OF_RANGE = "out of range"
-RESULT_COLUMNS = ["area_code", "year", "indicator_id", "value", "unit", "status", "reason", "provenance"]
+RESULT_COLUMNS = ["area_code", "year", "indicator_id", "value", "unit", "status", "reason", "provenance",
+                  "adjusted_population", "flag"]
+#: ``flag`` of a value that rests on a carried / interpolated input (推計) or on a substitute or a
+#: fallen-back 補正人口 definition (代替); Japanese labels: ``config.vocabulary.FLAG_JA``
+FLAGS = ("estimated", "substitute")
 
 
 # Source years are floats; the fractional part marks how a filled cell was obtained, so the mark
@@ -51,8 +62,12 @@ RESULT_COLUMNS = ["area_code", "year", "indicator_id", "value", "unit", "status"
 #   2019.0                 observed in 2019
 #   2015.25                carried forward from 2015
 #   2015.5 + gap / 1000    interpolated between 2015 and 2015 + gap
+#   2020.7 + k / 100       the input's k-th substitute (catalog ``substitutes``), observed in 2020
+#   2020.85 + k / 100      the k-th substitute, itself carried forward (or interpolated) from 2020
 _CARRIED = 0.25
 _INTERP = 0.5
+_SUB_OBS = 0.7
+_SUB_FILLED = 0.85
 
 
 # ------------------------------------------------------------------------------------- catalog access
@@ -79,6 +94,43 @@ def adjusted_population_formula(catalog: Any, definition: str | None = None) -> 
     if not f:
         raise SckpiError(f"unknown 補正人口 (adjusted_population) definition '{definition}'")
     return str(f)
+
+
+def _default_definition(catalog: Any) -> str | None:
+    return _attr(getattr(catalog, "adjusted_population", None), "default") or getattr(catalog, "default_adjusted", None)
+
+
+def adjusted_population_chain(catalog: Any, definition: str | Sequence[str] | None = None,
+                              fallbacks: Sequence[str] | None = None) -> list[str | None]:
+    """The 補正人口 definitions to try, in order, for one comparison.
+
+    ``definition`` a list: that chain as given. A string: that definition, then ``fallbacks`` when
+    given (a city's ``adjusted_population_fallbacks``; empty or None: none). None: the catalog's
+    default chain, its ``default`` then its ``fallbacks`` (the rule for a city without settings).
+    Unknown ids are an :class:`SckpiError`. ``None`` in the result stands for the catalog default
+    of a stand-in catalog that does not name it.
+    """
+    if definition is None:
+        ap = getattr(catalog, "adjusted_population", None)
+        chain: list[str | None] = [_default_definition(catalog), *(list(_attr(ap, "fallbacks", None) or []))]
+    elif isinstance(definition, str):
+        chain = [definition, *(fallbacks or [])]
+    else:
+        chain = list(definition)
+        if not chain:
+            raise SckpiError("empty 補正人口 (adjusted_population) chain: name at least one definition")
+    chain = list(dict.fromkeys(chain))
+    for d in chain:
+        adjusted_population_formula(catalog, d)  # unknown ids fail here, before any computing
+    return chain
+
+
+def settings_chain(catalog: Any, definition: str | None, fallbacks: Sequence[str] | None) -> list[str | None]:
+    """The chain a city's settings state: its ``adjusted_population`` then its
+    ``adjusted_population_fallbacks``, or — when it lists none — the catalog's ``fallbacks``."""
+    ap = getattr(catalog, "adjusted_population", None)
+    tail = list(fallbacks) if fallbacks else list(_attr(ap, "fallbacks", None) or [])
+    return adjusted_population_chain(catalog, [definition or _default_definition(catalog), *tail])
 
 
 class _Substitute(ast.NodeTransformer):
@@ -124,7 +176,8 @@ def build_env(panel: pd.DataFrame, catalog: Any = None, variables: Iterable[str]
     if panel.empty:
         raise SckpiError("panel is empty: run 'sckpi ingest --city CODE' first (a city without settings: "
                          "'sckpi ingest --source ssdse --city CODE')")
-    names = sorted(set(variables) if variables is not None else set(panel["variable"].astype(str).unique()))
+    wanted = set(variables) if variables is not None else set(panel["variable"].astype(str).unique())
+    names = sorted(wanted | {sub for n in wanted for sub in substitutes_of(catalog, n)})
     a_codes, a_uniq = pd.factorize(panel["area_code"])
     a_uniq = np.asarray(a_uniq, dtype=object).astype(str).astype(object)
     order = np.argsort(a_uniq, kind="stable")
@@ -188,10 +241,48 @@ def build_env(panel: pd.DataFrame, catalog: Any = None, variables: Iterable[str]
             if src is not None:
                 grid[:, j] = filled
                 src_cols[name] = src
+        _apply_substitutes(grid, names, catalog, ann_mask, src_cols, year_col)
 
     values = pd.DataFrame(grid, index=index, columns=names)
     src_df = pd.DataFrame(src_cols, index=index) if src_cols else None
     return FormulaEnv(values, ann_df, src_df)
+
+
+def substitutes_of(catalog: Any, name: str) -> list[str]:
+    """The inputs that stand in for ``name`` where it has no value, in order (catalog ``substitutes``)."""
+    var = (getattr(catalog, "inputs", None) or {}).get(name) if catalog is not None else None
+    return [str(_attr(sub, "input")) for sub in (_attr(var, "substitutes", None) or [])] if var is not None else []
+
+
+def _apply_substitutes(grid: np.ndarray, names: list[str], catalog: Any, ann_mask: dict[str, np.ndarray],
+                       src_cols: dict[str, np.ndarray], year_col: np.ndarray) -> None:
+    """Where an input has no value after its own fill window (and the publisher did not mark the
+    cell), take its first substitute that has one; the source year records which (``_SUB_*``)."""
+    pos = {n: j for j, n in enumerate(names)}
+    for j, name in enumerate(names):
+        subs = substitutes_of(catalog, name)
+        need = np.isnan(grid[:, j])
+        if name in ann_mask:
+            need &= ~ann_mask[name]
+        if not subs or not need.any():
+            continue
+        src = src_cols[name].copy() if name in src_cols else year_col.astype(float)
+        changed = False
+        for k, sub in enumerate(subs):
+            s = pos.get(sub)
+            if s is None:
+                continue
+            take = need & ~np.isnan(grid[:, s])
+            if not take.any():
+                continue
+            base = src_cols[sub] if sub in src_cols else year_col.astype(float)
+            filled = (base - np.floor(base)) >= 0.1
+            grid[take, j] = grid[take, s]
+            src[take] = np.floor(base[take]) + np.where(filled[take], _SUB_FILLED, _SUB_OBS) + k / 100
+            need &= ~take
+            changed = True
+        if changed:
+            src_cols[name] = src
 
 
 def _mask_out_of_range(grid: np.ndarray, names: list[str], catalog: Any, ann_cols: dict[str, np.ndarray],
@@ -258,14 +349,25 @@ def _fill_column(v: np.ndarray, annotated: np.ndarray | None, years: np.ndarray,
 
 # --------------------------------------------------------------------------------- source bookkeeping
 def _decode(s: float) -> tuple[str, int, int]:
-    """(kind, year, second year) of an encoded source year; kind in observed|carried|interpolated."""
+    """(kind, year, second) of an encoded source year; kind in observed|carried|interpolated|
+    substituted|substituted_filled (second: the later year of an interpolation, the substitute's
+    index for a substitute)."""
     y = int(np.floor(s))
     frac = s - y
     if frac < 0.1:
         return "observed", y, y
     if frac < 0.4:
         return "carried", y, y
-    return "interpolated", y, y + round((frac - _INTERP) * 1000)
+    if frac < 0.6:
+        return "interpolated", y, y + round((frac - _INTERP) * 1000)
+    if frac < 0.8:
+        return "substituted", y, round((frac - _SUB_OBS) * 100)
+    return "substituted_filled", y, round((frac - _SUB_FILLED) * 100)
+
+
+def _sub_name(subs: dict[str, list[str]], name: str, k: int) -> str:
+    lst = subs.get(name) or []
+    return lst[k] if 0 <= k < len(lst) else "?"
 
 
 def _dedupe_sources(sources: Sequence[tuple[str, np.ndarray]]) -> list[tuple[str, np.ndarray]]:
@@ -277,17 +379,19 @@ def _dedupe_sources(sources: Sequence[tuple[str, np.ndarray]]) -> list[tuple[str
     return out
 
 
-def _provenance(sources: Sequence[tuple[str, np.ndarray]], n: int
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _provenance(sources: Sequence[tuple[str, np.ndarray]], n: int, subs: dict[str, list[str]] | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Provenance per distinct combination of source years.
 
     Returns ``codes`` (per row, index into the tables), and per combination the provenance
-    string, whether an input was filled (estimated), and the estimated-reason string (or None).
+    string, whether an input was filled (estimated), the estimated-reason string (or None) and
+    whether an input was substituted (代替).
     """
+    subs = subs or {}
     sources = _dedupe_sources(sources)
     if not sources:
         return (np.zeros(n, dtype=np.int64), np.array([""], dtype=object), np.zeros(1, dtype=bool),
-                np.array([None], dtype=object))
+                np.array([None], dtype=object), np.zeros(1, dtype=bool))
     combined = np.zeros(n, dtype=np.int64)
     tables = []
     for _name, arr in sources:
@@ -299,6 +403,7 @@ def _provenance(sources: Sequence[tuple[str, np.ndarray]], n: int
     k = len(combos)
     prov = np.empty(k, dtype=object)
     est = np.zeros(k, dtype=bool)
+    sub = np.zeros(k, dtype=bool)
     est_reason = np.full(k, None, dtype=object)
     # decode each combination back into its per-source codes (mixed radix, last source fastest)
     digits = np.empty((k, len(sources)), dtype=np.int64)
@@ -319,14 +424,20 @@ def _provenance(sources: Sequence[tuple[str, np.ndarray]], n: int
             elif kind == "carried":
                 toks.append(f"{name}@{ya}*")
                 why.append(f"{name} carried forward from {ya}")
-            else:
+            elif kind == "interpolated":
                 toks.append(f"{name}@{ya}-{yb}*")
                 why.append(f"{name} interpolated between {ya} and {yb}")
+            else:
+                other = _sub_name(subs, name, yb)
+                filled = kind == "substituted_filled"
+                toks.append(f"{name}<-{other}@{ya}" + ("*" if filled else ""))
+                why.append(f"{name} substituted by {other}" + (f" carried forward from {ya}" if filled else f"@{ya}"))
+                sub[c] = True
         prov[c] = "; ".join(toks)
         if why:
             est[c] = True
             est_reason[c] = "; ".join(dict.fromkeys(why))
-    return combo_codes.astype(np.int64), prov, est, est_reason
+    return combo_codes.astype(np.int64), prov, est, est_reason, sub
 
 
 def _stale_comparison(sources: Sequence[tuple[str, np.ndarray]]) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -357,6 +468,40 @@ def _stale_comparison(sources: Sequence[tuple[str, np.ndarray]]) -> tuple[np.nda
     return stale, why
 
 
+def _is_change(formula: str) -> bool:
+    """Whether a formula compares years (``lag``/``prev_obs``): a change needs observed values."""
+    return any(isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("lag", "prev_obs")
+               for node in ast.walk(parse(formula)))
+
+
+def _unobserved_in_change(sources: Sequence[tuple[str, np.ndarray]], subs: dict[str, list[str]]
+                          ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Rows of a change formula where an input was carried forward or substituted: such a value
+    never makes a change (人口増減率 from a carried population is missing, not 0 %)."""
+    bad = None
+    why = None
+    for name, arr in _dedupe_sources(sources):
+        with np.errstate(invalid="ignore"):
+            frac = arr - np.floor(arr)
+            hit = ((frac >= 0.1) & (frac < 0.4)) | (frac >= 0.6)
+        if not hit.any():
+            continue
+        if bad is None:
+            bad = np.zeros(len(arr), dtype=bool)
+            why = np.full(len(arr), None, dtype=object)
+        new = hit & ~bad
+        codes, uniq = pd.factorize(arr[new])
+        texts = []
+        for u in uniq:
+            kind, y, k = _decode(float(u))
+            used = (f"carried forward from {y}" if kind == "carried"
+                    else f"substituted by {_sub_name(subs, name, k)}@{y}")
+            texts.append(f"{name} {used}: a change needs observed values on both sides")
+        why[new] = np.array(texts, dtype=object)[codes]
+        bad |= hit
+    return bad, why
+
+
 def _tidy_reasons(reason: np.ndarray, replace: str | None) -> tuple[np.ndarray, np.ndarray]:
     """(codes, distinct texts) of the evaluator's reasons: None → a generic text; the expanded
     補正人口 formula → ``adjusted_population``. Done once per distinct reason."""
@@ -384,56 +529,154 @@ def _select(catalog: Any, indicator_ids: Iterable[str] | None) -> list[Any]:
     return [by_id[i] for i in wanted if i in by_id]
 
 
-def compute(panel: pd.DataFrame, catalog: Any, *, adjusted_population: str | None = None,
-            indicator_ids: Iterable[str] | None = None) -> pd.DataFrame:
+@dataclass
+class _Result:
+    """One indicator evaluated with one formula: values and per-row codes into small tables."""
+
+    value: np.ndarray
+    status: np.ndarray  # 0 ok, 1 estimated, 2 missing
+    flag: np.ndarray  # 0 none, 1 estimated (推計), 2 substitute (代替)
+    why: tuple[np.ndarray, np.ndarray]
+    prov: tuple[np.ndarray, np.ndarray]
+
+
+def _evaluate_one(formula: str, env: FormulaEnv, adj_text: str | None, subs: dict[str, list[str]]) -> _Result:
+    n = len(env.values)
+    v = evaluate(formula, env)
+    val = v.value
+    for rule in (_stale_comparison(v.sources), _unobserved_in_change(v.sources, subs) if _is_change(formula)
+                 else (None, None)):
+        bad, bad_why = rule
+        if bad is not None:
+            bad = bad & ~np.isnan(val)
+            val = np.where(bad, np.nan, val)
+            v.reason = np.where(bad, bad_why, v.reason)
+    miss = np.isnan(val)
+    p_codes, p_text, p_est, p_why, p_sub = _provenance(v.sources, n, subs)
+    est = p_est[p_codes]
+    st = np.where(miss, 2, np.where(est, 1, 0)).astype(np.int64)
+    flag = np.where(miss, 0, np.where(p_sub[p_codes], 2, np.where(est, 1, 0))).astype(np.int64)
+    # reason codes: estimated rows point into the combination table, missing rows after it
+    why_codes = np.where(est & ~miss, p_codes, -1)
+    why_table = p_why
+    if miss.any():
+        m_codes, m_text = _tidy_reasons(v.reason[miss], adj_text)
+        why_codes[miss] = m_codes + len(p_why)
+        why_table = np.concatenate([p_why, m_text])
+    return _Result(val, st, flag, (why_table, why_codes), (p_text, p_codes))
+
+
+def _pick_definitions(results: list[_Result], env: FormulaEnv, city: str | None) -> np.ndarray:
+    """Per row, the index of the 補正人口 definition used: with ``city``, per year the first one the
+    city can compute, for every area alike (0 when none); without, each row's first computable one."""
+    ok = np.stack([r.status != 2 for r in results])
+    first = np.where(ok.any(axis=0), ok.argmax(axis=0), 0)
+    if city is None:
+        return first
+    mine = env._area == str(city)
+    if not mine.any():
+        return first
+    by_year = dict(zip(env._year[mine].tolist(), first[mine].tolist(), strict=True))
+    years = env._year
+    return np.array([by_year.get(int(y), 0) for y in range(int(years.min()), int(years.max()) + 1)],
+                    dtype=np.int64)[years - years.min()]
+
+
+def _merge(results: list[_Result], pick: np.ndarray, chain: list[str | None], env: FormulaEnv,
+           city: str | None) -> _Result:
+    """One result from several definitions' results, row by row per ``pick``; a row that used a
+    later definition than the first is flagged 代替 (substitute) and its reason says which and why."""
+    value = np.choose(pick, [r.value for r in results])
+    status = np.choose(pick, [r.status for r in results])
+    flag = np.choose(pick, [r.flag for r in results])
+    tables, codes, p_tables, p_codes = [], np.full(len(pick), -1, dtype=np.int64), [], np.zeros(len(pick), np.int64)
+    off = p_off = 0
+    for d, r in enumerate(results):
+        at = pick == d
+        codes[at] = np.where(r.why[1][at] >= 0, r.why[1][at] + off, -1)
+        p_codes[at] = r.prov[1][at] + p_off
+        tables.append(r.why[0])
+        p_tables.append(r.prov[0])
+        off += len(r.why[0])
+        p_off += len(r.prov[0])
+    table = np.concatenate(tables) if tables else np.array([], dtype=object)
+    fell = (pick > 0) & (status != 2)
+    if fell.any():
+        who = f"for {city}" if city is not None and (env._area == str(city)).any() else "for this area"
+        key = (pick[fell] * 10_000 + (env._year[fell] - env._year.min())) * (len(table) + 1) + (codes[fell] + 1)
+        k_codes, k_uniq = pd.factorize(key)
+        texts = []
+        for kk in k_uniq:
+            rest, c = divmod(int(kk), len(table) + 1)
+            d, dy = divmod(rest, 10_000)
+            text = (f"adjusted_population {chain[d]} used: {chain[0]} not computable {who} in "
+                    f"{int(env._year.min()) + dy}")
+            texts.append(text if c == 0 else f"{text}; {table[c - 1]}")
+        codes[fell] = k_codes + len(table)
+        table = np.concatenate([table, np.array(texts, dtype=object)])
+        status = np.where(fell, 1, status)
+        flag = np.where(fell, 2, flag)
+    return _Result(value, status, flag, (table, codes), (np.concatenate(p_tables), p_codes))
+
+
+def compute(panel: pd.DataFrame, catalog: Any, *, adjusted_population: str | Sequence[str] | None = None,
+            indicator_ids: Iterable[str] | None = None, city: str | None = None) -> pd.DataFrame:
     """Every outcome-tier-3 indicator with a formula, for every area and year of ``panel``.
 
-    ``adjusted_population``: 補正人口 definition id (catalog default when None).
+    ``adjusted_population``: a 補正人口 definition id (that one only), an ordered list of ids (a
+    fallback chain, see :func:`adjusted_population_chain`) or None (the catalog's default chain).
+    With a chain, per indicator and year the first definition ``city`` can compute is used for
+    every area alike (a peer lacking it is missing with its reason); without ``city``, each area
+    walks the chain on its own. The ``adjusted_population`` column names the definition used; a
+    later one than the first is flagged ``substitute`` (代替).
     ``indicator_ids``: restrict to these (unknown ids → SckpiError; ids without a formula are
     skipped — :func:`coverage` says why). Returns the ``indicators.parquet`` columns, one row per
     (area_code, year, indicator_id); a value is never invented: missing inputs, marked cells and
-    zero denominators give ``status='missing'`` with the evaluator's reason.
+    zero denominators give ``status='missing'`` with the evaluator's reason. ``flag``: ``estimated``
+    (推計: an input carried forward or interpolated) or ``substitute`` (代替: an input's substitute or
+    a fallen-back 補正人口), what was used in ``reason``.
     """
     inds = _select(catalog, indicator_ids)
     if not inds:
         return pd.DataFrame({c: pd.Series(dtype=float if c == "value" else
                                           "int64" if c == "year" else object) for c in RESULT_COLUMNS})
     uses_adj = any(ADJUSTED in referenced_names(ind.formula) for ind in inds)
-    adj_formula = adjusted_population_formula(catalog, adjusted_population) if uses_adj else None
-    adj_text = ast.unparse(parse(adj_formula).body) if adj_formula else None
-    formulas = {}
+    chain = adjusted_population_chain(catalog, adjusted_population) if uses_adj else []
+    adj = [(d, adjusted_population_formula(catalog, d)) for d in chain]
+    adj_texts = [ast.unparse(parse(f).body) for _, f in adj]
+    formulas: dict[str, list[str]] = {}
     for ind in inds:
         try:
-            formulas[ind.id] = expand_formula(ind.formula, adj_formula)
+            if adj and ADJUSTED in referenced_names(ind.formula):
+                formulas[ind.id] = [expand_formula(ind.formula, f) for _, f in adj]
+            else:
+                formulas[ind.id] = [expand_formula(ind.formula, None)]
         except FormulaError as exc:
             raise SckpiError(f"indicator {ind.id}: {exc}") from None
-    needed = set().union(*(referenced_names(f) for f in formulas.values()))
+    needed = set().union(*(referenced_names(f) for fs in formulas.values() for f in fs))
     env = build_env(panel, catalog, needed)
+    subs = {name: substitutes_of(catalog, name) for name in env.values.columns}
+    subs = {k: v for k, v in subs.items() if v}
     n = len(env.values)
+    chain_ids = np.array([_default_definition(catalog) if d is None else d for d in chain], dtype=object)
 
-    values, status, reason, prov = [], [], [], []
+    values, status, reason, prov, used, flags = [], [], [], [], [], []
     for ind in inds:
-        v = evaluate(formulas[ind.id], env)
-        val = v.value
-        stale, stale_why = _stale_comparison(v.sources)
-        if stale is not None:
-            val = np.where(stale, np.nan, val)
-            v.reason = np.where(stale, stale_why, v.reason)
-        miss = np.isnan(val)
-        p_codes, p_text, p_est, p_why = _provenance(v.sources, n)
-        est = p_est[p_codes]
-        st = np.where(miss, 2, np.where(est, 1, 0)).astype(np.int64)
-        # reason codes: estimated rows point into the combination table, missing rows after it
-        why_codes = np.where(est & ~miss, p_codes, -1)
-        why_table = p_why
-        if miss.any():
-            m_codes, m_text = _tidy_reasons(v.reason[miss], adj_text)
-            why_codes[miss] = m_codes + len(p_why)
-            why_table = np.concatenate([p_why, m_text])
-        values.append(val)
-        status.append((_STATUS, st))
-        reason.append((why_table, why_codes))
-        prov.append((p_text, p_codes))
+        fs = formulas[ind.id]
+        uses = bool(adj) and ADJUSTED in referenced_names(ind.formula)
+        first = _evaluate_one(fs[0], env, adj_texts[0] if uses else None, subs)
+        if len(fs) > 1 and (first.status == 2).any():
+            results = [first] + [_evaluate_one(f, env, t, subs) for f, t in zip(fs[1:], adj_texts[1:], strict=True)]
+            pick = _pick_definitions(results, env, city)
+            r = _merge(results, pick, chain, env, city)
+        else:
+            r, pick = first, np.zeros(n, dtype=np.int64)
+        values.append(r.value)
+        status.append((_STATUS, r.status))
+        reason.append(r.why)
+        prov.append(r.prov)
+        flags.append((_FLAGS, r.flag - 1))
+        used.append((chain_ids, pick) if uses else (np.array([], dtype=object), np.full(n, -1, dtype=np.int64)))
 
     k = len(inds)
     area_uniq, area_codes = pd.factorize(env._area, sort=False)[::-1]
@@ -449,10 +692,13 @@ def compute(panel: pd.DataFrame, catalog: Any, *, adjusted_population: str | Non
         "status": _str_column(status),
         "reason": _str_column(reason),
         "provenance": _str_column(prov),
+        "adjusted_population": _str_column(used),
+        "flag": _str_column(flags),
     })
 
 
 _STATUS = np.array(["ok", "estimated", "missing"], dtype=object)
+_FLAGS = np.array(FLAGS, dtype=object)
 
 
 def _str_column(chunks: Sequence[tuple[np.ndarray, np.ndarray]]) -> pd.Series:

@@ -71,9 +71,12 @@ def scores(results: pd.DataFrame, catalog: Any, year: int, area_codes: list[str]
 
 def _trend(results: pd.DataFrame, catalog: Any, city: str, year: int, trend_years: int,
            spread: pd.Series) -> pd.DataFrame:
-    """OLS slope per indicator over the city's last ``trend_years`` years up to ``year``."""
+    """OLS slope per indicator over the city's last ``trend_years`` years up to ``year``; values flagged
+    推計/代替 (carried or substituted inputs) are left out: a carried value never makes a change."""
     r = results[(results["area_code"] == city) & (results["year"] <= year)
                 & (results["year"] > year - trend_years) & results["value"].notna()]
+    if "flag" in r.columns:
+        r = r[r["flag"].isna()]
     cols = ["indicator_id", "trend_slope", "trend_n", "trend", "trend_ja"]
     if r.empty:
         return pd.DataFrame(columns=cols)
@@ -113,7 +116,7 @@ def _trend(results: pd.DataFrame, catalog: Any, city: str, year: int, trend_year
 
 COMPARE_COLUMNS = ["indicator_id", "name_ja", "name_en", "field", "pillar", "required", "direction", "unit",
                    "year", "value", "status", "reason", "rank", "n", "percentile", "deviation_score",
-                   "peer_median", "trend_slope", "trend_n", "trend", "trend_ja"]
+                   "peer_median", "trend_slope", "trend_n", "trend", "trend_ja", "adjusted_population", "flag"]
 
 
 def compare(results: pd.DataFrame, catalog: Any, city: str, year: int, peer_codes: list[str],
@@ -167,6 +170,8 @@ def compare(results: pd.DataFrame, catalog: Any, city: str, year: int, peer_code
             "trend_n": int(t["trend_n"]) if t is not None else 0,
             "trend": t["trend"] if t is not None else "insufficient",
             "trend_ja": t["trend_ja"] if t is not None else TREND_JA["insufficient"],
+            "adjusted_population": cr.get("adjusted_population") if cr is not None else None,
+            "flag": cr.get("flag") if cr is not None else None,
         })
     out = pd.DataFrame(rows, columns=COMPARE_COLUMNS)
     out["rank"] = out["rank"].astype(float)

@@ -28,6 +28,12 @@ def _name(catalog: Any, input_id: str) -> str:
     return getattr(var, "name_ja", None) or input_id
 
 
+def definition_name(catalog: Any, definition: Any) -> str:
+    """The Japanese name of a 補正人口 definition id (the id itself when the catalog lacks it)."""
+    defs = getattr(getattr(catalog, "adjusted_population", None), "definitions", None) or {}
+    return getattr(defs.get(definition), "name_ja", None) or str(definition)
+
+
 def _expr(catalog: Any, text: str) -> str:
     return re.sub(r"[a-z][a-z0-9_]*", lambda m: _name(catalog, m[0])
                   if m[0] not in {"lag", "prev_obs", "min", "max", "abs"} else m[0], text)
@@ -37,7 +43,21 @@ def _rules(catalog: Any) -> list[tuple[re.Pattern[str], Callable[[re.Match[str]]
     def n(input_id: str) -> str:
         return f"「{_name(catalog, input_id)}」"
 
+    def d(definition: str) -> str:
+        return f"「{definition_name(catalog, definition)}」"
+
     return [
+        (re.compile(rf"^{_ID} carried forward from {_Y}: a change needs observed values on both sides$"),
+         lambda m: f"{n(m[1])}は{m[2]}年の値の繰越しで、変化は観測値どうしでしか求めない"),
+        (re.compile(rf"^{_ID} substituted by {_ID}@{_Y}: a change needs observed values on both sides$"),
+         lambda m: f"{n(m[1])}は{n(m[2])}（{m[3]}年）で代替した値で、変化は観測値どうしでしか求めない"),
+        (re.compile(rf"^{_ID} substituted by {_ID}@{_Y}$"),
+         lambda m: f"{n(m[1])}の代わりに{n(m[2])}の{m[3]}年の値を使用（代替）"),
+        (re.compile(rf"^{_ID} substituted by {_ID} carried forward from {_Y}$"),
+         lambda m: f"{n(m[1])}の代わりに{n(m[2])}の{m[3]}年の値を繰越して使用（代替）"),
+        (re.compile(rf"^adjusted_population {_ID} used: {_ID} not computable for (\d{{5}}|this area) in {_Y}$"),
+         lambda m: f"補正人口は{d(m[1])}を使用（{d(m[2])}は"
+                   + ("この団体" if m[3] == "this area" else m[3]) + f"の{m[4]}年に算出できないため、代替）"),
         (re.compile(rf"^input {_ID} missing for {_Y}$"), lambda m: f"{n(m[1])}の{m[2]}年の値がない"),
         (re.compile(rf"^input {_ID} marked 'out of range ([^']*)' for {_Y}$"),
          lambda m: f"{n(m[1])}の{m[3]}年の値が有効な範囲 {m[2]} の外（誤りとみなして使わない）"),

@@ -15,18 +15,20 @@ from typing import Any
 
 import pandas as pd
 
+from sckpi_helpers.config.vocabulary import FLAG_JA
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.indicators.peers import compare
 
 OUTPUT_COLUMNS = ["area_code", "year", "indicator_id", "name_ja", "pillar", "value", "unit", "status", "rank",
-                  "n", "percentile", "deviation_score", "peer_median", "trend_ja", "reason"]
+                  "n", "percentile", "deviation_score", "peer_median", "trend_ja", "reason", "flag", "flag_ja",
+                  "adjusted_population"]
 
 
 def city_table(results: pd.DataFrame, catalog: Any, city: str, year: int, peer_codes: list[str],
                trend_years: int = 5) -> pd.DataFrame:
     """The city's rows for ``year`` with name, peer standing and trend (``OUTPUT_COLUMNS``)."""
     cmp_ = compare(results, catalog, city, year, peer_codes, trend_years=trend_years)
-    out = cmp_.assign(area_code=str(city))
+    out = cmp_.assign(area_code=str(city), flag_ja=cmp_["flag"].map(FLAG_JA))
     return out[OUTPUT_COLUMNS]
 
 

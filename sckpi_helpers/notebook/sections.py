@@ -24,8 +24,8 @@ from sckpi_helpers.checks.data import (
 from sckpi_helpers.checks.narrative import check4_summary_lines, check_summary_lines
 from sckpi_helpers.config.formatting import SCORE_DECIMALS, format_number, format_share, round_number
 from sckpi_helpers.config.vocabulary import (
-    COVERAGE_JA,
     DIAGNOSIS_JA,
+    FLAG_JA,
     PILLAR_JA,
     RESULT_STATUS_JA,
     STATUS_COLOURS,
@@ -288,7 +288,23 @@ def comparison_table(d: CheckData):
     cmp["deviation_score"] = [round_number(x, decimals=SCORE_DECIMALS) for x in cmp["deviation_score"]]
     cmp["provisional_note"] = [provisional_note(d, i) for i in cmp["indicator_id"]]
     cmp["provisional_ja"] = ["暫定" if n else "" for n in cmp["provisional_note"]]
+    _flag_columns(d, cmp)
     return cmp
+
+
+def _flag_columns(d: CheckData, cmp) -> None:
+    """推計 / 代替 and what was used (the engine's reason in Japanese), and the 補正人口 definition
+    actually used, for every value shown: the page's 算出 column and notice, the CSV and workbook columns."""
+    from sckpi_helpers.indicators.reasons import definition_name, reason_ja
+
+    flags = cmp["flag"] if "flag" in cmp.columns else [None] * len(cmp)
+    used = cmp["adjusted_population"] if "adjusted_population" in cmp.columns else [None] * len(cmp)
+    cmp["flag_ja"] = [FLAG_JA.get(f, "") if isinstance(f, str) else "" for f in flags]
+    cmp["flag_detail"] = [reason_ja(r, d.catalog) if isinstance(f, str) else ""
+                          for f, r in zip(flags, cmp["reason"], strict=True)]
+    cmp["adjusted_ja"] = [definition_name(d.catalog, u) if isinstance(u, str) else "" for u in used]
+    # the page's 算出 column says 推計 / 代替 itself (the table keeps its A4 width); CSV: flag_ja, flag_detail
+    cmp["status_ja"] = [f or s for f, s in zip(cmp["flag_ja"], cmp["status_ja"], strict=True)]
 
 
 def _adjusted(d: CheckData) -> str | None:
@@ -326,8 +342,26 @@ def show_comparison(d: CheckData) -> None:
     if notes:
         show_notice("確度「暫定」の指標は、公表資料で項目コードを確認できていない統計を使っています"
                     "（カタログの confirmed: false）。値は参考としてください。\n" + "\n".join(notes), "warning")
+    used = [f"{n}（{f}）：{x}" for n, f, x in zip(table["name_ja"], table["flag_ja"], table["flag_detail"], strict=True)
+            if f]
+    if used:
+        show_notice("算出が「推計」の値は前回の値の繰越し・補間を、「代替」の値は代わりの統計や別の補正人口の定義を"
+                    "使っています（表の CSV の flag_detail・adjusted_ja 列にも記載）：\n" + "\n".join(used), "info")
     for note in designated_city_notes(d):
         show_notice(f"政令指定都市の扱い：{note}", "info")
+    warning = resident_warning(d)
+    if warning:
+        show_notice(warning, "warning")
+
+
+def resident_warning(d: CheckData) -> str | None:
+    """The warning when 補正人口 is 常住人口 for a city whose daytime population is far above its
+    residents (千代田区: about 14 times): per-resident rates overstate what the guideline means."""
+    from sckpi_helpers.indicators.plan import resident_fallback_warning
+
+    if d.results is None or d.year is None:
+        return None
+    return resident_fallback_warning(d.results, d.panel, d.catalog, d.params.city_code, d.year, d.city_name)
 
 
 def show_pillar_scores(d: CheckData) -> None:
@@ -391,14 +425,32 @@ def show_tier3_coverage(d: CheckData) -> None:
                columns={c: h for c, h in (("state_ja", "状態"), ("n", "指標数"), ("count", "指標数"),
                                          ("required", "うち必須"), ("n_required", "うち必須"))
                         if c in summ.columns} or None, name="coverage_summary", params=d.params)
-    miss = cov[cov["state"] != "computed"].copy()
-    if len(miss):
-        from sckpi_helpers.indicators.reasons import reason_ja
+    from sckpi_helpers.indicators.plan import missing_table
 
-        miss["reason"] = [f"{COVERAGE_JA.get(s, s)}：{reason_ja(det, d.catalog)}"
-                          for s, det in zip(miss["state"], miss["detail"], strict=False)]
-    show_missing_notes(miss if len(miss) else None, name_col="name_ja",
-                       title="算出できない・推計を含む第3階層指標")
+    miss = missing_table(d.results, d.catalog, d.params.city_code, d.year) if d.results is not None else None
+    if miss is None or len(miss) == 0:
+        show_notice("すべての第3階層指標を算出できています。")
+        return
+    show_table(miss.assign(missing_inputs=miss["missing_inputs"].map("、".join)), status_col=(),
+               caption=f"算出できない・推計を含む第3階層指標（{d.year}年）",
+               columns={"name_ja": "指標", "state_ja": "状態", "missing_ja": "不足する入力", "since": "いつから"},
+               name="missing_indicators", params=d.params)
+
+
+def show_missing_plan(d: CheckData) -> None:
+    """「データを追加すると算出できる指標」: the missing inputs ranked by how many indicators each
+    would unlock on its own (required first), with where to get each."""
+    from sckpi_helpers.indicators.plan import plan
+
+    if d.results is None or d.year is None:
+        show_notice("指標を計算できないため、追加するデータの案内はありません。")
+        return
+    steps = plan(d.results, d.catalog, d.params.city_code, d.year)
+    show_table(steps, status_col=(), caption=f"データを追加すると算出できる指標（{d.year}年）",
+               columns={"name_ja": "不足する入力", "unlocks": "算出できる指標数", "unlocks_required": "うち必須",
+                        "indicators": "算出できる指標", "where_to_get": "入手先"},
+               name="missing_inputs_plan", params=d.params,
+               empty="不足している入力データはありません。")
 
 
 def show_statistics_sources(d: CheckData, variables: Iterable[str] | None = None) -> None:
