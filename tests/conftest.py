@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,12 @@ import pytest
 from sckpi_helpers.config import paths
 
 ROOT = Path(__file__).resolve().parents[1]
+#: variables the kit and the fixture notebooks read: a developer's own values (their project as
+#: SCKPI_HOME, a real appId) must not change what a test sees, so the suite starts without them
+KIT_ENVIRONMENT = ("SCKPI_HOME", "SCKPI_NOTEBOOKS_DIR", "ESTAT_APP_ID", "SCKPI_FIXTURE_FAIL",
+                   "SCKPI_FIXTURE_LEAK")
+for _var in KIT_ENVIRONMENT:
+    os.environ.pop(_var, None)
 
 
 @pytest.fixture
