@@ -2,6 +2,8 @@
 
 Outputs are written to a temporary sibling and renamed into place (``os.replace`` is atomic on
 one filesystem), so an interrupted run cannot leave a corrupted Parquet, cache entry or report.
+Workbooks are serialised here too (:func:`workbook_bytes`), so that every ``.xlsx`` the kit writes
+has the same bytes for the same content — openpyxl would stamp the save time into two places.
 
 Stage 0 (foundation): imports nothing from the package.
 """
@@ -9,15 +11,21 @@ Stage 0 (foundation): imports nothing from the package.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import secrets
 import shutil
+import zipfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
+
+#: the one date every workbook the kit writes carries (document properties and zip entries)
+XLSX_STAMP = datetime(2024, 1, 1)
 
 
 def _new_temp(path: Path, create) -> tuple[object, str]:
@@ -60,11 +68,31 @@ def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> P
 
 def atomic_write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
     """Write a DataFrame as Parquet atomically (pyarrow engine, no index)."""
-    import io
-
     buf = io.BytesIO()
     df.to_parquet(buf, engine="pyarrow", index=False)
     return atomic_write_bytes(path, buf.getvalue())
+
+
+def workbook_bytes(wb: Any) -> bytes:
+    """The ``.xlsx`` bytes of an openpyxl workbook, the same for the same content at any time.
+
+    ``Workbook.save`` overwrites ``modified`` in docProps/core.xml with the current second and the
+    zip stamps each entry with the local time (or a temporary file's mtime), so two saves a second
+    apart differed. Here the writer is run without that stamp and every entry is re-dated.
+    """
+    from openpyxl.writer.excel import ExcelWriter
+
+    wb.properties.created = wb.properties.modified = XLSX_STAMP
+    raw = io.BytesIO()
+    ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=XLSX_STAMP.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            dst.writestr(fixed, src.read(info))
+    return out.getvalue()
 
 
 @contextlib.contextmanager

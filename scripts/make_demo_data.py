@@ -15,6 +15,10 @@ paths offline:
   template layout of ``sckpi template``;
 - ``areas.csv`` (names and municipal types), ``mergers.csv`` (one village merged in 2016).
 
+``README.md``, ``settings.yaml`` and ``logic_model.yaml`` are written by hand (:data:`HAND_WRITTEN`).
+tests/test_demo_data.py runs this script into a temporary folder and compares every file it writes
+with the bundled one, so the bundled data cannot drift from its source.
+
 Usage: ``.venv/bin/python scripts/make_demo_data.py [--out DIR]``
 """
 
@@ -33,11 +37,14 @@ from urllib.parse import urlparse
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = ROOT / "data" / "raw" / "demo"
+#: bundled demo files written by hand, not by this script
+HAND_WRITTEN = ("README.md", "settings.yaml", "logic_model.yaml")
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from sckpi_helpers import atomic
-from sckpi_helpers.sources.external import _lg_check_digit
+from sckpi_helpers.sources.areas import to_lg_code
 
 SEED = 20240401
 YEARS = list(range(2010, 2025))
@@ -90,7 +97,7 @@ MEDICAL_AREAS = {"中央": 4, "北部": 2, "南部": 2}  # 災害拠点病院 pe
 
 def lg_code(code5: str) -> str:
     """6-digit 全国地方公共団体コード."""
-    return code5 + str(_lg_check_digit(code5))
+    return to_lg_code(code5)
 
 
 # ---------------------------------------------------------------------------------- the model
@@ -104,6 +111,10 @@ class Demo:
 
     def put(self, area: str, var: str, year: int, value: float | str) -> None:
         self.values.setdefault((area, var), {})[year] = value
+
+    def has(self, var: str) -> bool:
+        """Whether the demo models ``var`` for some area."""
+        return any(v == var for _area, v in self.values)
 
     def noise(self, sd: float) -> float:
         return float(self.rng.normal(0.0, sd))
@@ -333,7 +344,7 @@ def full_name(code: str) -> str:
 
 def table_records(demo: Demo, sid: str, items: dict[str, dict], areas: list[str]) -> tuple[list, list]:
     """(cat01 CLASS list, VALUE list) of one SSDS table, in e-Stat's order (cat01, area, time)."""
-    codes = sorted(c for c, it in items.items() if it["sid"] == sid)
+    codes = sorted(c for c, it in items.items() if it["sid"] == sid and demo.has(c))
     classes, values = [], []
     for item in codes:
         unit = items[item]["unit"]
@@ -447,7 +458,10 @@ CSV_MARKS = {("I", "x"): "X"}  # placeholder (no I in the CSV)
 
 
 def write_ssds_csv(path: Path, demo: Demo, items: dict[str, dict]) -> None:
-    codes = sorted(c for c, it in items.items() if c[0] in CSV_CATEGORIES and it["sid"] not in TABLE_TITLES)
+    # like a real download, only the items asked for: those the demo models (a catalog item the
+    # demo does not model adds no empty column, so the bundled bytes follow the model, not the catalog)
+    codes = sorted(c for c, it in items.items()
+                   if c[0] in CSV_CATEGORIES and it["sid"] not in TABLE_TITLES and demo.has(c))
     header = ["調査年 コード", "調査年", "地域 コード", "地域"]
     for c in codes:
         unit = items[c]["unit"].replace("m²", "㎡")  # as SSDS writes it (and CP932 can encode)
@@ -629,11 +643,11 @@ def write_areas(out: Path) -> None:
 
 
 def write_local(out: Path) -> str:
-    """local_data.xlsx from scripts/demo_local.make_local_frame (the logic-model engineer's)."""
-    try:
-        from demo_local import make_local_frame
-    except ImportError:
-        return "skipped (scripts/demo_local.py not available)"
+    """local_data.xlsx from scripts/demo_local.make_local_frame (the logic-model engineer's), one row
+    per period of each indicator of the demo city's hand-written logic model (``out``'s own when it
+    has one, else the bundled one)."""
+    from demo_local import make_local_frame
+
     from sckpi_helpers.catalog import load_catalog
     from sckpi_helpers.checks.template import logic_model_indicators, write_template
     from sckpi_helpers.config.periods import parse_period
@@ -642,11 +656,9 @@ def write_local(out: Path) -> str:
     frame = make_local_frame(seed=7)
     catalog = load_catalog()
     lm = out / "logic_model.yaml"
-    if lm.exists():
-        indicators = logic_model_indicators(load_logic_model(lm, catalog), catalog)
-    else:
-        ids = list(dict.fromkeys(frame["indicator_id"]))
-        indicators = [(i, "", "", "as_needed") for i in ids]
+    if not lm.exists():
+        lm = BUNDLED / "logic_model.yaml"
+    indicators = logic_model_indicators(load_logic_model(lm, catalog), catalog)
     fys = sorted({parse_period(p).fiscal_year for p in frame["period"]})
     span = f"{fys[0]}-{fys[-1]}" if len(fys) > 1 else str(fys[0])
     write_template(out / "local_data.xlsx", CITY, indicators, span, values=frame, city_name="サンプル市",
@@ -656,7 +668,7 @@ def write_local(out: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=ROOT / "data" / "raw" / "demo")
+    ap.add_argument("--out", type=Path, default=BUNDLED)
     ap.add_argument("--skip-local", action="store_true", help="do not (re)write local_data.xlsx")
     args = ap.parse_args(argv)
     out: Path = args.out

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sckpi_helpers.atomic import XLSX_STAMP
 from sckpi_helpers.pages import attachments as att
 
 FAKE_APP_ID = "fakeAppId0123456789abcdef"
@@ -88,7 +89,7 @@ def test_one_workbook_holds_every_table_one_sheet_each_and_is_deterministic(tmp_
     assert kpi["A3"].data_type == "s"  # text from the data never becomes a formula
     assert wb["目次"]["D2"].value == "files/check1_outputs/kpi_output.csv"
     with zipfile.ZipFile(io.BytesIO(data1)) as z:
-        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert {i.date_time for i in z.infolist()} == {XLSX_STAMP.timetuple()[:6]}
 
 
 def test_no_tables_no_workbook(tmp_path):

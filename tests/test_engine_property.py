@@ -73,7 +73,10 @@ def reference_crime_rate(panel: pd.DataFrame, area: str, year: int) -> float:
     return crimes / adj * 1000
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomized: the same 30 panels every run (a random search would make the suite's outcome differ
+# between runs); no example database written into the checkout
+@settings(max_examples=30, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(panels())
 def test_vectorised_equals_per_area(panel):
     whole = compute(panel, CAT, indicator_ids=IDS).set_index(["area_code", "year", "indicator_id"]).sort_index()

@@ -17,10 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +42,6 @@ from sckpi_helpers.sources.numbers import plausible_range
 from sckpi_helpers.sources.tables import PROPS_PREFIX
 
 #: fixed timestamp inside generated workbooks, so the same input gives the same bytes
-_FIXED_TIME = datetime(2024, 1, 1)
 #: rows below the filled ones that still get the generic validation (clerks add rows)
 SPARE_ROWS = 50
 EXAMPLE_ROW = {"indicator_id": f"{EXAMPLE_MARK}（この行は読み込まれません）", "name_ja": "講座参加者数",
@@ -175,23 +171,6 @@ def instructions(city_code: str, city_name: str = "", source: str | None = None,
 
 
 # ------------------------------------------------------------------ writing
-def _normalize_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed timestamps and order so identical content gives identical bytes."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>2024-01-01T00:00:00Z\g<2>", data)
-            dst.writestr(zi, data)
-    return out.getvalue()
-
-
 def _ranges(letter: str, rows: list[int]) -> str:
     """``E3:E10 E14`` from row numbers (consecutive rows joined)."""
     parts, start = [], None
@@ -299,11 +278,7 @@ def _xlsx_bytes(city_code: str, rows: list[dict[str, Any]], lines: list[tuple[st
     wb.properties.title = f"sckpi local data {city_code}"
     wb.properties.keywords = f"{PROPS_PREFIX}{city_code}"
     wb.properties.creator = "sckpi"
-    wb.properties.created = _FIXED_TIME
-    wb.properties.modified = _FIXED_TIME
-    buf = io.BytesIO()
-    wb.save(buf)
-    return _normalize_zip(buf.getvalue())
+    return atomic.workbook_bytes(wb)
 
 
 def _csv_bytes(rows: list[dict[str, Any]]) -> bytes:

@@ -26,11 +26,10 @@ import re
 import shutil
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sckpi_helpers.atomic import atomic_write_bytes
+from sckpi_helpers.atomic import atomic_write_bytes, workbook_bytes
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.vocabulary import TIER_JA
 from sckpi_helpers.pages.display import _slug
@@ -60,7 +59,6 @@ STEM_JA = {
 }
 KIND_JA = {".csv": "表 CSV", ".png": "図 PNG", ".json": "JSON", ".svg": "図 SVG"}
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-_FIXED_TIME = datetime(2000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -194,23 +192,8 @@ def build_workbook(tables: list[tuple[str, str, Path]]) -> bytes:
         toc.append([name, f"{check_label} {ja}", label, f"files/{notebook}/{path.name}"])
     for col, width in zip("ABCD", (34, 26, 40, 46), strict=True):
         toc.column_dimensions[col].width = width
-    wb.properties.created = wb.properties.modified = _FIXED_TIME
     wb.properties.creator = wb.properties.lastModifiedBy = "sckpi"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return _fixed_zip_times(buf.getvalue())
-
-
-def _fixed_zip_times(data: bytes) -> bytes:
-    """The same zip with every entry dated 1980-01-01 (openpyxl stamps the current time)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def write_workbook(folder: Path, files: dict[str, list[Download]]) -> Download | None:

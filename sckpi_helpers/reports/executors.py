@@ -82,12 +82,19 @@ class SerialExecutor:
 
 
 class LocalExecutor:
-    """A ``ProcessPoolExecutor`` with ``jobs`` worker processes on this machine."""
+    """A ``ProcessPoolExecutor`` with ``jobs`` worker processes on this machine.
+
+    Workers are spawned, not forked: the caller has threads (zmq's I/O threads, the progress bar's
+    monitor, another run's lanes), and a fork copies whatever lock one of them holds at that moment
+    into the child, where nothing releases it — a rare hang, not an error.
+    """
 
     def __init__(self, jobs: int) -> None:
+        import multiprocessing
+
         self.jobs = max(1, int(jobs))
         self.name = f"processes×{self.jobs}"
-        self._pool = cf.ProcessPoolExecutor(max_workers=self.jobs)
+        self._pool = cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"))
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
         return self._pool.submit(fn, *args, **kwargs)

@@ -90,7 +90,17 @@ def in_own_event_loop(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> A
     try:
         return contextvars.Context().run(run)
     finally:
-        loop.close()
+        _close_loop(loop)
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Finish the loop's async generators and default executor, then close it (file descriptors)."""
+    if loop.is_closed():
+        return
+    with contextlib.suppress(Exception):
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
 
 
 def execute_notebook(src: Path, out_ipynb: Path, params: dict[str, str], *, cwd: Path,
@@ -260,14 +270,18 @@ class KernelSession:
         if self.km is not None:
             return self
         km = _quiet_kernel_manager()(kernel_name=self.kernel_name)
-        self._await(km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"]))
-        kc = km.client()
-        self._call(kc.start_channels)
-        kc.allow_stdin = False
-        if self.warm:  # queued now; the kernel runs it as soon as it is up
-            kc.execute(f"__import__('sckpi_helpers.reports.kernel', fromlist=['_']).warm_up({self.warm!r})",
-                       silent=True, store_history=False)
-        self.km, self.kc, self._ready, self.notebooks = km, kc, False, 0
+        self.km, self.kc, self._ready, self.notebooks = km, None, False, 0
+        try:  # a half-started kernel is shut down, its sockets closed (discard), before raising
+            self._await(km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"]))
+            kc = self.kc = km.client()
+            self._call(kc.start_channels)
+            kc.allow_stdin = False
+            if self.warm:  # queued now; the kernel runs it as soon as it is up
+                kc.execute(f"__import__('sckpi_helpers.reports.kernel', fromlist=['_']).warm_up({self.warm!r})",
+                           silent=True, store_history=False)
+        except BaseException:
+            self.discard()
+            raise
         self._environ = dict(os.environ)
         self.kernels += 1
         return self
@@ -282,20 +296,22 @@ class KernelSession:
         async def stop() -> None:
             try:
                 if kc is not None:
-                    kc.stop_channels()
+                    kc.stop_channels()  # closes the client's five sockets and its zmq context
                 km.shutdown_wait_time = 2.0
-                await km.shutdown_kernel(now=False)
+                await km.shutdown_kernel(now=False)  # ends with cleanup_resources: control socket, context
             except Exception:  # noqa: BLE001 - already dead
                 with contextlib.suppress(Exception):
                     await km.shutdown_kernel(now=True)
+                with contextlib.suppress(Exception):  # even when the kill failed: never leave sockets to GC
+                    await km.cleanup_resources()
 
         with contextlib.suppress(Exception):
             self._await(stop())
 
     def close(self) -> None:
+        """Shut the kernel down and close the session's event loop (its selector and self-pipe)."""
         self.discard()
-        with contextlib.suppress(Exception):
-            self._loop.close()
+        _close_loop(self._loop)
 
     def __enter__(self) -> Self:
         return self
