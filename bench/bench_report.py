@@ -138,7 +138,7 @@ def run_real(n: int, jobs: int) -> int:
 
 
 def run_baseline(cities: list[str], out: Path, jobs: int) -> float:
-    from sckpi_helpers.reports.runner import CHECK_NOTEBOOKS, default_notebooks_dir
+    from sckpi_helpers.reports.plan import CHECK_NOTEBOOKS, default_notebooks_dir
 
     nb_dir = default_notebooks_dir()
     tasks = []

@@ -28,11 +28,11 @@ lang = "ja"               # ja | en
 output_dir = ""           # where figures/tables are saved; empty: none
 
 # %%
-from sckpi_helpers.reports.params import validate_parameters
+from sckpi_helpers.notebook.params import validate_parameters
 
 P = validate_parameters(city_code, period, logic_model_path, source, peer_group, lang, output_dir)
 
 # %%
-from sckpi_helpers.reports import sections
+from sckpi_helpers.notebook import sections
 
 info = sections.show_ingest(P)

@@ -28,13 +28,13 @@ lang = "ja"               # ja | en
 output_dir = ""           # where figures/tables are saved; empty: none
 
 # %%
-from sckpi_helpers.reports.params import validate_parameters
+from sckpi_helpers.notebook.params import validate_parameters
 
 P = validate_parameters(city_code, period, logic_model_path, source, peer_group, lang, output_dir)
 
 # %%
 from sckpi_helpers.checks.data import load_check_data
-from sckpi_helpers.reports import sections
+from sckpi_helpers.notebook import sections
 
 D = load_check_data(P)
 sections.show_report_header(D, check=3)

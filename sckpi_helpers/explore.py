@@ -7,7 +7,7 @@ user of ipywidgets. The logic is in plain functions (:func:`definition_options`,
 :func:`standing_frame`, :func:`kpi_frame`, :func:`export_table`) testable without a browser;
 :meth:`Explorer.render` draws the current selection statically, so the notebook also executes
 headless under papermill/nbval. The year follows the one rule of
-:func:`sckpi_helpers.indicators.service.evaluation_year`. Stage 9: imports stages 0–8.
+:func:`sckpi_helpers.indicators.service.evaluation_year`. Stage 12 (explore): imports stages 0–12.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ import pandas as pd
 
 from sckpi_helpers.atomic import atomic_write_bytes
 from sckpi_helpers.checks.data import indicator_results, load_check_data
-from sckpi_helpers.config.vocabulary import peer_group_ja
+from sckpi_helpers.config.vocabulary import TIER_SHORT_JA, peer_group_ja
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.indicators.service import NoEvaluationYear, city_standing
-from sckpi_helpers.reports.display import show_figure, show_notice, show_table
-from sckpi_helpers.reports.params import Params
+from sckpi_helpers.notebook.params import Params
+from sckpi_helpers.pages.display import show_figure, show_notice, show_table
 
 #: peer groups offered (see :mod:`sckpi_helpers.store.peer_groups`)
 PEER_CHOICES = ("prefecture", "similar", "population_band", "municipal_type", "all")
@@ -32,7 +32,7 @@ PEER_CHOICES = ("prefecture", "similar", "population_band", "municipal_type", "a
 STANDING_COLUMNS = {"name_ja": "指標", "year": "年", "value": "値", "unit": "単位", "rank": "順位",
                     "n": "団体数", "deviation_score": "偏差値", "peer_median": "比較中央値", "trend_ja": "傾向"}
 #: logic-model tiers the explorer lists (Check❷ and Check❸)
-KPI_TIERS = {"outcome1": "第1階層", "outcome2": "第2階層"}
+EXPLORER_TIERS = ("outcome1", "outcome2")
 EXPORT_FORMATS = (".csv", ".xlsx")
 
 
@@ -64,11 +64,11 @@ def standing_frame(results: pd.DataFrame, catalog: Any, city: str, peer_codes: l
 def kpi_frame(d: Any) -> pd.DataFrame:
     """The tier-1/2 KPIs of the city's logic model (latest status), with a 階層 column; empty when
     the city has no logic model (``d`` is :class:`sckpi_helpers.checks.data.CheckData`)."""
-    from sckpi_helpers.reports.sections import kpi_table
+    from sckpi_helpers.notebook.sections import kpi_table
 
     if d is None or not d.has_model:
         return pd.DataFrame()
-    parts = [kpi_table(d, tier).assign(tier=label) for tier, label in KPI_TIERS.items()]
+    parts = [kpi_table(d, tier).assign(tier=TIER_SHORT_JA[tier]) for tier in EXPLORER_TIERS]
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame()
@@ -177,7 +177,7 @@ class Explorer:
 
     def show_kpis(self) -> None:
         """The settings city's tier-1/2 KPIs from its logic model tracking, or why there are none."""
-        from sckpi_helpers.reports.sections import KPI_COLUMNS
+        from sckpi_helpers.notebook.sections import KPI_COLUMNS
 
         kpis = kpi_frame(self.data)
         if self.data.model is None:

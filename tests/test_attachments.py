@@ -1,4 +1,4 @@
-"""What a reviewer downloads from a report set (reports.attachments): every table and figure linked
+"""What a reviewer downloads from a report set (pages.attachments): every table and figure linked
 from the set's index with a Japanese label, one workbook of every table, and copies of the inputs
 the run used — never holding the e-Stat appId."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sckpi_helpers.reports import attachments as att
+from sckpi_helpers.pages import attachments as att
 
 FAKE_APP_ID = "fakeAppId0123456789abcdef"
 
@@ -145,7 +145,7 @@ def test_attach_links_every_download_from_the_index(tmp_path, monkeypatch):
     monkeypatch.setenv("SCKPI_HOME", str(home))
     monkeypatch.setattr(att, "copy_inputs", lambda folder, inputs, root: ([], []))
     folder = _report_set(tmp_path / "set")
-    added = att.attach(folder, settings=None)
+    added = att.attach(folder, inputs=[])
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert att.MARKER not in page and added["workbook"] == att.WORKBOOK
     for f in folder.rglob("*"):

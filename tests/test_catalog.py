@@ -16,7 +16,7 @@ from sckpi_helpers.catalog import (
 )
 from sckpi_helpers.catalog import formula as fm
 from sckpi_helpers.errors import SckpiError
-from sckpi_helpers.reports.catalog_page import render_catalog_html
+from sckpi_helpers.pages.catalog_page import render_catalog_html
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sckpi_helpers.cli import main
-from sckpi_helpers.reports.terminal_table import display_width
+from sckpi_helpers.cli.terminal_table import display_width
 
 FIXTURES = Path(__file__).parent / "fixtures" / "catalog"
 

@@ -21,7 +21,7 @@ def test_kpi_data_coverage_without_tracking_is_empty():
 
 
 def test_every_check_names_its_tier():
-    assert [data.CHECKS[n][1] for n in (1, 2, 3, 4)] == [data.TIER_OF_CHECK[n] for n in (1, 2, 3, 4)]
+    assert [data.CHECKS[n][1] for n in (1, 2, 3, 4)] == [data.CHECK_TIER[n] for n in (1, 2, 3, 4)]
 
 
 def test_notebooks_read_the_indicators_computed_once_per_build(demo_home):
@@ -114,7 +114,7 @@ def test_cli_indicators_falls_back_like_the_report(demo_home, capsys):
 # ------------------------------------------------------------------ parameters from the city's settings
 
 def test_empty_parameters_come_from_the_citys_settings(demo_home):
-    from sckpi_helpers.reports.params import validate_parameters
+    from sckpi_helpers.notebook.params import validate_parameters
 
     p = validate_parameters("99201", "2022", "", "", "", "ja", "", setup=False)
     assert p.source == "demo" and p.peer_group == "prefecture" and p.logic_model_path is not None
@@ -124,7 +124,7 @@ def test_a_real_city_without_settings_is_not_served_by_the_demo_data(demo_home):
     import pytest
 
     from sckpi_helpers.config.settings import find_settings
-    from sckpi_helpers.reports.params import ParameterError, validate_parameters
+    from sckpi_helpers.notebook.params import ParameterError, validate_parameters
 
     if find_settings("13101").source == "demo":  # until the settings-less default serves real cities
         with pytest.raises(ParameterError, match="13101 は同梱のデモデータ.*source"):

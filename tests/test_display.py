@@ -1,4 +1,4 @@
-"""The notebook parameters (reports.params) and the HTML building blocks (reports.display): every
+"""The notebook parameters (notebook.params) and the HTML building blocks (pages.display): every
 problem listed at once, every user-given text escaped by the package's one escaper."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from sckpi_helpers.config.vocabulary import STATUS_COLOURS
-from sckpi_helpers.reports import display as show
-from sckpi_helpers.reports import params as nbp
+from sckpi_helpers.notebook import params as nbp
+from sckpi_helpers.pages import display as show
 
 DESIGN_PARAMS = {"city_code": "99201", "period": "2024", "logic_model_path": "", "source": "demo",
                  "peer_group": "", "lang": "ja", "output_dir": ""}
@@ -54,7 +54,7 @@ def test_status_table_escapes_and_colours():
     assert "A&amp;B" in html and "&lt;b&gt;cap&lt;/b&gt;" in html
     assert "遅れ" in html and "データなし" in html
     assert STATUS_COLOURS["behind"] in html and STATUS_COLOURS["no_data"] in html
-    assert "1,234.5" in html and "—" in html
+    assert "1,235" in html and "—" in html
     assert "overflow-x:auto" in html  # scrolls sideways on a phone
     assert html.index("指標") < html.index("値") < html.index("状況")
 
@@ -89,11 +89,12 @@ def test_status_cell_unknown_value_is_escaped():
     assert "達成" in show.status_cell("achieved")
 
 
-def test_number_format():
-    assert show.fmt_value(3154.0) == "3,154"
-    assert show.fmt_value(0.5) == "0.5"
-    assert show.fmt_value(None) == "—"
-    assert show.fmt_value(float("nan")) == "—"
+def test_page_tables_write_numbers_by_the_one_rule_with_the_row_unit():
+    import pandas as pd
+
+    html = show.status_table(pd.DataFrame({"v": [3154.0, 0.5, 12.3456, None], "unit": ["人", "", "%", ""]}),
+                             status_col=[])
+    assert ">3,154<" in html and ">0.5<" in html and ">12.35<" in html and ">—<" in html
 
 
 def test_publish_summary_and_show_figure(demo_home, tmp_path):
@@ -138,10 +139,10 @@ def test_peer_group_ja():
 
 def test_one_html_escaper_for_the_package():
     """Notebook outputs, report pages (templates) and the catalog page escape the same way."""
-    from sckpi_helpers.reports import catalog_page
-    from sckpi_helpers.reports import html as rh
+    from sckpi_helpers.pages import catalog_page
+    from sckpi_helpers.pages import html as rh
 
-    assert rh.e is show.e and catalog_page._e is show.e
+    assert rh.e is show.e and rh.templates().finalize is show.e and not hasattr(catalog_page, "_e")
     hostile = "<script>alert(\"x\")</script>&'市"
     page = rh.root_index_page(rows=[{"city_code": "99201", "city_name": hostile, "latest": None, "count": 1}],
                               version="0", generated="")
@@ -158,3 +159,34 @@ def test_a_missing_logic_model_in_the_settings_is_a_parameter_problem(demo_home)
         nbp.validate_parameters("99201", "2024", setup=False)
 
 
+
+
+def test_every_page_is_a_jinja2_template_on_the_shared_chrome():
+    """One HTML path: no module writes a whole page or a stylesheet of its own; the standalone pages
+    extend page.html.j2 and the notebook export includes the same nav and footer."""
+    import ast
+    from pathlib import Path
+
+    pkg = Path(show.__file__).resolve().parents[1]
+    own = []
+    for path in pkg.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and (
+                    "<!DOCTYPE" in node.value or "<html" in node.value or "<style" in node.value):
+                own.append(f"{path.relative_to(pkg)}:{node.lineno}")
+    assert not own, own
+    templates = pkg / "pages" / "templates"
+    for page in ("catalog", "city_index", "error", "report_set", "root_index"):
+        assert (templates / f"{page}.html.j2").read_text(encoding="utf-8").startswith('{% extends "page.html.j2" %}')
+    notebook = (templates / "notebook.html.j2").read_text(encoding="utf-8")
+    assert "resources.sckpi_nav" in notebook and "resources.sckpi_footer" in notebook
+
+
+def test_the_catalog_page_uses_the_kit_stylesheet(demo_home):
+    from sckpi_helpers.catalog import load_catalog
+    from sckpi_helpers.pages import html as rh
+    from sckpi_helpers.pages.catalog_page import render_catalog_html
+
+    page = render_catalog_html(load_catalog(), nav=[("index.html", "目次")], footer="sckpi x")
+    assert page.count("<style>") == 1 and rh.CSS in page
+    assert rh.nav_html([("index.html", "目次")]) in page and rh.footer_html("sckpi x") in page

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import math
 import re
 import shlex
 
@@ -13,10 +12,10 @@ from synthetic import real_catalog, synthetic_areas, synthetic_panel
 
 from sckpi_helpers.atomic import atomic_write_parquet
 from sckpi_helpers.cli import build_parser, main
+from sckpi_helpers.cli.terminal_table import display_width
 from sckpi_helpers.config.settings import CitySettings
 from sckpi_helpers.indicators import engine
 from sckpi_helpers.indicators.service import compute_and_store
-from sckpi_helpers.reports.terminal_table import display_width
 
 
 @pytest.fixture()
@@ -154,10 +153,14 @@ def test_hint_before_ingest_works_on_the_demo(demo_home, capsys):
     assert "サンプル市" in capsys.readouterr().out
 
 
-def test_rounding_rule():
-    from sckpi_helpers.cli.indicators import format_value, round_value
+def test_the_csv_rounds_values_by_the_one_number_rule():
+    from sckpi_helpers.cli.indicators import csv_frame
+    from sckpi_helpers.config.formatting import round_number
 
-    assert round_value(12.34567, "%") == 12.35 and round_value(0.123456, "%（前年比）") == 0.12
-    assert round_value(4.19333, "件/補正人口千人") == 4.193 and round_value(208115.4, "人") == 208115
-    assert math.isnan(round_value(None, "%")) and format_value(float("nan"), "%") == "-"
-    assert format_value(208115.4, "人") == "208,115"
+    table = pd.DataFrame({"value": [12.34567, 4.19333, 208115.4], "peer_median": [None, 4.0, 1.5],
+                          "unit": ["%", "件/補正人口千人", "人"], "percentile": [12.345, None, 50.0],
+                          "deviation_score": [51.234, None, 49.0], "rank": [1, 2, None], "n": [3, 3, 3],
+                          "year": [2020, 2020, 2020]})
+    out = csv_frame(table)
+    assert list(out["value"]) == [round_number(v, u) for v, u in zip(table["value"], table["unit"], strict=True)]
+    assert list(out["value"]) == [12.35, 4.193, 208115] and out["deviation_score"].iloc[0] == 51.2

@@ -44,7 +44,7 @@ def test_kpi_frame_is_empty_without_a_logic_model():
 
 @pytest.fixture
 def demo_explorer(demo_home):
-    from sckpi_helpers.reports.params import validate_parameters
+    from sckpi_helpers.notebook.params import validate_parameters
 
     return explore.Explorer(validate_parameters("99201", "2024", setup=False))
 

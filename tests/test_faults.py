@@ -252,7 +252,7 @@ CASES = [
     ("full-width digits in a logic-model target", full_width_target),
     ("logic model names an unknown indicator", lambda h: error_of(lambda: bad_logic_model(h))),
     ("HTML injection in user text", lambda h: __import__(
-        "sckpi_helpers.reports.display", fromlist=["heading_html"]).heading_html("<script>alert(1)</script>市")),
+        "sckpi_helpers.pages.display", fromlist=["heading_html"]).heading_html("<script>alert(1)</script>市")),
     ("police file without a year", lambda h: error_of(lambda: police_without_year(h))),
     ("police file, year given", lambda h: error_of(lambda: police_with_year(h))),
     # --- settings

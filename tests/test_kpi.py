@@ -207,10 +207,10 @@ def test_the_reporting_period_defaults_to_the_latest_fiscal_year_with_data(tmp_p
 
 
 @pytest.mark.parametrize(("direction", "values", "trend"), [
-    ("higher", [110, 120, 130, 140], "improving"),
-    ("higher", [140, 130, 120, 110], "worsening"),
-    ("lower", [140, 130, 120, 110], "improving"),
-    ("lower", [110, 120, 130, 140], "worsening"),
+    ("higher", [110, 120, 130, 140], "better"),
+    ("higher", [140, 130, 120, 110], "worse"),
+    ("lower", [140, 130, 120, 110], "better"),
+    ("lower", [110, 120, 130, 140], "worse"),
     ("higher", [120, 120.3, 119.8, 120.1], "flat"),
 ])
 def test_trend_is_direction_aware(tmp_path, direction, values, trend):

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from sckpi_helpers.catalog import load_catalog
-from sckpi_helpers.reports import sections
+from sckpi_helpers.notebook import sections
 
 
 def _page(city_code: str, indicator_ids: list[str]) -> SimpleNamespace:

@@ -19,11 +19,12 @@ from pathlib import Path
 import pytest
 
 from sckpi_helpers import cli
+from sckpi_helpers.cli.report import summary_table
 from sckpi_helpers.errors import SckpiError
-from sckpi_helpers.reports import executors
+from sckpi_helpers.pages.redact import redact, secret_values
+from sckpi_helpers.reports import executors, plan
 from sckpi_helpers.reports import runner as report
 from sckpi_helpers.reports.executors import SerialExecutor, make_executor
-from sckpi_helpers.reports.redact import redact, secret_values
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "notebooks"
@@ -168,7 +169,7 @@ def test_hostile_city_name_is_escaped(home):
     for p in pages:
         text = p.read_text(encoding="utf-8")
         assert "<script>alert" not in text, p
-    from sckpi_helpers.reports.display import e
+    from sckpi_helpers.pages.display import e
 
     assert e(HOSTILE) == "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#x27;市"
     assert e(HOSTILE) in (res.folder / "index.html").read_text(encoding="utf-8")
@@ -223,7 +224,7 @@ def test_existing_period_is_not_overwritten_unless_forced(home, capsys):
 
 
 def test_temporary_folder_removed_when_the_run_breaks(home, monkeypatch):
-    def boom(folder, settings):
+    def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(report, "write_catalog_page", boom)
@@ -271,15 +272,15 @@ def test_redact_and_secret_values():
 
 
 def test_plan_notebooks(home):
-    assert report.plan_notebooks("2025") == list(report.CHECK_NOTEBOOKS.values())
-    assert report.plan_notebooks("2025Q3") == ["check1_outputs", "check2_outcome1"]
-    assert report.plan_notebooks("2025H2") == ["check1_outputs", "check2_outcome1"]
-    assert report.plan_notebooks("2025", only="4,check1,ingest") == ["check4_outcome3", "check1_outputs",
+    assert plan.plan_notebooks("2025") == list(plan.CHECK_NOTEBOOKS.values())
+    assert plan.plan_notebooks("2025Q3") == ["check1_outputs", "check2_outcome1"]
+    assert plan.plan_notebooks("2025H2") == ["check1_outputs", "check2_outcome1"]
+    assert plan.plan_notebooks("2025", only="4,check1,ingest") == ["check4_outcome3", "check1_outputs",
                                                                      "00_ingest"]
     with pytest.raises(SckpiError, match="interactive"):
-        report.plan_notebooks("2025", only="explorer")
+        plan.plan_notebooks("2025", only="explorer")
     with pytest.raises(SckpiError, match="no such notebook"):
-        report.plan_notebooks("2025", only="check9")
+        plan.plan_notebooks("2025", only="check9")
     with pytest.raises(SckpiError):
         report.run_report("123", "2025", prepare=False)
     with pytest.raises(SckpiError):
@@ -293,7 +294,7 @@ def test_batch_with_process_pool(home, capsys):
     assert all(r.ok for r in results), [r.message for r in results]
     top = (home / "reports" / "index.html").read_text(encoding="utf-8")
     assert 'href="99201/index.html"' in top and 'href="99202/index.html"' in top
-    table = report.summary_table(results)
+    table = summary_table(results)
     assert "99201" in table and "99202" in table and "ok" in table
     # a second batch: existing periods are reported, not overwritten, and the CLI says so
     again = executors.run_batch(["99201"], "2024Q4", executor=SerialExecutor(), prepare=False, only="check1",

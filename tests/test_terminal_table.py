@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from sckpi_helpers.reports.terminal_table import (
+from sckpi_helpers.cli.terminal_table import (
     clip,
     display_width,
     fit_lines,
-    format_number,
     looks_numeric,
     render,
     terminal_width,
@@ -61,7 +60,7 @@ def test_text_columns_align_left_in_display_width():
 
 def test_numbers_align_right_in_display_width():
     lines = render(HEADERS, ROWS).splitlines()
-    cells = ["4.193", "-0.04900", "12,346", "0", "-"]
+    cells = ["4.193", "-0.049", "12,346", "0", "-"]
     ends = {starts(line, c) + display_width(c) for line, c in zip(lines[2:], cells, strict=True)}
     assert len(ends) == 1
     assert starts(lines[0], "値") + display_width("値") in ends  # the header too
@@ -99,12 +98,10 @@ def test_numeric_column_detection():
     assert not looks_numeric(["13101", "01201"])  # area codes are identifiers
 
 
-def test_format_number_keeps_four_significant_digits_and_whole_numbers():
-    assert format_number(1.23456) == "1.235"
-    assert format_number(0.0012345) == "0.001234"
-    assert format_number(123456.7) == "123,457"
-    assert format_number(float("nan")) == "-" and format_number(None) == "-"
-    assert format_number(13) == "13"
+def test_a_missing_number_is_a_dash_in_the_terminal():
+    from sckpi_helpers.cli.terminal_table import cell_text
+
+    assert cell_text(float("nan")) == "-" and cell_text(None) == "-" and cell_text(1.23456) == "1.235"
 
 
 def test_control_characters_do_not_break_rows():

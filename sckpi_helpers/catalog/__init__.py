@@ -15,10 +15,10 @@ from sckpi_helpers.catalog.schema import (
     AVAILABILITY,
     CADENCES,
     DIRECTIONS,
+    KPI_TIERS,
     PILLARS,
     PSEUDO_INPUTS,
     TIER_CHECK,
-    TIERS,
     AdjustedPopulation,
     APDefinition,
     EvalField,
@@ -33,8 +33,8 @@ Field = EvalField
 
 
 __all__ = [
-    "AVAILABILITY", "BUNDLED_FILES", "CADENCES", "DATA_DIR", "DIRECTIONS", "FRAME_COLUMNS", "PILLARS",
-    "PSEUDO_INPUTS", "TIERS", "TIER_CHECK", "APDefinition", "AdjustedPopulation", "Catalog",
+    "AVAILABILITY", "BUNDLED_FILES", "CADENCES", "DATA_DIR", "DIRECTIONS", "FRAME_COLUMNS", "KPI_TIERS", "PILLARS",
+    "PSEUDO_INPUTS", "TIER_CHECK", "APDefinition", "AdjustedPopulation", "Catalog",
     "CatalogError", "EvalField", "Field", "Indicator", "InputVar", "Source", "Theme",
     "UnknownIdError", "build_catalog", "load_catalog",
 ]

@@ -14,13 +14,13 @@ from sckpi_helpers.catalog import formula as fm
 from sckpi_helpers.catalog.schema import (
     PILLARS,
     PSEUDO_INPUTS,
-    TIERS,
     AdjustedPopulation,
     EvalField,
     Indicator,
     InputVar,
     Source,
 )
+from sckpi_helpers.config.vocabulary import KPI_TIERS
 from sckpi_helpers.errors import SckpiError, ValidationError
 
 #: columns of :meth:`Catalog.to_frame` and of ``sckpi catalog --format csv``, in order
@@ -81,8 +81,8 @@ class Catalog(BaseModel):
                required: bool | None = None, check: int | None = None) -> list[Indicator]:
         """Indicators matching every given criterion, in catalog order; unknown values are errors
         (a typo must not look like "no indicators")."""
-        if tier is not None and tier not in TIERS:
-            raise SckpiError(f"unknown tier '{tier}' (valid: {', '.join(TIERS)})")
+        if tier is not None and tier not in KPI_TIERS:
+            raise SckpiError(f"unknown tier '{tier}' (valid: {', '.join(KPI_TIERS)})")
         if field is not None and field not in self.fields:
             raise SckpiError(f"unknown field '{field}' (valid: {', '.join(self.fields)})")
         if pillar is not None and pillar not in PILLARS:

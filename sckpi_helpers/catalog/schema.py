@@ -23,11 +23,8 @@ from pydantic import (
 )
 
 from sckpi_helpers.catalog import formula as fm
-from sckpi_helpers.config.vocabulary import AVAILABILITY_JA, DIRECTION_JA, TIER_JA  # noqa: F401 (re-export)
+from sckpi_helpers.config.vocabulary import AVAILABILITY_JA, DIRECTION_JA, KPI_TIERS, TIER_CHECK, TIER_JA  # noqa: F401 (re-export)
 
-TIERS = ("output", "outcome1", "outcome2", "outcome3")
-#: the PDCA check that watches each tier (Check❶–❹)
-TIER_CHECK = {"output": 1, "outcome1": 2, "outcome2": 3, "outcome3": 4}
 SERVICE_PILLARS = ("social", "economic", "environmental")
 FOUNDATION_FIELDS = ("it_platform", "operations", "talent")
 PILLARS = SERVICE_PILLARS + FOUNDATION_FIELDS
@@ -246,7 +243,7 @@ class Indicator(_Strict):
     source_file: str | None = Field(default=None, exclude=True)
 
     _WORDS: ClassVar[dict[str, tuple[tuple[str, ...], str]]] = {
-        "tier": (TIERS, "tier"), "pillar": (PILLARS, "pillar"), "direction": (DIRECTIONS, "direction"),
+        "tier": (KPI_TIERS, "tier"), "pillar": (PILLARS, "pillar"), "direction": (DIRECTIONS, "direction"),
         "cadence": (CADENCES, "cadence"), "availability": (AVAILABILITY, "availability")}
 
     @field_validator("name_ja", "name_en")

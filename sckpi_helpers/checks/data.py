@@ -7,8 +7,8 @@ the peer comparison. Plus the plain tables the notebooks list (:func:`kpi_data_c
 
 Why here: this is the checks pipeline without any display, so it is testable without IPython
 and reusable outside notebooks. ``params`` is the notebook's validated parameters
-(:class:`sckpi_helpers.reports.params.Params`), used by attribute only (city_code, period,
-fiscal_year, settings, source, peer_group, lang, logic_model_path). Stage 6 (checks): imports stages 0–6.
+(:class:`sckpi_helpers.notebook.params.Params`), used by attribute only (city_code, period,
+fiscal_year, settings, source, peer_group, lang, logic_model_path). Stage 7 (checks): imports stages 0–7.
 """
 
 from __future__ import annotations
@@ -17,22 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sckpi_helpers.config.formatting import MISSING_MARK, format_share
+from sckpi_helpers.config.vocabulary import ACTIONS, CHECK_LABEL, CHECK_TIER, DIAGNOSIS_OF_CHECK, TIER_JA
 from sckpi_helpers.errors import SckpiError
 
-#: check number → (label, tier, tier_ja, the guideline's Action when the check fails)
+#: check number → (label, tier, tier_ja, the guideline's Action when the check fails), from the vocabulary
 CHECKS: dict[int, tuple[str, str, str, str]] = {
-    1: ("Check❶", "output", "アウトプット",
-        "事業・取組が計画どおり実施されているかを確認し、遅れている取組の実施体制・スケジュールを見直す"),
-    2: ("Check❷", "outcome1", "アウトカム第1階層", "事業の取組内容の軌道修正"),
-    3: ("Check❸", "outcome2", "アウトカム第2階層",
-        "施策そのものの見直し（目標・投入資源の再検討、継続・中止の判断）"),
-    4: ("Check❹", "outcome3", "アウトカム第3階層",
-        "分野間のバランスを踏まえた施策体系の見直し（2〜3年ごとに評価体系そのもの・指標の妥当性も見直す）"),
-}
-
-
-TIER_OF_CHECK = {1: "output", 2: "outcome1", 3: "outcome2", 4: "outcome3"}
-DIAGNOSIS_OF_CHECK = {1: "execution", 2: "activity", 3: "policy", 4: "system"}
+    c: (CHECK_LABEL[c], t, TIER_JA[t], ACTIONS[DIAGNOSIS_OF_CHECK[c]][0]) for c, t in CHECK_TIER.items()}
 
 
 def ensure_data(params: Any) -> tuple[Any, dict[str, Path]]:
@@ -223,7 +214,7 @@ def kpi_data_coverage(d: CheckData, tier: str):
     for (_, _), g in tr.groupby(["measure_id", "indicator_id"], sort=False):
         have = g[g["actual"].notna()]
         rows.append({"name": g["name_ja"].iloc[0], "cadence": g["cadence"].iloc[0], "due": len(g),
-                     "with_data": len(have), "share": f"{len(have) / len(g):.0%}" if len(g) else "—",
+                     "with_data": len(have), "share": format_share(len(have) / len(g)) if len(g) else MISSING_MARK,
                      "last": have["period"].iloc[-1] if len(have) else "—",
                      "source": g["data_source"].iloc[0],
                      "recorded_as": "、".join(sorted({str(x) for x in have["source"].dropna()})) or "—"})

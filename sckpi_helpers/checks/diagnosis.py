@@ -25,7 +25,7 @@ Check❶❷ are due (:func:`~sckpi_helpers.periods.due_checks`), so the walk end
 :func:`system_flags` at the evaluation system itself (評価体系の見直し): indicators without data for
 two or more cadences, targets reached early, boxes without indicators, no link to tier 3.
 
-Stage 6 (checks): imports stages 0–5 (… store, indicators); never IPython.
+Stage 7 (checks): imports stages 0–6 (… city, indicators); never IPython.
 """
 
 from __future__ import annotations
@@ -35,34 +35,24 @@ from typing import Any
 
 import pandas as pd
 
-from sckpi_helpers.checks.kpi import TREND_JA, latest_status
+from sckpi_helpers.checks.kpi import latest_status
+from sckpi_helpers.config.formatting import MISSING_MARK, format_number, format_share
 from sckpi_helpers.config.periods import Period, due_checks, parse_period
-from sckpi_helpers.config.vocabulary import STATUS_JA
-from sckpi_helpers.sources.logic_model import (
-    FIELD_GROUP,
+from sckpi_helpers.config.vocabulary import (
+    ACTIONS,
+    DIAGNOSIS_OF_CHECK,
     FIELD_JA,
     KPI_TIERS,
+    STATUS_JA,
     TIER_CHECK,
     TIER_EN,
     TIER_JA,
-    LogicModel,
+    TREND_JA,
 )
+from sckpi_helpers.sources.logic_model import FIELD_GROUP, LogicModel
 
-#: diagnosis code → (Action ja, Action en, check)
-ACTIONS: dict[str, tuple[str, str, int | None]] = {
-    "execution": ("事業の実施状況の改善",
-                  "Improve how the activity is carried out (the outputs are behind: an execution problem)", 1),
-    "activity": ("事業の取組内容の軌道修正",
-                 "Correct the activity's content (outputs are fine but tier-1 outcomes do not follow)", 2),
-    "policy": ("施策自体の見直し・改善（目的の再設定、投入資源の調整、取組継続の判断）",
-               "Revisit the measure itself: reset its goal, adjust resources, decide whether to continue", 3),
-    "system": ("施策体系の見直し（分野間の偏りの是正等）",
-               "Review the policy system: rebalance measures across fields (tier-3 outcomes do not follow)", 4),
-    "continue": ("継続", "Continue: every diagnosed tier is on track or achieved", None),
-    "no_data": ("データの収集", "Collect the missing data: the chain cannot be diagnosed above this tier", None),
-    "not_measured": ("評価指標の設定", "Set indicators: no tier of this measure has any", None),
-}
-BREAK_ACTION = {"output": "execution", "outcome1": "activity", "outcome2": "policy", "outcome3": "system"}
+#: the tier where the chain breaks → the diagnosis code (its check's failure)
+BREAK_ACTION = {t: DIAGNOSIS_OF_CHECK[c] for t, c in TIER_CHECK.items()}
 SYSTEM_REVIEW_JA = "評価体系の見直し（指標の妥当性、代替指標検討等）"
 SYSTEM_REVIEW_EN = "Review the evaluation system (indicator validity, substitute indicators)"
 _BELOW_OUTPUT = "activity"
@@ -80,10 +70,9 @@ BALANCE_COLUMNS = ["field", "field_ja", "group", "n_measures", "n_indicators", "
 
 
 def _fmt(v: Any, unit: str | None = None) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "—"
-    s = f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
-    return f"{s}{unit or ''}"
+    """A number with its unit in the diagnosis text (the kit's one number rule)."""
+    s = format_number(v, unit)
+    return s if s == MISSING_MARK else f"{s}{unit or ''}"
 
 
 def tier_state(rows: pd.DataFrame) -> str:
@@ -120,7 +109,7 @@ def _evidence_text(rows: pd.DataFrame) -> str:
              f"基準 {_fmt(r['baseline'], unit)} ({r['baseline_period']}), "
              f"目標 {_fmt(r['target'], unit)} ({r['target_period']})")
         if isinstance(r.get("progress"), float) and not math.isnan(r["progress"]):
-            s += f", 進捗 {r['progress']:.0%} (線形の目安 {r['expected_progress']:.0%})"
+            s += f", 進捗 {format_share(r['progress'])} (線形の目安 {format_share(r['expected_progress'])})"
         s += f" → {STATUS_JA.get(r['status'], r['status'])}"
         if isinstance(r.get("trend"), str):
             s += f"・{TREND_JA.get(r['trend'], r['trend'])}"
@@ -263,8 +252,7 @@ def field_balance(model: LogicModel, catalog: Any = None) -> pd.DataFrame:
             status, note = "weak", "第3階層（カタログ指標）につながっていません"
         else:
             status, note = "ok", None
-        ja, en = ("施策体系の見直し（分野間の偏りの是正等）",
-                  "Review the policy system: rebalance measures across fields") if status != "ok" else ("—", "—")
+        ja, en = ACTIONS["system"][:2] if status != "ok" else (MISSING_MARK, MISSING_MARK)
         rows.append({"field": f, "field_ja": name, "group": FIELD_GROUP[f], "n_measures": len(ms),
                      "n_indicators": len(inds), "n_outcome_indicators": len(outcome),
                      "n_tier3_catalog": len(t3), "pillars": ",".join(pillars), "status": status,

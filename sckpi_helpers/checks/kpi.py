@@ -27,7 +27,7 @@ Rules, per row (indicator × period, ``E`` = last day of the period):
 ``as_needed`` (適宜) and ``every_N_years`` indicators get rows only for the periods that have values;
 when they have none at all, one ``no_data`` row for the reporting period.
 
-Stage 6 (checks): imports stages 0–5 (… store, indicators); never IPython.
+Stage 7 (checks): imports stages 0–6 (… city, indicators); never IPython.
 """
 
 from __future__ import annotations
@@ -58,7 +58,6 @@ TRACK_COLUMNS = [
     "data_source", "source", "note",
 ]
 STATUS_ORDER = ["achieved", "on_track", "behind", "no_data"]
-TREND_JA = {"improving": "改善", "worsening": "悪化", "flat": "横ばい"}
 
 LOCAL_COLUMNS = ["area_code", "indicator_id", "period", "value", "unit", "source", "note"]
 ENGINE_COLUMNS = ["area_code", "year", "indicator_id", "value", "unit", "status", "reason", "provenance"]
@@ -136,7 +135,7 @@ def _trend(values: list[float], positions: list[int], direction: str | None, fla
     if abs(rel) < flat_threshold:
         return "flat"
     better = rel > 0 if direction == "higher" else rel < 0
-    return "improving" if better else "worsening"
+    return "better" if better else "worse"
 
 
 def _obs_frame(model: LogicModel, local: pd.DataFrame | None,

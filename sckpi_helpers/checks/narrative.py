@@ -3,7 +3,7 @@
 :func:`summary_ja` words one check from lists of names; :func:`check_summary_lines` (Check❶–❸) and
 :func:`check4_summary_lines` (Check❹) read a :class:`~sckpi_helpers.checks.data.CheckData`.
 Why here: the wording is the guideline's (Action per check) and is tested as plain strings,
-apart from any HTML. Stage 6 (checks): imports stages 0–6; the status and peer-group labels
+apart from any HTML. Stage 7 (checks): imports stages 0–7; the status and peer-group labels
 still come from ``viz.style`` until they move to ``config.vocabulary``.
 """
 
@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sckpi_helpers.checks.data import CHECKS, DIAGNOSIS_OF_CHECK, CheckData, tier_latest
+from sckpi_helpers.config.formatting import SCORE_DECIMALS, format_number
 from sckpi_helpers.config.vocabulary import STATUS_JA, peer_group_ja
 
 STATUS_ORDER = ("achieved", "on_track", "behind", "no_data")
@@ -62,13 +63,8 @@ def _names(df, col: str = "name_ja") -> list[str]:
 
 
 def action_of(check: int) -> str:
-    """The Action of a failed check: the diagnosis module's wording, else the guideline's in :data:`CHECKS`."""
-    try:
-        from sckpi_helpers.checks.diagnosis import ACTIONS
-
-        return ACTIONS[DIAGNOSIS_OF_CHECK[check]][0]
-    except Exception:  # noqa: BLE001
-        return CHECKS[check][3]
+    """The Action of a failed check (the vocabulary's one wording, :data:`CHECKS`)."""
+    return CHECKS[check][3]
 
 
 def check_summary_lines(d: CheckData, check: int) -> list[str]:
@@ -81,7 +77,7 @@ def check_summary_lines(d: CheckData, check: int) -> list[str]:
     if rows is None or len(rows) == 0:
         return [f"ロジックモデルに{tier_ja}の評価指標がありません。評価体系の見直し（指標の設定）を検討してください。"]
     counts = status_counts(rows["status"])
-    improved = rows[(rows["status"] == "achieved") | ((rows["status"] == "on_track") & (rows["trend"] == "improving"))]
+    improved = rows[(rows["status"] == "achieved") | ((rows["status"] == "on_track") & (rows["trend"] == "better"))]
     behind = rows[rows["status"] == "behind"]
     nodata = rows[rows["status"] == "no_data"]
     code = DIAGNOSIS_OF_CHECK[check]
@@ -121,13 +117,13 @@ def check4_summary_lines(d: CheckData) -> list[str]:
                                else "なし") + "。")
     if len(low):
         lines.append("比較団体より遅れている指標（偏差値45未満）：" + "、".join(
-            f"{n}（{s:.0f}）" for n, s in zip(low["name_ja"].head(6), low["deviation_score"].head(6), strict=False))
+            f"{n}（{format_number(s, decimals=0)}）" for n, s in zip(low["name_ja"].head(6), low["deviation_score"].head(6), strict=False))
             + "。")
     ps = d.pillars
     if ps is not None and len(ps) and ps["deviation_score"].notna().any():
         w = ps.loc[ps["deviation_score"].idxmin()]
         lines.append("柱別の平均偏差値：" + "、".join(
-            f"{r.pillar_ja} {r.deviation_score:.1f}" for r in ps.itertuples(index=False)
+            f"{r.pillar_ja} {format_number(r.deviation_score, decimals=SCORE_DECIMALS)}" for r in ps.itertuples(index=False)
             if not math.isnan(r.deviation_score)) + f"。最も弱いのは「{w['pillar_ja']}」です。")
     if d.has_model:
         t3 = tier_latest(d, "outcome3")

@@ -10,7 +10,7 @@ one. Earlier spellings (``--year``, ``--years``, ``--periods``, ``--areas``) sti
 ``dest``, so handlers and existing cron lines are unaffected — but are not in ``--help`` and
 print a one-line deprecation warning on stderr.
 
-Stage 10: imports the config stage at parse time (period labels) and each handler lazily.
+Stage 13 (cli): imports the config stage at parse time (period labels) and each handler lazily.
 """
 
 from __future__ import annotations

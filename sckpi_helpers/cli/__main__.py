@@ -1,6 +1,6 @@
 """``python -m sckpi_helpers.cli`` — the same as the ``sckpi`` command.
 
-Stage 10 (cli): may import every stage; nothing imports it.
+Stage 13 (cli): may import every stage; nothing imports it.
 """
 
 import sys

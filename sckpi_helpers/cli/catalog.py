@@ -4,7 +4,7 @@ CSV is written as UTF-8 **with BOM** (``utf-8-sig``): Excel, which most municipa
 files with, otherwise guesses Shift_JIS and garbles the Japanese names; pandas and other tools
 read the BOM transparently.
 
-Stage 10 (cli): may import every stage; nothing imports it.
+Stage 13 (cli): may import every stage; nothing imports it.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from sckpi_helpers.atomic import atomic_write_bytes
 from sckpi_helpers.catalog.loader import load_catalog
 from sckpi_helpers.catalog.model import Catalog
 from sckpi_helpers.catalog.schema import Indicator
-from sckpi_helpers.reports.catalog_page import render_catalog_html
-from sckpi_helpers.reports.terminal_table import fit_lines, render, terminal_width
+from sckpi_helpers.cli.terminal_table import fit_lines, render, terminal_width
+from sckpi_helpers.pages.catalog_page import render_catalog_html
 
 CSV_ENCODING = "utf-8-sig"
 

@@ -5,7 +5,7 @@ notebooks executed with papermill → HTML report sets → the path of the repor
 Re-running is idempotent: the processed data are rebuilt from the same raw files and the demo's
 report sets are replaced (``force``), so the output always reflects the current code.
 
-Stage 10 (cli): may import every stage; nothing imports it.
+Stage 13 (cli): may import every stage; nothing imports it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ def run_demo(jobs: int = 1, progress: bool | None = None) -> tuple[bool, list]:
     from sckpi_helpers.catalog import load_catalog
     from sckpi_helpers.indicators.service import compute_and_store
     from sckpi_helpers.reports.executors import progress_bar
-    from sckpi_helpers.reports.runner import plan_notebooks, run_report
+    from sckpi_helpers.reports.plan import plan_notebooks
+    from sckpi_helpers.reports.runner import run_report
     from sckpi_helpers.store.build import ingest
     from sckpi_helpers.store.processed import load_panel
 

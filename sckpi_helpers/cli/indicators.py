@@ -2,26 +2,26 @@
 
 The command-line edge of :mod:`sckpi_helpers.indicators.service`: reads the processed panel and
 areas (``sckpi ingest`` writes them) and the city's settings (補正人口 definition, peer group),
-computes, and prints a table that fits the terminal (:mod:`sckpi_helpers.reports.terminal_table`)
+computes, and prints a table that fits the terminal (:mod:`sckpi_helpers.cli.terminal_table`)
 or CSV. CSV files are UTF-8 **with BOM** so Excel shows the Japanese names; values are rounded
 by unit (percentages to 2 decimals, other units to 4 significant digits, whole numbers kept) and
 ranks are integers.
 
-Stage 10: imports config, catalog, store, indicators and reports (terminal_table).
+Stage 13 (cli): imports config, catalog, store, indicators and cli.terminal_table.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from sckpi_helpers.atomic import atomic_write_bytes
+from sckpi_helpers.cli.terminal_table import MISSING, fit_lines, render, terminal_width
+from sckpi_helpers.config.formatting import SCORE_DECIMALS, format_number, round_number
 from sckpi_helpers.config.settings import CitySettings, find_settings
 from sckpi_helpers.config.vocabulary import RESULT_STATUS_SHORT_JA
 from sckpi_helpers.errors import SckpiError
@@ -29,12 +29,9 @@ from sckpi_helpers.indicators.coverage import coverage, coverage_summary
 from sckpi_helpers.indicators.engine import adjusted_population_formula, compute
 from sckpi_helpers.indicators.peers import pillar_summary
 from sckpi_helpers.indicators.service import city_standing
-from sckpi_helpers.reports.terminal_table import MISSING, fit_lines, render, terminal_width
 from sckpi_helpers.store.peer_groups import peer_group
 
 CSV_ENCODING = "utf-8-sig"
-SIGNIFICANT_DIGITS = 4
-PERCENT_DECIMALS = 2
 
 #: table columns: result column → Japanese header
 TABLE_HEADERS = {"indicator_id": "id", "name_ja": "指標", "value": "値", "unit": "単位", "status": "状態",
@@ -46,43 +43,15 @@ TABLE_MIN_WIDTHS = [12, 16, None, 8, 4, None, None, None, None, 10, 10]
 TABLE_DROP = [8, 6, 0]
 
 
-def decimals_for(value: float, unit: str | None) -> int:
-    """Decimals to keep: 2 for percentages (``%``, ``%pt``), otherwise enough for 4 significant
-    digits, never cutting the integer part (12,345 stays 12345)."""
-    if str(unit or "").lstrip().startswith(("%", "％")):
-        return PERCENT_DECIMALS
-    if value == 0 or not math.isfinite(value):
-        return 0
-    return max(SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(abs(value))), 0)
-
-
-def round_value(value: Any, unit: str | None) -> float | int:
-    """``value`` rounded for output by :func:`decimals_for` (an ``int`` when no decimals are kept,
-    so CSV shows ``12101``, not ``12101.0``); NaN stays NaN."""
-    if value is None or pd.isna(value):
-        return np.nan
-    x = float(value)
-    decimals = decimals_for(x, unit)
-    return round(x, decimals) if decimals else round(x)
-
-
-def format_value(value: Any, unit: str | None) -> str:
-    """``value`` as shown in the table (rounded like the CSV, with thousands separators)."""
-    if value is None or pd.isna(value):
-        return MISSING
-    x = float(value)
-    return f"{x:,.{decimals_for(x, unit)}f}"
-
-
 def csv_frame(table: pd.DataFrame) -> pd.DataFrame:
     """The city table for CSV: values and peer medians rounded by unit, scores to 1 decimal,
     rank and n as integers (empty when missing)."""
     out = table.copy()
     for col in ("value", "peer_median"):
-        out[col] = pd.Series([round_value(v, u) for v, u in zip(out[col], out["unit"], strict=True)],
+        out[col] = pd.Series([round_number(v, u) for v, u in zip(out[col], out["unit"], strict=True)],
                              index=out.index, dtype=object)
     for col in ("percentile", "deviation_score"):
-        out[col] = pd.to_numeric(out[col], errors="coerce").round(1)
+        out[col] = [round_number(x, decimals=SCORE_DECIMALS) for x in pd.to_numeric(out[col], errors="coerce")]
     for col in ("rank", "n", "year"):
         out[col] = pd.to_numeric(out[col], errors="coerce").round().astype("Int64")
     return out
@@ -93,11 +62,11 @@ def table_rows(table: pd.DataFrame) -> list[list[str]]:
     rows = []
     for r in table.itertuples(index=False):
         rank = f"{int(r.rank)}/{int(r.n)}" if pd.notna(r.rank) else MISSING
-        pct = f"{r.percentile:.0f}" if pd.notna(r.percentile) else MISSING
-        dev = f"{r.deviation_score:.1f}" if pd.notna(r.deviation_score) else MISSING
-        rows.append([r.indicator_id, r.name_ja, format_value(r.value, r.unit), r.unit,
+        pct = format_number(r.percentile, decimals=0, missing=MISSING)
+        dev = format_number(r.deviation_score, decimals=SCORE_DECIMALS, missing=MISSING)
+        rows.append([r.indicator_id, r.name_ja, format_number(r.value, r.unit, missing=MISSING), r.unit,
                      RESULT_STATUS_SHORT_JA.get(r.status, r.status), rank, pct, dev,
-                     format_value(r.peer_median, r.unit), r.trend_ja, r.reason if pd.notna(r.reason) else ""])
+                     format_number(r.peer_median, r.unit, missing=MISSING), r.trend_ja, r.reason if pd.notna(r.reason) else ""])
     return rows
 
 
@@ -179,7 +148,7 @@ def cli_indicators(args: argparse.Namespace) -> int:
                   f"peer group: {spec} ({len(group)} areas)", *([year_note] if year_note else [])]
         footer = ["柱ごとの平均偏差値 (pillar mean deviation score):"]
         for r in pillars.itertuples():
-            score = f"{r.deviation_score:.1f}" if np.isfinite(r.deviation_score) else MISSING
+            score = format_number(r.deviation_score, decimals=SCORE_DECIMALS, missing=MISSING)
             footer.append(f"  {r.pillar_ja} ({r.pillar}): {score}  [{r.note}]")
         footer.append("coverage: " + ", ".join(f"{r.state} {r.count}" for r in cov.itertuples()))
         text = render_text(table, header, footer, None if out else terminal_width())

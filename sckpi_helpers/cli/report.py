@@ -4,7 +4,7 @@
 Prints each notebook's result as it finishes (for a batch: a progress bar on stderr, then the
 table), every warning (logic-model problems, one line each, on stderr), the report and index
 paths; exit status 0 only when every set is complete.
-Stage 10 (cli): imports every stage.
+Stage 13 (cli): imports every stage.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import argparse
 import contextlib
 import sys
 
+from sckpi_helpers.cli.terminal_table import render
 from sckpi_helpers.config import paths
+from sckpi_helpers.config.formatting import format_number
 from sckpi_helpers.config.periods import parse_period
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.reports import executors, runner
@@ -85,10 +87,18 @@ def cli_report(args: argparse.Namespace) -> int:
         results = executors.run_batch(cities, p, jobs=jobs, scheduler=scheduler,
                                       progress=False if quiet else None, **common)
         print_warnings(results)
-        print(runner.summary_table(results))
+        print(summary_table(results), end="")
     print(f"index: {root / 'index.html'}")
     bad = [r for r in results if not r.ok]
     if bad:
         print(f"sckpi report: {len(bad)} of {len(results)} report sets not complete", file=sys.stderr)
         return 1
     return 0
+
+
+def summary_table(results) -> str:
+    """The batch table on the console: city, name, status, seconds, failed notebooks / message."""
+    rows = [[r.city_code, r.city_name or "", r.status, format_number(r.seconds, decimals=1),
+             ", ".join(r.failed_notebooks) or ("" if r.ok else r.message)] for r in results]
+    return render(["city", "name", "status", "seconds", "failed / message"], rows,
+                  align=["left", "left", "left", "right", "left"])

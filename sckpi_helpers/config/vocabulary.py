@@ -21,9 +21,20 @@ STATUS_JA = {"achieved": "達成", "on_track": "順調", "behind": "遅れ", "no
 #: the three service pillars (the foundation fields are named by FIELD_JA)
 PILLAR_JA = {"social": "社会", "economic": "経済", "environmental": "環境"}
 
-#: logic-model tiers, bottom-up (the catalog uses the four KPI tiers of them)
+#: the logic model's six tiers, bottom-up; a logic-model box sits on one, links never go down the list
+MODEL_TIERS: tuple[str, ...] = ("input", "activity", "output", "outcome1", "outcome2", "outcome3")
+#: the four of them that carry KPIs (catalog indicators, logic-model KPIs), bottom-up
+KPI_TIERS: tuple[str, ...] = ("output", "outcome1", "outcome2", "outcome3")
+#: KPI tier → the PDCA check that watches it (docs/GUIDELINE.md, PDCA table), and check → tier
+TIER_CHECK: dict[str, int] = {"output": 1, "outcome1": 2, "outcome2": 3, "outcome3": 4}
+CHECK_TIER: dict[int, str] = {c: t for t, c in TIER_CHECK.items()}
+#: check number → its label
+CHECK_LABEL = {1: "Check❶", 2: "Check❷", 3: "Check❸", 4: "Check❹"}
+
+#: logic-model tiers → Japanese (full, and short where the tier is already clear from the page)
 TIER_JA = {"input": "インプット", "activity": "事業・取組", "output": "アウトプット",
            "outcome1": "アウトカム第1階層", "outcome2": "アウトカム第2階層", "outcome3": "アウトカム第3階層"}
+TIER_SHORT_JA = {"output": "アウトプット", "outcome1": "第1階層", "outcome2": "第2階層", "outcome3": "第3階層"}
 TIER_EN = {"input": "Input", "activity": "Activity", "output": "Output", "outcome1": "Outcome tier 1",
            "outcome2": "Outcome tier 2", "outcome3": "Outcome tier 3"}
 
@@ -36,6 +47,10 @@ FIELD_JA = {"mobility": "モビリティ", "environment_energy": "環境／エ�
 DIRECTION_JA = {"higher": "高いほど良い", "lower": "低いほど良い", "neutral": "中立"}
 AVAILABILITY_JA = {"estat": "e-Stat（政府統計）", "external": "外部統計（警察・省庁等）",
                    "local": "ローカルデータ（自治体・事業者）", "unavailable": "市区町村別の統計なし"}
+
+#: the status of a report run (one notebook or a whole set) on the landing page and the indexes
+RUN_STATUS_JA = {"ok": "完了", "failed": "失敗", "partial": "一部失敗", "skipped": "未実行",
+                 "exists": "既存のため未実行"}
 
 #: the engine's status of one indicator value (indicators.parquet ``status``): on report pages, and
 #: shortened for the terminal table of ``sckpi indicators``
@@ -51,9 +66,32 @@ COVERAGE_JA = {
     "not_available": "データ入手不可",
 }
 
-#: a city's trend over recent years (indicators.peers)
+#: a trend over recent periods: a KPI's (checks.kpi) and a tier-3 indicator's (indicators.peers); ``better``
+#: and ``worse`` follow the indicator's direction, ``up`` and ``down`` are used when it has none
 TREND_JA = {"better": "改善", "worse": "悪化", "flat": "横ばい", "up": "増加", "down": "減少",
             "insufficient": "データ不足"}
+
+#: diagnosis code → the Action the guideline prescribes (ja, en) and the check that raises it
+#: (checks.diagnosis; the check pages' summaries say the same words)
+ACTIONS: dict[str, tuple[str, str, int | None]] = {
+    "execution": ("事業の実施状況の改善",
+                  "Improve how the activity is carried out (the outputs are behind: an execution problem)", 1),
+    "activity": ("事業の取組内容の軌道修正",
+                 "Correct the activity's content (outputs are fine but tier-1 outcomes do not follow)", 2),
+    "policy": ("施策自体の見直し・改善（目的の再設定、投入資源の調整、取組継続の判断）",
+               "Revisit the measure itself: reset its goal, adjust resources, decide whether to continue", 3),
+    "system": ("施策体系の見直し（分野間の偏りの是正等）",
+               "Review the policy system: rebalance measures across fields (tier-3 outcomes do not follow)", 4),
+    "continue": ("継続", "Continue: every diagnosed tier is on track or achieved", None),
+    "no_data": ("データの収集", "Collect the missing data: the chain cannot be diagnosed above this tier", None),
+    "not_measured": ("評価指標の設定", "Set indicators: no tier of this measure has any", None),
+}
+#: diagnosis code → its short label (the diagnosis column of the check pages)
+DIAGNOSIS_JA = {"execution": "実施状況に課題", "activity": "取組内容に課題", "policy": "施策自体に課題",
+                "system": "施策体系に課題", "continue": "継続", "no_data": "データ不足",
+                "not_measured": "指標未設定"}
+#: check → the diagnosis code of its failure (its Action is ``ACTIONS[code]``)
+DIAGNOSIS_OF_CHECK: dict[int, str] = {c: code for code, (_, _, c) in ACTIONS.items() if c is not None}
 
 #: peer groups (see ``store.peer_groups``)
 PEER_GROUP_JA = {"prefecture": "同じ都道府県の市区町村", "population_band": "人口規模が同じ市区町村",

@@ -2,7 +2,7 @@
 
 Kept apart from the engine (which computes values for every area) because coverage is a
 per-city reading of the engine's results against the catalog's availability: a report question,
-not a computation. Stage 5: imports the engine (same stage), the catalog formula (2) and the
+not a computation. Stage 6: imports the engine (same stage), the catalog formula (2) and the
 vocabulary (1).
 """
 

@@ -1,7 +1,7 @@
 """How a city stands among its peers: rank, percentile, 偏差値, trends, pillar summary.
 
 Which areas are the peers is :mod:`sckpi_helpers.store.peer_groups` (the ingest needs it too);
-this module scores the engine's results over a given list of peer codes. Stage 5: imports the
+this module scores the engine's results over a given list of peer codes. Stage 6: imports the
 engine (same stage), errors (0) and the vocabulary (1).
 
 Scores are direction-aware, so "higher is better" holds for

@@ -5,7 +5,7 @@ The engine and the formula evaluator write reasons in a small fixed set of Engli
 each pattern with the inputs' Japanese names from the catalog. Text it does not recognise is
 returned unchanged rather than guessed at.
 
-Stage 5 (indicators): imports stages 0–4 (… sources, store).
+Stage 6 (indicators): imports stages 0–5 (… store, city).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Report sets for reviewers: the papermill runner, batch executors, manifest, redaction, HTML
-pages from Jinja2 templates, and the display helpers the notebooks call.
+"""The run machinery of report sets: the papermill runner, kernel sessions, batch executors,
+preflight checks and the manifest.
 
-Stage 8 (reports): imports stages 0–7 (… checks, viz).
+Stage 11 (reports): imports stages 0–11 (… pages, notebook).
 """

@@ -14,7 +14,7 @@ an "as completed" iterator, so any pool that offers those can be plugged in thro
 :func:`run_batch` runs one :func:`~sckpi_helpers.reports.runner.run_report` per city on one of them
 and rewrites the indexes once at the end. On this machine (serial or process pool) each worker keeps
 one kernel from city to city (:func:`worker_session`; cleaned before every notebook, replaced after a
-failure and every :data:`KERNEL_NOTEBOOKS` notebooks); on Dask each city's run has its own. Stage 8 (reports): imports stages 0–8.
+failure and every :data:`KERNEL_NOTEBOOKS` notebooks); on Dask each city's run has its own. Stage 11 (reports): imports stages 0–11.
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ from typing import Any, Protocol, runtime_checkable
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.periods import Period, parse_period
 from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.pages.redact import redact
 from sckpi_helpers.reports import runner
-from sckpi_helpers.reports.indexes import write_city_index, write_root_index
 from sckpi_helpers.reports.kernel import KernelSession
+from sckpi_helpers.reports.manifest import refresh_indexes
+from sckpi_helpers.reports.plan import plan_notebooks
 from sckpi_helpers.reports.preflight import check_period_year
-from sckpi_helpers.reports.redact import redact
 from sckpi_helpers.reports.runner import ReportExistsError, ReportResult
 
 
@@ -206,7 +207,7 @@ def run_batch(cities: Iterable[str], period: str | Period, *, jobs: int = 1, sch
     p = parse_period(period)
     check_period_year(p)
     root = Path(reports_root) if reports_root else paths.reports_dir()
-    per_city = len(runner.plan_notebooks(p, only, notebooks_dir))  # fails early on a bad --only
+    per_city = len(plan_notebooks(p, only, notebooks_dir))  # fails early on a bad --only
     if prepare:  # once, here, so workers do not race to build data/processed
         for c in cities[:1]:
             runner.prepare_data(runner.city_settings(c), source)
@@ -237,8 +238,5 @@ def run_batch(cities: Iterable[str], period: str | Period, *, jobs: int = 1, sch
         ex.close()
         if in_process:
             close_worker_session()
-    for c in cities:
-        if results[c].folder is not None:
-            write_city_index(root, c)
-    write_root_index(root)
+    refresh_indexes(root, [c for c in cities if results[c].folder is not None])
     return [results[c] for c in cities]

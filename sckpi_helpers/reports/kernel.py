@@ -14,7 +14,7 @@ were before the first notebook, and refuses (so the session starts a fresh kerne
 survives. A notebook that fails, times out or kills its kernel never hands its kernel on: the next
 notebook gets a fresh one. :func:`execute_notebook` (one fresh kernel per notebook) stays for callers
 that want no reuse at all.
-Stage 8 (reports): imports stages 0–8 (and, inside the kernel, only the standard library).
+Stage 11 (reports): imports stages 0–11 (and, inside the kernel, only the standard library).
 """
 
 from __future__ import annotations
@@ -129,8 +129,8 @@ def _papermill(call: Callable[..., Any], src: Path, out_ipynb: Path, params: dic
 # ---------------------------------------------------------------------------------------------
 
 #: modules every check notebook imports first; a session's kernel imports them while it waits
-WARM_MODULES = ("pandas", "matplotlib", "matplotlib.pyplot", "sckpi_helpers.reports.params",
-                "sckpi_helpers.checks.data", "sckpi_helpers.reports.sections")
+WARM_MODULES = ("pandas", "matplotlib", "matplotlib.pyplot", "sckpi_helpers.notebook.params",
+                "sckpi_helpers.checks.data", "sckpi_helpers.notebook.sections")
 _ENGINE = "sckpi-session"
 _BASELINE: dict[str, Any] = {}
 

@@ -2,8 +2,8 @@
 
 The manifest is the audit record of a run and the one thing the indexes and the next run read
 back: a set is *finished* (:func:`is_finished`) only when every notebook succeeded, so a failed or
-partial set is re-run by the next scheduled run without ``--force``. Stage 8 (reports): imports
-stages 0–8.
+partial set is re-run by the next scheduled run without ``--force``. Stage 11 (reports): imports
+stages 0–11.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from sckpi_helpers.config import paths
-from sckpi_helpers.reports.redact import redact
+from sckpi_helpers.config.periods import parse_period
+from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.pages.indexes import write_city_index, write_root_index
+from sckpi_helpers.pages.redact import redact
 
 MANIFEST = "manifest.json"
 
@@ -102,3 +105,37 @@ def write_manifest(folder: str | Path, manifest: dict[str, Any]) -> Path:
 def is_finished(manifest: dict[str, Any] | None) -> bool:
     """A set is finished when its manifest says every notebook succeeded (status ``ok``)."""
     return bool(manifest) and manifest.get("status") == "ok"
+
+
+def _period_key(label: str):
+    try:
+        return (0, parse_period(label))
+    except SckpiError:
+        return (1, label)
+
+
+def city_manifests(root: str | Path, city: str) -> list[dict[str, Any]]:
+    """Manifests of a city's report sets (finished or failed), newest period first. Folders starting
+    with a dot (a run's temporary folder, a lock file) are never read."""
+    d = Path(root) / city
+    rows = []
+    if d.is_dir():
+        for sub in d.iterdir():
+            if sub.name.startswith(".") or not sub.is_dir():
+                continue
+            m = read_manifest(sub)
+            if m is not None:
+                m.setdefault("period", sub.name)
+                rows.append(m)
+    rows.sort(key=lambda m: _period_key(str(m["period"])), reverse=True)
+    return rows
+
+
+def refresh_indexes(root: str | Path, cities: list[str]) -> None:
+    """Rewrite the index page of each of ``cities`` and the root index from the folders' manifests."""
+    root = Path(root)
+    for city in cities:
+        write_city_index(root, city, city_manifests(root, city))
+    by_city = {d.name: city_manifests(root, d.name) for d in sorted(root.iterdir())
+               if d.is_dir() and not d.name.startswith(".")} if root.is_dir() else {}
+    write_root_index(root, by_city)

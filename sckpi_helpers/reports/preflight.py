@@ -4,7 +4,7 @@ logic-model validation problems collected for the console, the per-city-and-peri
 removal of temporary folders an interrupted run left behind.
 
 Why its own module: the runner stays planning and bookkeeping; these are the rules issue #10 asked
-for, each testable alone. Stage 8 (reports): imports stages 0–8.
+for, each testable alone. Stage 11 (reports): imports stages 0–11.
 """
 
 from __future__ import annotations

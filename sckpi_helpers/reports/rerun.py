@@ -8,7 +8,7 @@ run compares them with the current ones: an unfinished set, or any fingerprint t
 re-rendered and the new manifest says why (``rerun_reason``); an up-to-date finished set is left
 alone.
 
-Stage: ``reports`` — imports ``config`` and the package version.
+Stage 11 (reports): imports ``config`` and the package version.
 """
 
 from __future__ import annotations

@@ -20,20 +20,16 @@ The folder is built in a temporary sibling and moved into place at the end
 second concurrent run for the same city and period out, and temporary folders an interrupted run
 left behind are removed at the start. A *finished* set (every notebook succeeded) is never
 overwritten without ``force``; a failed or partial set is re-run by the next run. A failing
-notebook does not stop the others. Secrets are scrubbed (:mod:`.redact`) before the folder is
-moved into place. Batches live in :mod:`.executors`, indexes in :mod:`.indexes`.
-Stage 8 (reports): imports stages 0–8.
+notebook does not stop the others. Secrets are scrubbed (:mod:`sckpi_helpers.pages.redact`) before
+the folder is moved into place. Which notebooks run is :mod:`.plan`, running them :mod:`.notebook_run`,
+batches :mod:`.executors`, the pages :mod:`sckpi_helpers.pages`; the console table is the CLI's.
+Stage 11 (reports): imports stages 0–11.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import contextlib
-import json
-import os
 import platform
-import re
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -44,20 +40,23 @@ from sckpi_helpers.atomic import atomic_directory
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.periods import Period, due_checks, parse_period
 from sckpi_helpers.errors import SckpiError
-from sckpi_helpers.reports import html as rh
-from sckpi_helpers.reports.attachments import attach
-from sckpi_helpers.reports.catalog_page import write_catalog_page
-from sckpi_helpers.reports.indexes import now as _now
-from sckpi_helpers.reports.indexes import write_city_index, write_root_index
-from sckpi_helpers.reports.kernel import KernelSession, execute_notebook
+from sckpi_helpers.pages import html as rh
+from sckpi_helpers.pages.attachments import attach
+from sckpi_helpers.pages.catalog_page import write_catalog_page
+from sckpi_helpers.pages.indexes import now as _now
+from sckpi_helpers.pages.redact import redact, scrub_folder
+from sckpi_helpers.reports.kernel import KernelSession
 from sckpi_helpers.reports.manifest import (
     collect_inputs,
     collect_processed,
     is_finished,
     read_manifest,
+    refresh_indexes,
     tool_versions,
     write_manifest,
 )
+from sckpi_helpers.reports.notebook_run import NotebookResult, run_notebooks
+from sckpi_helpers.reports.plan import default_notebooks_dir, plan_notebooks
 from sckpi_helpers.reports.preflight import (
     check_city_known,
     check_period_year,
@@ -65,39 +64,10 @@ from sckpi_helpers.reports.preflight import (
     logic_model_problems,
     report_lock,
 )
-from sckpi_helpers.reports.redact import redact, scrub_folder
-
-#: check number → notebook stem
-CHECK_NOTEBOOKS: dict[int, str] = {
-    1: "check1_outputs",
-    2: "check2_outcome1",
-    3: "check3_outcome2",
-    4: "check4_outcome3",
-}
-#: notebooks that may be run with ``--only`` but are not due in any period
-OPTIONAL_NOTEBOOKS = ("00_ingest",)
-#: notebooks that are never part of a report run
-INTERACTIVE_NOTEBOOKS = ("explorer",)
-
-_EXPORT_LOCK = threading.Lock()
 
 
 class ReportExistsError(SckpiError):
     """The period already has a report set and ``force`` was not given."""
-
-
-@dataclass
-class NotebookResult:
-    """What happened to one notebook of a run."""
-
-    name: str
-    status: str  # ok | failed
-    seconds: float
-    html: str | None = None  # file name inside the report folder
-    ipynb: str | None = None
-    partial_html: str | None = None
-    error: str | None = None
-    summary: str | None = None
 
 
 @dataclass
@@ -133,51 +103,6 @@ class ReportResult:
 # ---------------------------------------------------------------------------------------------
 # planning and checks before anything runs
 # ---------------------------------------------------------------------------------------------
-
-def default_notebooks_dir() -> Path:
-    """Where the check notebooks are: ``$SCKPI_NOTEBOOKS_DIR``, else ``<project root>/notebooks`` when
-    it holds them, else the kit checkout's ``notebooks/`` (tests point ``SCKPI_HOME`` at a data-only copy).
-    """
-    env = os.environ.get("SCKPI_NOTEBOOKS_DIR")
-    if env:
-        return Path(env).expanduser().resolve()
-    home = paths.notebooks_dir()
-    if (home / f"{CHECK_NOTEBOOKS[1]}.ipynb").exists():
-        return home
-    return paths.PACKAGE_DIR.parent / "notebooks"
-
-
-def plan_notebooks(period: str | Period, only: str | Sequence[str] | None = None,
-                   notebooks_dir: str | Path | None = None) -> list[str]:
-    """Notebook stems to run: the checks due in ``period``, or the ``only`` selection.
-
-    ``only`` accepts stems (``check2_outcome1``), ``check2``, ``2`` or ``ingest``, comma-separated.
-    """
-    nb_dir = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
-    if only:
-        items = only.split(",") if isinstance(only, str) else list(only)
-        names = []
-        for raw in items:
-            item = raw.strip().removesuffix(".ipynb")
-            if not item:
-                continue
-            m = re.fullmatch(r"(?:check)?([1-4])", item, re.IGNORECASE)
-            name = CHECK_NOTEBOOKS[int(m[1])] if m else ("00_ingest" if item == "ingest" else item)
-            if name in INTERACTIVE_NOTEBOOKS:
-                raise SckpiError(f"--only {item}: the explorer is interactive and not part of report runs")
-            known = set(CHECK_NOTEBOOKS.values()) | set(OPTIONAL_NOTEBOOKS)
-            if name not in known and not (nb_dir / f"{name}.ipynb").exists():
-                raise SckpiError(f"--only {item}: no such notebook; choose from "
-                                 + ", ".join(sorted(known)))
-            if name not in names:
-                names.append(name)
-    else:
-        names = [CHECK_NOTEBOOKS[c] for c in due_checks(period)]
-    missing = [n for n in names if not (nb_dir / f"{n}.ipynb").exists()]
-    if missing:
-        raise SckpiError(f"notebooks not found in {nb_dir}: {', '.join(missing)}")
-    return names
-
 
 def city_settings(city: str):
     """The city's settings (defaults when it has no settings.yaml)."""
@@ -216,74 +141,6 @@ def build_parameters(city: str, period: str, settings, *, source: str | None = N
         "output_dir": output_dir,
     }
 
-
-
-# ---------------------------------------------------------------------------------------------
-# one notebook
-# ---------------------------------------------------------------------------------------------
-
-def _tidy_metadata(nb, src: Path, name: str) -> None:
-    """Executed-notebook metadata without temporary paths."""
-    meta = nb.metadata.get("papermill")
-    if meta is not None:
-        meta["input_path"] = f"notebooks/{src.name}"
-        meta["output_path"] = f"{name}.ipynb"
-        meta["environment_variables"] = {}
-
-
-def _run_one(name: str, nb_dir: Path, folder: Path, params: dict[str, str], *, kernel_name: str,
-             timeout: float | None, city_name: str, period_ja: str,
-             session: KernelSession | None = None) -> NotebookResult:
-    import nbformat
-
-    src = nb_dir / f"{name}.ipynb"
-    out = folder / f"{name}.ipynb"
-    t0 = time.perf_counter()
-    if session is not None:
-        ok, error = session.execute(src, out, params, cwd=folder, timeout=timeout)
-    else:
-        ok, error = execute_notebook(src, out, params, cwd=folder, kernel_name=kernel_name, timeout=timeout)
-    seconds = time.perf_counter() - t0
-    res = NotebookResult(name=name, status="ok" if ok else "failed", seconds=round(seconds, 2),
-                         error=redact(error) if error else None)
-    label, ja, _ = rh.nb_heading(name)
-    title = f"{city_name} {period_ja} {label} {ja}"
-    nav = rh.nav_html([("index.html", "この報告の目次"), ("../index.html", f"{city_name} の報告一覧"),
-                       ("../../index.html", "全自治体")])
-    footer = rh.footer_html(f"sckpi {__version__} ／ {city_name} ／ {period_ja}")
-    nb = None
-    if out.exists():
-        with contextlib.suppress(Exception):
-            nb = nbformat.read(out, as_version=4)
-            _tidy_metadata(nb, src, name)
-            nbformat.write(nb, out)
-        res.ipynb = out.name
-    if nb is not None:
-        try:
-            with _EXPORT_LOCK:
-                body = rh.notebook_to_html(nb, title=title, nav=nav, footer=footer)
-        except Exception as exc:  # noqa: BLE001
-            body = None
-            res.status = "failed"
-            res.error = (res.error + "\n\n" if res.error else "") + f"HTML export failed: {exc}"
-        if body is not None:
-            target = f"{name}.html" if res.status == "ok" else f"{name}.partial.html"
-            (folder / target).write_text(body, encoding="utf-8")
-            if res.status == "ok":
-                res.html = target
-            else:
-                res.partial_html = target
-    if res.status != "ok":
-        (folder / f"{name}.html").write_text(rh.error_page(
-            name=name, city_name=city_name, period_ja=period_ja, error=res.error or "",
-            partial_html=res.partial_html, version=__version__, finished=_now()), encoding="utf-8")
-        res.html = f"{name}.html"
-    summary = folder / params["output_dir"] / "summary.json" if params.get("output_dir") else None
-    if summary is not None and summary.is_file():
-        with contextlib.suppress(Exception):
-            data = json.loads(summary.read_text(encoding="utf-8"))
-            res.summary = str(data.get("headline") or "") or None
-    return res
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,8 +222,7 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
                           message="" if status == "ok" else "failed: " + ", ".join(
                               r.name for r in results if r.status != "ok"))
     if update_indexes:
-        write_city_index(root, city)
-        write_root_index(root)
+        refresh_indexes(root, [city])
     return result
 
 
@@ -389,13 +245,14 @@ def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path
         with atomic_directory(target, overwrite=True) as folder:
             params_by_nb = {n: build_parameters(city, p.label, settings, source=src, output_dir=f"files/{n}")
                             for n in names}
-            results = _run_notebooks(names, nb_dir, folder, params_by_nb, jobs=jobs, sessions=sessions,
+            results = run_notebooks(names, nb_dir, folder, params_by_nb, jobs=jobs, sessions=sessions,
                                      on_notebook=on_notebook, kernel_name=kernel_name, timeout=timeout,
                                      city_name=city_name, period_ja=p.label_ja)
             kernels = sum(x.kernels for x in sessions) - kernels0 if sessions else len(results)
             for session in () if keep else sessions or ():
                 session.discard()  # the kernels' work is done
-            catalog_file, catalog_problem = write_catalog_page(folder, settings)
+            catalog_file, catalog_problem = write_catalog_page(
+                folder, settings, footer=f"sckpi {__version__} ／ {city_name} ／ {p.label_ja}")
             n_ok = sum(r.status == "ok" for r in results)
             status = "ok" if n_ok == len(results) else ("failed" if n_ok == 0 else "partial")
             finished = _now()
@@ -411,7 +268,7 @@ def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path
                                             summary=r.summary) for r in results],
                 status=status, started=started, finished=finished, version=__version__, catalog=catalog_file)
             (folder / "index.html").write_text(landing, encoding="utf-8")
-            attach(folder, settings, src)  # downloads, tables.xlsx, inputs/ linked from index.html
+            attach(folder, inputs)  # downloads, tables.xlsx, inputs/ linked from index.html
             redactions = scrub_folder(folder)
             seconds = round(time.perf_counter() - t0, 2)
             write_manifest(folder, {
@@ -430,66 +287,3 @@ def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path
                 "kernels": {"reused": sessions is not None, "started": kernels},
             })
     return status, results, seconds, finished
-
-
-def _run_notebooks(names: list[str], nb_dir: Path, folder: Path, params_by_nb: dict[str, dict[str, str]], *,
-                   jobs: int, sessions: list[KernelSession] | None = None,
-                   on_notebook: Callable[[NotebookResult], None] | None = None, **kw) -> list[NotebookResult]:
-    """Run the notebooks into ``folder``: ``jobs`` lanes, each taking the next notebook not yet run (in
-    its own kernel session when ``sessions`` are given); empty output folders are dropped."""
-    for n in names:
-        (folder / "files" / n).mkdir(parents=True, exist_ok=True)
-    lanes: list[KernelSession | None] = list(sessions) if sessions else [None] * max(1, min(jobs, len(names)))
-    todo = list(enumerate(names))
-    results: list[NotebookResult | None] = [None] * len(names)
-    lock = threading.Lock()
-
-    def lane(session: KernelSession | None) -> None:
-        while True:
-            with lock:
-                if not todo:
-                    return
-                i, n = todo.pop(0)
-            results[i] = _run_one(n, nb_dir, folder, params_by_nb[n], session=session, **kw)
-            if on_notebook is not None:
-                with lock:
-                    on_notebook(results[i])
-
-    if len(lanes) > 1:
-        with cf.ThreadPoolExecutor(max_workers=len(lanes)) as pool:
-            for f in [pool.submit(lane, s) for s in lanes]:
-                f.result()
-    else:
-        lane(lanes[0])
-    for d in (folder / "files").glob("*"):
-        with contextlib.suppress(OSError):
-            d.rmdir()
-    with contextlib.suppress(OSError):
-        (folder / "files").rmdir()
-    return [r for r in results if r is not None]
-
-
-# ---------------------------------------------------------------------------------------------
-# the console table (to be replaced by reports/terminal_table.py)
-# ---------------------------------------------------------------------------------------------
-
-def summary_table(results: Sequence[ReportResult]) -> str:
-    """Plain-text table: city, name, status, seconds, failed notebooks / message."""
-    rows = [("city", "name", "status", "seconds", "failed / message")]
-    for r in results:
-        detail = ", ".join(r.failed_notebooks) or ("" if r.ok else r.message)
-        rows.append((r.city_code, r.city_name or "", r.status, f"{r.seconds:.1f}", detail))
-    widths = [max(_width(row[i]) for row in rows) for i in range(4)]
-    lines = []
-    for i, row in enumerate(rows):
-        cells = [row[j] + " " * (widths[j] - _width(row[j])) for j in range(4)] + [row[4]]
-        lines.append("  ".join(cells).rstrip())
-        if i == 0:
-            lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 16)
-    return "\n".join(lines)
-
-
-def _width(s: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)

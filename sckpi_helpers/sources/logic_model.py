@@ -56,7 +56,7 @@ import yaml
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sckpi_helpers.config.periods import CADENCE_KIND, fiscal_year, parse_period, read_period
-from sckpi_helpers.config.vocabulary import FIELD_JA, TIER_EN, TIER_JA  # noqa: F401 (re-exported)
+from sckpi_helpers.config.vocabulary import FIELD_JA, KPI_TIERS, MODEL_TIERS, TIER_CHECK, TIER_EN, TIER_JA  # noqa: F401 (re-exported)  # noqa: F401 (re-exported)
 from sckpi_helpers.errors import InputFileError, Problem, ValidationError
 from sckpi_helpers.sources.numbers import parse_number
 
@@ -68,15 +68,11 @@ FieldId = Literal["mobility", "environment_energy", "disaster_crime", "infrastru
                   "industry_economy", "community", "education_culture", "administration", "it_platform",
                   "operations", "talent", "cross_field"]
 
-#: the tiers bottom-up; links must not go down this list
-TIERS: tuple[str, ...] = ("input", "activity", "output", "outcome1", "outcome2", "outcome3")
-TIER_RANK = {t: i for i, t in enumerate(TIERS)}
+#: rank of each tier (MODEL_TIERS, bottom-up); links must not go down it
+TIER_RANK = {t: i for i, t in enumerate(MODEL_TIERS)}
 #: cadences reported in fiscal years but not every year: periods without a value are not gaps
 SPARSE_YEARS = {"every_2_years": 2, "every_5_years": 5, "every_10_years": 10}
 CADENCES = (*CADENCE_KIND, *SPARSE_YEARS)
-#: tiers that carry KPIs and the PDCA check that watches each (docs/GUIDELINE.md, PDCA table)
-KPI_TIERS: tuple[str, ...] = ("output", "outcome1", "outcome2", "outcome3")
-TIER_CHECK = {"output": 1, "outcome1": 2, "outcome2": 3, "outcome3": 4}
 FIELD_GROUP = {**{f: "service" for f in ("mobility", "environment_energy", "disaster_crime", "infrastructure",
                                          "health_medical", "industry_economy", "community",
                                          "education_culture", "administration")},
@@ -496,7 +492,7 @@ def check_model(model: LogicModel, catalog: Any, file: str | None = None,
                     add(f"feeds '{target}', but there is no such box in this measure", floc, m, b)
                 elif TIER_RANK[by_id[target].tier] < TIER_RANK[b.tier]:
                     add(f"link goes downwards: {b.tier} '{b.id}' feeds {by_id[target].tier} '{target}' "
-                        f"(links must point up the chain {' → '.join(TIERS)})", floc, m, b)
+                        f"(links must point up the chain {' → '.join(MODEL_TIERS)})", floc, m, b)
             # indicators
             for ii, ind in enumerate(b.indicators):
                 iloc = bloc + ("indicators", ii)

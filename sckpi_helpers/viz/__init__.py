@@ -1,4 +1,4 @@
 """Figures: the Japanese font, indicator plots and the logic-model diagram (matplotlib Figures).
 
-Stage 7 (viz): imports stages 0–6 (… indicators, checks).
+Stage 8 (viz): imports stages 0–7 (… indicators, checks).
 """

@@ -9,7 +9,7 @@ without indicators (inputs, activities) stay white.
 Every box patch carries ``gid = "box:<measure_id>:<box_id>"`` and the figure an attribute
 ``sckpi_boxes`` {(measure_id, box_id): {"status", "colour"}}, so callers and tests can check colours.
 
-Stage 7 (viz): imports stages 0–6 (… indicators, checks).
+Stage 8 (viz): imports stages 0–7 (… indicators, checks).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
 from sckpi_helpers.checks.kpi import box_status, latest_status
 from sckpi_helpers.config.periods import Period
-from sckpi_helpers.config.vocabulary import STATUS_COLOURS, STATUS_JA
-from sckpi_helpers.sources.logic_model import FIELD_JA, TIERS, LogicModel
+from sckpi_helpers.config.vocabulary import MODEL_TIERS, STATUS_COLOURS, STATUS_JA
+from sckpi_helpers.sources.logic_model import FIELD_JA, LogicModel
 from sckpi_helpers.viz.style import use_japanese_font
 
 COLUMN_JA = ["インプット", "事業・取組", "アウトプット", "アウトカム\n第1階層", "アウトカム\n第2階層",
@@ -87,7 +87,7 @@ def draw_logic_model(model: LogicModel, tracking: pd.DataFrame | None = None, me
     for m in measures:
         y += 0.45  # room for the measure title
         band_top = y
-        cols: dict[str, list] = {t: [] for t in TIERS}
+        cols: dict[str, list] = {t: [] for t in MODEL_TIERS}
         for b in m.boxes:
             st = {i.id: istat.get((m.id, b.id, i.id)) for i in b.indicators} if istat else None
             label, inds = _box_text(b, st)
@@ -95,7 +95,7 @@ def draw_logic_model(model: LogicModel, tracking: pd.DataFrame | None = None, me
             cols[b.tier].append((b, h, label, inds))
         heights = [sum(h for _, h, _, _ in c) + _GAP * max(len(c) - 1, 0) for c in cols.values()]
         band_h = max(heights + [0.6])
-        for ci, t in enumerate(TIERS):
+        for ci, t in enumerate(MODEL_TIERS):
             c = cols[t]
             total = heights[ci]
             yy = band_top + (band_h - total) / 2
@@ -108,7 +108,7 @@ def draw_logic_model(model: LogicModel, tracking: pd.DataFrame | None = None, me
     total_h = max(y, 1.0)
     fig_h = min(2.0 + total_h * 1.05, 60)
     fig, ax = plt.subplots(figsize=(15, fig_h))
-    ax.set_xlim(-0.15, len(TIERS) - 0.05)
+    ax.set_xlim(-0.15, len(MODEL_TIERS) - 0.05)
     ax.set_ylim(total_h, -0.55)
     ax.axis("off")
     for ci, name in enumerate(COLUMN_JA):
@@ -116,7 +116,7 @@ def draw_logic_model(model: LogicModel, tracking: pd.DataFrame | None = None, me
     for m, top, h in bands:
         ax.text(-0.1, top - 0.22, f"{m.name_ja}（{FIELD_JA.get(m.field, m.field)}）", ha="left", va="center",
                 fontsize=10)
-        ax.add_patch(FancyBboxPatch((-0.12, top - 0.08), len(TIERS) - 0.1, h + 0.16,
+        ax.add_patch(FancyBboxPatch((-0.12, top - 0.08), len(MODEL_TIERS) - 0.1, h + 0.16,
                                     boxstyle="round,pad=0.0,rounding_size=0.05", facecolor="none",
                                     edgecolor="#cccccc", linewidth=0.6, linestyle="--", zorder=0))
 

@@ -4,7 +4,7 @@ Every function draws with the bundled Japanese font (``style.use_japanese_font``
 Japanese, and returns a matplotlib ``Figure`` (never ``plt.show``), so notebooks display it and
 reports save it.
 
-Stage 7 (viz): imports stages 0–6 (… indicators, checks).
+Stage 8 (viz): imports stages 0–7 (… indicators, checks).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sckpi_helpers.config.formatting import SCORE_DECIMALS, format_number
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.indicators.engine import _attr, tier3_indicators
 from sckpi_helpers.indicators.peers import scores
@@ -96,7 +97,7 @@ def plot_pillar_scores(summary: pd.DataFrame) -> Figure:
     ax.barh(range(len(vals)), np.nan_to_num(vals - 50), left=50, color=colours, height=0.55)
     for i, v in enumerate(vals):
         ax.text(max(v, 50.0) + 0.4 if np.isfinite(v) else 50.4, i,
-                f"{v:.1f}" if np.isfinite(v) else "データなし", va="center", fontsize=9)
+                format_number(v, decimals=SCORE_DECIMALS, missing="データなし"), va="center", fontsize=9)
     ax.axvline(50, color="#636363", lw=1)
     ax.set_yticks(range(len(vals)), labels)
     ax.invert_yaxis()

@@ -4,7 +4,7 @@
 Call :func:`use_japanese_font` before drawing; plots in this package do it themselves.
 Japanese labels and status colours live in :mod:`sckpi_helpers.config.vocabulary`.
 
-Stage 7 (viz): imports stages 0–6 (… indicators, checks).
+Stage 8 (viz): imports stages 0–7 (… indicators, checks).
 """
 
 from __future__ import annotations

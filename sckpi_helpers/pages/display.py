@@ -6,7 +6,7 @@ city names, labels, indicator names, notes — the same way.
 
 Why here: these are presentation only; data come from :mod:`sckpi_helpers.checks.data`, wording from
 :mod:`sckpi_helpers.checks.narrative`. IPython is imported lazily (inside the ``show_*`` functions),
-so the HTML helpers also work in the runner. Stage 8 (reports): imports stages 0–8.
+so the HTML helpers also work in the runner. Stage 9 (pages): imports stages 0–9.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from sckpi_helpers.config.formatting import format_number
 from sckpi_helpers.config.vocabulary import STATUS_COLOURS, STATUS_JA
 
 
@@ -107,31 +108,6 @@ def status_cell(status: Any) -> str:
             f'white-space:nowrap">{e(STATUS_JA[s])}</span>')
 
 
-def fmt_value(v: Any) -> str:
-    """A number as the tables show it: thousands separators, 4 significant digits, — for missing."""
-    try:
-        import math
-
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            return "—"
-    except TypeError:
-        pass
-    if isinstance(v, float):
-        if v.is_integer() and abs(v) < 1e15:
-            return f"{int(v):,}"
-        if abs(v) < 1e-3:
-            return f"{v:.3g}"
-        return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.1f}"
-    try:
-        import pandas as pd
-
-        if v is pd.NA or v is pd.NaT:
-            return "—"
-    except ImportError:  # pragma: no cover
-        pass
-    return str(v)
-
-
 #: a text cell that reads as a number: "1,234", "-0.5", "21%", "13 / 29", "513（2022）"
 _NUMERIC_TEXT = re.compile(r"[-+−]?\d[\d,]*(\.\d+)?\s*[%％]?(\s*/\s*\d+)?(（\d{4}[^）]*）)?")
 #: column names (DataFrame side) that hold the unit of the number before them
@@ -177,7 +153,7 @@ def column_kind(values: Iterable[Any]) -> str:
     present = [v for v in values if not _is_missing(v)]
     if present and all(_is_number(v) for v in present):
         return "num"
-    longest = max((len(fmt_value(v)) for v in present), default=0)
+    longest = max((len(format_number(v)) for v in present), default=0)
     if longest <= SHORT_TEXT:
         return "short"
     return "long" if longest > LONG_TEXT else "text"
@@ -209,12 +185,14 @@ def status_table(df, *, status_col: str | Iterable[str] = "status", columns: Map
         if c in UNIT_COLUMNS and i > 0 and kinds[i - 1] == "num":
             classes[i - 1] += " sckpi-before-unit"
             classes[i] = "sckpi-unit"
+    unit_col = next((c for c in UNIT_COLUMNS if c in shown.columns), None)
     rows = []
     for _, row in shown.iterrows():
         tds = []
+        unit = row[unit_col] if unit_col is not None and isinstance(row[unit_col], str) else None
         for c, cls in zip(cols, classes, strict=True):
             v = row[c]
-            text = status_cell(v) if c in status_cols else e(fmt_value(v))
+            text = status_cell(v) if c in status_cols else e(format_number(v, unit))
             tds.append(f'<td class="{cls}">{text}</td>')
         rows.append("<tr>" + "".join(tds) + "</tr>")
     more = (f'<p><small>（ほか {len(df) - max_rows} 行）</small></p>' if len(df) > max_rows else "")
@@ -254,7 +232,7 @@ def show_missing_notes(df, *, name_col: str = "name", reason_col: str = "reason"
     items = []
     for _, r in df.iterrows():
         reason = r.get(reason_col) if hasattr(r, "get") else None
-        reason_txt = fmt_value(reason) if reason is not None else ""
+        reason_txt = format_number(reason) if reason is not None else ""
         items.append(f"<li>{e(r.get(name_col, ''))}" + (f"：{e(reason_txt)}" if reason_txt and reason_txt != "—"
                                                         else "") + "</li>")
     _display_html(f"<p><strong>{e(title)}（{len(items)} 件）</strong></p><ul>{''.join(items)}</ul>")

@@ -4,7 +4,7 @@ charts, logic-model diagram, diagnosis, data coverage, Check❹'s comparison, 00
 Why here: a notebook cell is one call (``sections.show_kpi_table(D, 1)``), so the notebooks stay
 thin and the layout is tested as code. Each function takes the :class:`~sckpi_helpers.checks.data.CheckData`
 the notebook loaded once, turns it into Japanese tables and figures, and shows them with the
-building blocks of :mod:`.display`. Stage 8 (reports): imports stages 0–8.
+building blocks of :mod:`.display`. Stage 10 (notebook): imports stages 0–10.
 """
 
 from __future__ import annotations
@@ -22,17 +22,19 @@ from sckpi_helpers.checks.data import (
     tier_latest,
 )
 from sckpi_helpers.checks.narrative import check4_summary_lines, check_summary_lines
+from sckpi_helpers.config.formatting import SCORE_DECIMALS, format_number, format_share, round_number
 from sckpi_helpers.config.vocabulary import (
     COVERAGE_JA,
+    DIAGNOSIS_JA,
     PILLAR_JA,
     RESULT_STATUS_JA,
     STATUS_COLOURS,
     STATUS_JA,
+    TREND_JA,
     peer_group_ja,
 )
 from sckpi_helpers.errors import SckpiError
-from sckpi_helpers.reports.display import (
-    fmt_value,
+from sckpi_helpers.pages.display import (
     publish_summary,
     show_figure,
     show_heading,
@@ -76,20 +78,9 @@ def show_check_summary(d: CheckData, check: int) -> list[str]:
     return lines
 
 
-def _pct(v: Any) -> Any:
-    try:
-        import math
-
-        return None if v is None or math.isnan(float(v)) else f"{float(v):.0%}"
-    except (TypeError, ValueError):
-        return None
-
-
 def kpi_table(d: CheckData, tier: str):
     """The KPI table of one tier (latest status per indicator), Japanese columns."""
     import pandas as pd
-
-    from sckpi_helpers.checks.kpi import TREND_JA
 
     rows = tier_latest(d, tier)
     if rows is None or len(rows) == 0:
@@ -101,12 +92,12 @@ def kpi_table(d: CheckData, tier: str):
         "period": rows["period"].to_list(),
         "actual": rows["actual"].to_list(),
         "unit": rows["unit"].to_list(),
-        "baseline": [f"{fmt_value(v)}（{p}）" if p else fmt_value(v) for v, p in zip(rows["baseline"], rows["baseline_period"],
-                                                                        strict=False)],
-        "target": [f"{fmt_value(v)}（{p}）" if p else fmt_value(v) for v, p in zip(rows["target"], rows["target_period"],
-                                                                      strict=False)],
-        "progress": [_pct(v) for v in rows["progress"]],
-        "expected": [_pct(v) for v in rows["expected_progress"]],
+        "baseline": [f"{format_number(v, u)}（{p}）" if p else format_number(v, u)
+                     for v, u, p in zip(rows["baseline"], rows["unit"], rows["baseline_period"], strict=False)],
+        "target": [f"{format_number(v, u)}（{p}）" if p else format_number(v, u)
+                   for v, u, p in zip(rows["target"], rows["unit"], rows["target_period"], strict=False)],
+        "progress": [format_share(v, missing=None) for v in rows["progress"]],
+        "expected": [format_share(v, missing=None) for v in rows["expected_progress"]],
         "status": rows["status"].to_list(),
         "trend": [TREND_JA.get(t, "—") if isinstance(t, str) else "—" for t in rows["trend"]],
         "source": rows["data_source"].to_list(),
@@ -210,9 +201,6 @@ def show_logic_model(d: CheckData) -> None:
 
 DIAGNOSIS_COLUMNS_JA = {"measure_name_ja": "施策", "field_ja": "分野", "diagnosis_ja": "診断",
                         "message_ja": "内容", "action_ja": "推奨される改善（Action）", "evidence": "根拠"}
-DIAGNOSIS_JA = {"execution": "実施状況に課題", "activity": "取組内容に課題", "policy": "施策自体に課題",
-                "system": "施策体系に課題", "continue": "継続", "no_data": "データ不足",
-                "not_measured": "指標未設定"}
 
 
 def show_diagnosis(d: CheckData, check: int | None = None) -> None:
@@ -305,7 +293,7 @@ def comparison_table(d: CheckData):
     cmp["required_ja"] = ["必須" if r else "選択" for r in cmp["required"]]
     cmp["rank_txt"] = [f"{int(r)} / {n}" if not math.isnan(r) else "—" for r, n in zip(cmp["rank"], cmp["n"], strict=False)]
     cmp["status_ja"] = cmp["status"].map(RESULT_STATUS_JA).fillna(cmp["status"])
-    cmp["deviation_score"] = cmp["deviation_score"].round(1)
+    cmp["deviation_score"] = [round_number(x, decimals=SCORE_DECIMALS) for x in cmp["deviation_score"]]
     cmp["provisional_note"] = [provisional_note(d, i) for i in cmp["indicator_id"]]
     cmp["provisional_ja"] = ["暫定" if n else "" for n in cmp["provisional_note"]]
     return cmp
@@ -357,7 +345,8 @@ def show_pillar_scores(d: CheckData) -> None:
         show_notice("柱別の得点を計算できる指標がありません。")
         return
     show_figure(plot_pillar_scores(d.pillars), "pillar_scores", d.params, alt="柱別の平均偏差値")
-    show_table(d.pillars.assign(deviation_score=d.pillars["deviation_score"].round(1)), status_col=(),
+    show_table(d.pillars.assign(deviation_score=[round_number(x, decimals=SCORE_DECIMALS)
+                                                   for x in d.pillars["deviation_score"]]), status_col=(),
                columns={"pillar_ja": "柱", "deviation_score": "平均偏差値", "note": "使用した指標数",
                         "indicators": "指標"}, name="pillar_summary", params=d.params)
 

@@ -3,10 +3,11 @@
 Every page is self-contained (inline CSS, figures embedded as data URIs, no script or font fetched
 from the network), readable on a phone (viewport meta, fluid layout, tables scroll sideways) and
 printable (print CSS). Everything that comes from a user — city names, labels, indicator names,
-error text — is escaped by the package's one escaper (:func:`sckpi_helpers.reports.display.e`, which
+error text — is escaped by the package's one escaper (:func:`sckpi_helpers.pages.display.e`, which
 the Jinja2 environment applies to every ``{{ … }}``). The landing page, the indexes and the
-error page are Jinja2 templates in ``templates/``; the notebook export is nbconvert's lab template
-with a small override. Stage 8 (reports): imports stages 0–8.
+error page, the catalog page and the notebook export (nbconvert's lab template with a small override,
+``notebook.html.j2``) are Jinja2 templates in ``templates/`` sharing one nav, one footer and one
+stylesheet — no page is put together from strings. Stage 9 (pages): imports stages 0–9.
 """
 
 from __future__ import annotations
@@ -19,28 +20,31 @@ from typing import Any
 
 from markupsafe import Markup
 
-from sckpi_helpers.config.vocabulary import STATUS_COLOURS, peer_group_ja
-from sckpi_helpers.reports.display import e
+from sckpi_helpers.config.vocabulary import (
+    CHECK_LABEL,
+    CHECK_TIER,
+    RUN_STATUS_JA,
+    STATUS_COLOURS,
+    TIER_JA,
+    peer_group_ja,
+)
+from sckpi_helpers.pages.display import e
 
 #: notebook stem → (check label, Japanese title, what the check asks)
 NOTEBOOK_TITLES: dict[str, tuple[str, str, str]] = {
     "00_ingest": ("データ", "データ取込", "統計・ローカルデータの取込状況"),
-    "check1_outputs": ("Check❶", "アウトプット", "事業・取組が実施されたか"),
-    "check2_outcome1": ("Check❷", "アウトカム第1階層", "成果が出始めたか（事業の取組内容の軌道修正）"),
-    "check3_outcome2": ("Check❸", "アウトカム第2階層", "期待した効果が出たか（施策そのものの見直し）"),
-    "check4_outcome3": ("Check❹", "アウトカム第3階層",
+    "check1_outputs": (CHECK_LABEL[1], TIER_JA[CHECK_TIER[1]], "事業・取組が実施されたか"),
+    "check2_outcome1": (CHECK_LABEL[2], TIER_JA[CHECK_TIER[2]], "成果が出始めたか（事業の取組内容の軌道修正）"),
+    "check3_outcome2": (CHECK_LABEL[3], TIER_JA[CHECK_TIER[3]], "期待した効果が出たか（施策そのものの見直し）"),
+    "check4_outcome3": (CHECK_LABEL[4], TIER_JA[CHECK_TIER[4]],
                         "都市全体の総合評価と類似都市比較（施策体系の分野間バランスの見直し）"),
     "explorer": ("探索", "指標エクスプローラ", "都市・指標・年を選んで比較"),
 }
 
 #: run status → (Japanese label, colour)
-RUN_STATUS: dict[str, tuple[str, str]] = {
-    "ok": ("完了", STATUS_COLOURS["achieved"]),
-    "failed": ("失敗", STATUS_COLOURS["behind"]),
-    "partial": ("一部失敗", "#fc8d59"),
-    "skipped": ("未実行", STATUS_COLOURS["no_data"]),
-    "exists": ("既存のため未実行", STATUS_COLOURS["no_data"]),
-}
+RUN_STATUS: dict[str, tuple[str, str]] = {s: (RUN_STATUS_JA[s], c) for s, c in {
+    "ok": STATUS_COLOURS["achieved"], "failed": STATUS_COLOURS["behind"], "partial": "#fc8d59",
+    "skipped": STATUS_COLOURS["no_data"], "exists": STATUS_COLOURS["no_data"]}.items()}
 
 #: 補正人口 definitions as DESIGN.md lists them (used when the catalog is not available)
 ADJUSTED_POPULATION_JA: dict[str, tuple[str, str]] = {
@@ -58,32 +62,7 @@ FONT_STACK = ('"Hiragino Kaku Gothic ProN", "Hiragino Sans", "Noto Sans JP", "No
 #: CSS added to every page (the exported notebooks and the index pages): ``templates/sckpi.css`` after
 #: the custom properties it uses (font stack, status colours)
 CSS = (f":root {{ --sckpi-font: {FONT_STACK}; --sckpi-behind: {STATUS_COLOURS['behind']}; }}\n"
-       + importlib_resources.files("sckpi_helpers.reports").joinpath("templates", "sckpi.css").read_text(encoding="utf-8"))
-
-_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block notebook_css -%}{{ super() }}
-<style type="text/css">{{ resources.sckpi_css }}</style>
-{%- endblock notebook_css -%}
-{% block data_png scoped %}
-<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
-<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}" alt="{{ ((output | get_metadata('alt', 'image/png')) or 'グラフ') | escape_html }}">
-</div>
-{%- endblock data_png %}
-{%- block body_header -%}
-<body class="jp-Notebook" data-jp-theme-light="true" data-jp-theme-name="JupyterLab Light">
-{{ resources.sckpi_nav }}
-<main>
-{%- endblock body_header -%}
-{% block body_footer %}
-</main>
-{{ resources.sckpi_footer }}
-</body>
-{% endblock body_footer %}
-"""
+       + importlib_resources.files("sckpi_helpers.pages").joinpath("templates", "sckpi.css").read_text(encoding="utf-8"))
 
 _EXPORTER = None
 
@@ -110,8 +89,8 @@ def html_exporter():
         exporter = HTMLExporter(
             config=cfg,
             template_name="lab",
-            extra_loaders=[jinja2.DictLoader({"sckpi_lab.html.j2": _TEMPLATE})],
-            template_file="sckpi_lab.html.j2",
+            extra_loaders=[jinja2.PackageLoader("sckpi_helpers.pages", "templates")],
+            template_file="notebook.html.j2",
         )
         exporter.exclude_input = True
         exporter.exclude_input_prompt = True
@@ -134,13 +113,13 @@ def _drop_stderr(nb, resources):
 
 
 def nav_html(links: Iterable[tuple[str, str]]) -> str:
-    """The top bar: (href, label) pairs, escaped."""
-    items = "".join(f'<a href="{e(href)}">{e(label)}</a>' for href, label in links)
-    return f'<nav class="sckpi-nav">{items}</nav>'
+    """The top bar of every page: (href, label) pairs (``templates/nav.html.j2``)."""
+    return templates().get_template("nav.html.j2").render(nav=list(links))
 
 
 def footer_html(text: str) -> str:
-    return f'<footer class="sckpi-footer">{e(text)}</footer>'
+    """The footer of every page (``templates/footer.html.j2``)."""
+    return templates().get_template("footer.html.j2").render(footer=text)
 
 
 def notebook_to_html(nb, *, title: str, nav: str = "", footer: str = "") -> str:
@@ -177,7 +156,7 @@ def templates():
     if _ENV is None:
         import jinja2
 
-        env = jinja2.Environment(loader=jinja2.PackageLoader("sckpi_helpers.reports", "templates"),
+        env = jinja2.Environment(loader=jinja2.PackageLoader("sckpi_helpers.pages", "templates"),
                                  autoescape=False, finalize=e, trim_blocks=True, lstrip_blocks=True,
                                  undefined=jinja2.ChainableUndefined)
         env.filters.update(human_time=human_time, short=_short)

@@ -12,7 +12,7 @@ pages, ``indicators.csv`` and ``indicators.parquet`` cannot disagree::
 Pages open from disk without a server (plain HTML, one small inline script for the filter). Every
 file is written atomically.
 
-Stage: ``reports`` — imports config, atomic, indicators, viz and the reports page helpers.
+Stage 9 (pages): imports config, atomic, indicators, viz and the page chrome.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from sckpi_helpers.config.periods import parse_period
 from sckpi_helpers.config.vocabulary import DIRECTION_JA, MUNICIPAL_TYPE_JA, PREFECTURE_JA
 from sckpi_helpers.indicators.national import indicator_summary
 from sckpi_helpers.indicators.reasons import reason_ja
-from sckpi_helpers.reports import html as rh
-from sckpi_helpers.reports.display import fmt_value
+from sckpi_helpers.config.formatting import SCORE_DECIMALS, format_number
+from sckpi_helpers.pages import html as rh
 from sckpi_helpers.viz.distribution import histogram_svg
 
 NATIONAL_DIR = "national"
@@ -45,12 +45,6 @@ def national_dir(root: str | Path, year: int) -> Path:
 def indicator_file(indicator_id: str) -> str:
     """The page file of an indicator (``t3.soc.crime_rate`` → ``t3.soc.crime_rate.html``)."""
     return f"{indicator_id}.html"
-
-
-def _num(v: Any, digits: int = 1) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "—"
-    return f"{float(v):.{digits}f}"
 
 
 def _rank_text(rank: Any, n: Any) -> str:
@@ -104,7 +98,7 @@ def write_national_site(root: str | Path, year: int, table: pd.DataFrame, catalo
     types = [(k, MUNICIPAL_TYPE_JA[k]) for k in MUNICIPAL_TYPE_JA if any(r["municipal_type"] == k for r in rows)]
     classes = sorted({(r["similar_class"], r["similar_class_ja"]) for r in rows if r["similar_class"]})
     ind_rows = [{**s, "file": indicator_file(s["indicator_id"]),
-                 "median_text": fmt_value(s["median"]) if pd.notna(s["median"]) else "—"}
+                 "median_text": format_number(s["median"], s["unit"]) if pd.notna(s["median"]) else "—"}
                 for s in summary.to_dict("records")]
     index = rh.render_page("national_index.html.j2", title=f"全国の市区町村 第3階層指標 {year_ja}",
                            nav=[("../../index.html", "報告一覧")], footer=footer, rows=rows,
@@ -139,8 +133,8 @@ def _write_indicator_page(folder: Path, table: pd.DataFrame, catalog: Any, s: di
     ranking = [{
         "rank_text": _rank_text(r.rank, r.n), "area_code": r.area_code, "area_name": r.area_name,
         "href": (f"../../../{h}" if (h := href(r.area_code)) else None), "pref_name": r.pref_name,
-        "value_text": fmt_value(r.value), "status_ja": r.status_ja + (f"（{r.flags}）" if r.flags and r.flags != r.status_ja else ""),
-        "dev_text": _num(r.deviation_score), "similar_class_ja": r.similar_class_ja if isinstance(r.similar_class_ja, str) else "—",
+        "value_text": format_number(r.value, r.unit), "status_ja": r.status_ja + (f"（{r.flags}）" if r.flags and r.flags != r.status_ja else ""),
+        "dev_text": format_number(r.deviation_score, decimals=SCORE_DECIMALS), "similar_class_ja": r.similar_class_ja if isinstance(r.similar_class_ja, str) else "—",
         "similar_text": _rank_text(r.similar_rank, r.similar_n),
     } for r in sub.itertuples(index=False)]
     page = rh.render_page("national_indicator.html.j2", title=f"{s['name_ja']} — 全国 {year_ja}",

@@ -15,7 +15,7 @@ before the folder is scrubbed of secrets and moved into place):
   Japanese labels).
 
 Why here: the runner (stage 8) stays a sequence of steps; labels and workbook layout are
-presentation. Stage 8 (reports): imports stages 0–8.
+presentation. Stage 9 (pages): imports stages 0–9.
 """
 
 from __future__ import annotations
@@ -33,10 +33,9 @@ from typing import Any
 from sckpi_helpers.atomic import atomic_write_bytes
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.vocabulary import TIER_JA
-from sckpi_helpers.reports.display import _slug
-from sckpi_helpers.reports.html import nb_heading, templates
-from sckpi_helpers.reports.manifest import collect_inputs
-from sckpi_helpers.reports.redact import redact, secret_values
+from sckpi_helpers.pages.display import _slug
+from sckpi_helpers.pages.html import nb_heading, templates
+from sckpi_helpers.pages.redact import redact, secret_values
 
 #: the landing page's placeholder for the download section (in ``templates/report_set.html.j2``)
 MARKER = "<!-- sckpi:attachments -->"
@@ -278,19 +277,20 @@ def downloads_html(files: dict[str, list[Download]], workbook: Download | None, 
         groups=groups, workbook=workbook, inputs=inputs, notes=notes)
 
 
-def attach(folder: str | Path, settings: Any, source: str | None = None) -> dict[str, Any]:
-    """Copy the inputs, write the workbook and link everything from ``folder/index.html``.
+def attach(folder: str | Path, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Copy the ``inputs`` (the manifest's input entries), write the workbook and link everything
+    from ``folder/index.html``.
 
     Returns what was added (for the manifest or a log): workbook, inputs, notes.
     """
     folder = Path(folder)
     files = notebook_files(folder)
     workbook = write_workbook(folder, files)
-    inputs, notes = copy_inputs(folder, collect_inputs(settings, source), paths.project_root())
+    copies, notes = copy_inputs(folder, inputs, paths.project_root())
     index = folder / "index.html"
     if index.is_file():
         page = index.read_text(encoding="utf-8")
         if MARKER in page:
-            section = downloads_html(files, workbook, inputs, notes)
+            section = downloads_html(files, workbook, copies, notes)
             index.write_text(page.replace(MARKER, section, 1), encoding="utf-8")
-    return {"workbook": workbook.href if workbook else None, "inputs": [d.href for d in inputs], "notes": notes}
+    return {"workbook": workbook.href if workbook else None, "inputs": [d.href for d in copies], "notes": notes}

@@ -3,7 +3,7 @@
 One clear message lists every problem at once (:class:`ParameterError`); on success the notebook
 is also set up (inline figures, the Japanese font, pandas display). The parameters themselves
 are DESIGN.md's contract (city_code, period, logic_model_path, source, peer_group, lang, output_dir).
-Stage 8 (reports): imports stages 0–8.
+Stage 10 (notebook): imports stages 0–10.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Plain-text tables for a terminal: the one renderer behind ``sckpi catalog``, ``sckpi indicators``
-and the report runner's summary.
+and the batch table of ``sckpi report``.
 
 Why its own module: Japanese text breaks the usual ``str.ljust``/``DataFrame.to_string`` layout —
 a full-width character (全角) takes two terminal columns, a combining mark (濁点 in NFD file
@@ -9,19 +9,20 @@ width and zero-width characters), text is left-aligned, numbers right-aligned, a
 maximum width is given (the terminal's, :func:`terminal_width`) the widest text column is cut
 with an ellipsis until every line fits.
 
-Stage 8 (reports); imports only the standard library and ``wcwidth`` — no package module — so
-the report runner and every CLI command can share it.
+Numbers are written by the kit's one rule (:func:`sckpi_helpers.config.formatting.format_number`).
+Stage 13 (cli): imports stages 0–13 (only config of them).
 """
 
 from __future__ import annotations
 
-import math
 import numbers
 import re
 import shutil
 from collections.abc import Sequence
 
 from wcwidth import wcswidth, wcwidth
+
+from sckpi_helpers.config.formatting import format_number
 
 ELLIPSIS = "…"
 MISSING = "-"
@@ -75,25 +76,11 @@ def _is_number(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def format_number(value: object, digits: int = 4) -> str:
-    """A number for display: thousands separators, at most ``digits`` significant digits below
-    10^digits (whole numbers above), ``-`` for missing (None, NaN)."""
-    if value is None or (_is_number(value) and not math.isfinite(float(value))):
-        return MISSING
-    if isinstance(value, numbers.Integral):
-        return f"{int(value):,}"
-    x = float(value)  # type: ignore[arg-type]
-    if x == 0:
-        return "0"
-    decimals = max(digits - 1 - math.floor(math.log10(abs(x))), 0)
-    return f"{x:,.{decimals}f}"
-
-
 def cell_text(value: object) -> str:
     """How one cell is shown: numbers via :func:`format_number`, None/NaN as ``-``, other values
     as their text on one line (newlines and tabs become spaces)."""
     if value is None or _is_number(value):
-        return format_number(value)
+        return format_number(value, missing=MISSING)
     text = str(value)
     if text.lower() in {"nan", "none", "<na>", "nat"}:
         return MISSING

@@ -4,7 +4,7 @@ Papermill parameters are built from a city's settings only, never from the envir
 notebook could still print one (a traceback, a URL). So before a report folder is moved into place,
 every file is scanned for the values of ``ESTAT_APP_ID`` and variables named like ``*_TOKEN``,
 ``*_SECRET``, ``*_API_KEY`` …; a hit is replaced by ``[REDACTED:NAME]`` (binary files holding one
-are removed) and recorded by name only. Stage 8 (reports): imports stages 0–8.
+are removed) and recorded by name only. Stage 9 (pages): imports stages 0–9.
 """
 
 from __future__ import annotations
