@@ -110,3 +110,28 @@ def peer_group_ja(spec: str) -> str:
     if spec.startswith("list:"):
         return f"指定した市区町村（{spec[5:]}）"
     return PEER_GROUP_JA.get(spec, spec)
+
+#: 都道府県 by JIS X 0401 code (the first two digits of every area code)
+PREFECTURE_JA = dict(zip(
+    [f"{i:02d}" for i in range(1, 48)],
+    "北海道 青森県 岩手県 宮城県 秋田県 山形県 福島県 茨城県 栃木県 群馬県 埼玉県 千葉県 東京都 神奈川県 新潟県 富山県 "
+    "石川県 福井県 山梨県 長野県 岐阜県 静岡県 愛知県 三重県 滋賀県 京都府 大阪府 兵庫県 奈良県 和歌山県 鳥取県 島根県 "
+    "岡山県 広島県 山口県 徳島県 香川県 愛媛県 高知県 福岡県 佐賀県 長崎県 熊本県 大分県 宮崎県 鹿児島県 沖縄県".split(),
+    strict=True))
+
+#: municipal types (areas.parquet ``municipal_type``)
+MUNICIPAL_TYPE_JA = {"designated_city": "政令指定都市", "core_city": "中核市", "special_ward": "特別区",
+                     "city": "一般市", "town": "町", "village": "村", "ward": "行政区",
+                     "prefecture": "都道府県", "country": "全国"}
+
+_ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ"}
+
+
+def similar_class_ja(cls: str) -> str:
+    """A 類似団体 class (``store.peer_groups.similar_class``) as 総務省 names it: ``city-II-3`` →
+    ``一般市 Ⅱ-3``, ``town-IV-1`` → ``町村 Ⅳ-1``, ``core_city`` → ``中核市``."""
+    parts = str(cls).split("-")
+    if len(parts) == 3 and parts[0] in ("city", "town"):
+        kind = "一般市" if parts[0] == "city" else "町村"
+        return f"{kind} {_ROMAN.get(parts[1], parts[1])}-{parts[2]}"
+    return MUNICIPAL_TYPE_JA.get(str(cls), str(cls))

@@ -1,0 +1,50 @@
+"""The national distribution of one indicator as a small SVG histogram (the national site's pages).
+
+Why SVG and why small: a national indicator page must stay light (1,741 municipalities, 47 pages),
+print sharply and carry its own text alternative; matplotlib writes the SVG (ticks only — the
+page's HTML carries the title, the median and the alt text, which screen readers read).
+
+Stage 8 (viz): imports stages 0–7.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from sckpi_helpers.viz import style  # noqa: E402
+
+#: Okabe–Ito blue (bars) and vermillion (the median line): distinguishable with any colour vision
+BAR_COLOUR = "#0072B2"
+MEDIAN_COLOUR = "#D55E00"
+
+
+def histogram_svg(values: np.ndarray, *, bins: int = 40, width: float = 6.4, height: float = 2.2) -> str:
+    """An SVG histogram of ``values`` (NaN ignored) with the median marked; ``""`` without values."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return ""
+    style.use_japanese_font()
+    lo, hi = np.percentile(v, [0.5, 99.5]) if v.size > 20 else (v.min(), v.max())
+    if hi <= lo:
+        lo, hi = v.min() - 0.5, v.max() + 0.5
+    clipped = np.clip(v, lo, hi)
+    fig, ax = plt.subplots(figsize=(width, height))
+    try:
+        ax.hist(clipped, bins=bins, range=(lo, hi), color=BAR_COLOUR, edgecolor="white", linewidth=0.3)
+        ax.axvline(float(np.median(v)), color=MEDIAN_COLOUR, lw=1.5, ls="--")
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.tick_params(labelsize=8)
+        fig.tight_layout(pad=0.3)
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    finally:
+        plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
