@@ -46,7 +46,7 @@ def tidy_to_panel(tidy: pd.DataFrame, catalog: Any, source_note: str = "",
     if tidy is None or tidy.empty:
         return panel_frame(), []
     item = tidy["item_code"].fillna("").astype(str)
-    known = {c for _iid, src in citems.estat_sources(catalog) for c in src.item_codes}
+    known = {c for _iid, src in citems.item_sources(catalog) for c in src.item_codes}
     where = file or (str(tidy["source"].dropna().iloc[0]) if "source" in tidy.columns
                      and tidy["source"].notna().any() else "e-Stat")
     names = tidy["item_name"] if "item_name" in tidy.columns else pd.Series("", index=tidy.index)
