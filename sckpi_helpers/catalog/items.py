@@ -261,6 +261,11 @@ def tidy_to_inputs(tidy: pd.DataFrame, catalog: Any, designated: Iterable[str] =
         out["area_name"] = (first["area_name"].reindex(idx).to_numpy() if "area_name" in first else None)
         out["unit"] = ([normalize_unit(u) for u in first["unit"].reindex(idx)] if "unit" in first
                        else "")
+        declared = getattr(s, "unit", None)
+        if declared is not None:  # the publisher's spelling of the input's unit (所 = 施設, 住宅 = 戸)
+            want = normalize_unit(getattr((catalog.inputs or {}).get(input_id), "unit", ""))
+            out["unit"] = np.where(pd.Series(out["unit"]).to_numpy() == normalize_unit(declared),
+                                   want, out["unit"])
         out["variable"] = input_id
         label = s.label
         out["source"] = np.where(out.pop("designated"), f"{label} (政令指定都市: {s.designated_city})", label)

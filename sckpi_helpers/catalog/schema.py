@@ -168,7 +168,7 @@ class Source(_Strict):
                 years = f" ({self.from_year or ''}–{self.to_year or ''})"
             return f"e-Stat {self.stats_data_id} {' + '.join(codes)}{years}"
         if self.dataset and codes:
-            return f"{self.name or self.dataset} [{self.dataset}] {' + '.join(codes)}"
+            return f"{self.dataset} {' + '.join(codes)}"
         return f"{self.kind}: {self.name}" if self.name else self.kind
 
 

@@ -29,9 +29,9 @@ from sckpi_helpers.sources.spreadsheet import cell_value, is_workbook, item_fram
 
 DATASET = "zaisei"
 TITLE = "地方公共団体の主要財政指標一覧"
-#: heading → unit (the file prints none: 財政力指数 and ラスパイレス指数 are indices, the ratios %)
-ITEMS: dict[str, str] = {"財政力指数": "", "経常収支比率": "%", "実質公債費比率": "%",
-                         "将来負担比率": "%", "ラスパイレス指数": ""}
+#: the headings read. The file prints no unit (the ratios are %, the others indices): rows carry
+#: none and the catalog's sources declare it (``unit: ""``)
+ITEMS = ("財政力指数", "経常収支比率", "実質公債費比率", "将来負担比率", "ラスパイレス指数")
 _FY = re.compile(r"(?P<era>令和|平成)(?P<n>元|\d+)年度")
 ID_HEADINGS = ("団体コード", "都道府県名", "団体名")
 
@@ -100,7 +100,7 @@ def read_zaisei(path: str | Path):
                 continue
             records.append({"area_code": code, "area_name": text(row[2]), "year": year,
                             "time_code": f"{year}年度", "item_code": item, "item_name": item,
-                            "unit": ITEMS[item], "value": cell[0], "annotation": cell[1]})
+                            "unit": "", "value": cell[0], "annotation": cell[1]})
     ignored = [Ignored(str(path), "団体コードのない行（全国市町村平均など）は市町村ではない",
                        count=other)] if other else []
     return item_frame(records, DATASET, source), ignored

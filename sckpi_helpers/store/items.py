@@ -46,12 +46,18 @@ def tidy_to_panel(tidy: pd.DataFrame, catalog: Any, source_note: str = "",
     if tidy is None or tidy.empty:
         return panel_frame(), []
     item = tidy["item_code"].fillna("").astype(str)
-    known = {c for _iid, src in citems.item_sources(catalog) for c in src.item_codes}
+    # an item is known per table: a bundled dataset's code only through that dataset's sources
+    datasets = {citems.table_of(src) for _iid, src in citems.item_sources(catalog)} - {""}
+    table = (tidy["stats_data_id"].fillna("").astype(str) if "stats_data_id" in tidy.columns
+             else pd.Series("", index=tidy.index))
+    keyed = table.where(table.isin(datasets), "") + "\t" + item
+    known = {f"{citems.table_of(src)}\t{c}" for _iid, src in citems.item_sources(catalog)
+             for c in src.item_codes}
     where = file or (str(tidy["source"].dropna().iloc[0]) if "source" in tidy.columns
                      and tidy["source"].notna().any() else "e-Stat")
     names = tidy["item_name"] if "item_name" in tidy.columns else pd.Series("", index=tidy.index)
     ignored: list[Ignored] = []
-    unknown = item[~item.isin(known) & (item != "")]
+    unknown = item[~keyed.isin(known) & (item != "")]
     for code, n in unknown.groupby(unknown, sort=True).size().items():
         name = names[unknown.index][unknown == code].dropna()
         label = f"{code}「{name.iloc[0]}」" if len(name) else f"{code} "
@@ -64,7 +70,7 @@ def tidy_to_panel(tidy: pd.DataFrame, catalog: Any, source_note: str = "",
                                       "と異なるため使いません (published name differs from the catalog's)",
                                column=str(code), count=int((item == code).sum())))
     has_cell = tidy["value"].notna() | tidy["annotation"].notna()
-    if n_empty := int((item.isin(known) & ~item.isin(refused) & ~has_cell).sum()):
+    if n_empty := int((keyed.isin(known) & ~item.isin(refused) & ~has_cell).sum()):
         ignored.append(Ignored(where, "値も記号もない空欄のセル (empty cells: not surveyed that year)",
                                count=n_empty))
     # one published cell given twice with different values is refused here, before items are
@@ -78,7 +84,7 @@ def tidy_to_panel(tidy: pd.DataFrame, catalog: Any, source_note: str = "",
                           "_file": where})
     if "row" in tidy.columns:
         probe["_row"] = tidy["row"].to_numpy()
-    refuse_conflicts(probe[item.isin(known) & has_cell], f"同じ統計の値が2つあります: {where}", {})
+    refuse_conflicts(probe[keyed.isin(known) & has_cell], f"同じ統計の値が2つあります: {where}", {})
     rows, _unused = citems.tidy_to_inputs(tidy[~item.isin(refused)], catalog, designated=designated_cities())
     label = rows["source"].astype(str)
     if source_note:

@@ -61,6 +61,10 @@ def mergers_file(settings: CitySettings, source: str) -> Path | None:
         cands.append(Path(settings.base_dir) / "mergers.csv")
     if source == "demo":
         cands.append(paths.demo_dir() / "mergers.csv")
+    if source == "ssdse":  # the bundled publications' code changes (sources/bundled.py)
+        from sckpi_helpers.sources.bundled import national_mergers
+
+        cands += [p for p in [national_mergers()] if p is not None]
     cands.append(paths.raw_dir() / settings.city_code / "mergers.csv")
     return next((p for p in cands if p.exists()), None)
 
@@ -86,7 +90,9 @@ def plan_inputs(settings: CitySettings, source: str, inputs: Sequence[str | Path
             raise SckpiError("ssdse: data/raw/ssdse/ に SSDSE-A がありません (no bundled SSDSE-A): "
                              "download SSDSE-A from https://www.nstac.go.jp/use/literacy/ssdse/ and "
                              "run 'sckpi ingest --source ssdse --input FILE'")
-        given = [bundled]
+        from sckpi_helpers.sources.bundled import national_inputs
+
+        given = [bundled, *national_inputs()]  # every bundled publication (sources/bundled.py)
     if source == "estat-json" and not given:
         raise SckpiError("estat-json: 保存した e-Stat API の応答が指定されていません (no saved "
                          "getStatsData response given): 'sckpi ingest --source estat-json --city "
