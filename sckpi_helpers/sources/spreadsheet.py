@@ -34,12 +34,14 @@ WORKBOOK_SUFFIXES = frozenset({".xls", ".xlsx"})
 
 @functools.lru_cache(maxsize=8)
 def _rows(path: str, mtime_ns: int, sheet: int) -> tuple[tuple[Any, ...], ...]:
-    from python_calamine import CalamineWorkbook
+    import python_calamine as calamine
 
+    broken = (calamine.CalamineError, calamine.PasswordError, calamine.XmlError, calamine.ZipError,
+              OSError, ValueError)
     try:
-        book = CalamineWorkbook.from_path(path)
+        book = calamine.CalamineWorkbook.from_path(path)
         rows = book.get_sheet_by_index(sheet).to_python()
-    except Exception as exc:  # calamine raises its own error types for broken files
+    except broken as exc:
         raise InputFileError(f"the workbook cannot be read ({exc})", file=path) from None
     return tuple(tuple(r) for r in rows)
 
