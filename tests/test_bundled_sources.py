@@ -17,7 +17,7 @@ from sckpi_helpers.catalog.items import tidy_to_inputs
 from sckpi_helpers.config.settings import national_settings
 from sckpi_helpers.errors import InputFileError
 from sckpi_helpers.sources import base
-from sckpi_helpers.sources.bundled import BUNDLED, bundled_paths, national_inputs, raw_root
+from sckpi_helpers.sources.bundled import BUNDLED, bundled_paths, locate, national_inputs
 from sckpi_helpers.sources.juki import read_juki
 from sckpi_helpers.sources.police_keishicho import read_keishicho
 from sckpi_helpers.sources.sugata import read_sugata
@@ -25,7 +25,7 @@ from sckpi_helpers.sources.tokyo_daytime import read_tokyo_daytime
 from sckpi_helpers.sources.zaisei import read_zaisei
 from sckpi_helpers.store.plan import mergers_file, plan_inputs
 
-RAW = raw_root()
+RAW = locate(BUNDLED[0].path).parents[1]  # the checkout's data/raw (the kit ships them)
 CAT = load_catalog()
 
 
@@ -224,3 +224,21 @@ def test_every_keishicho_year_gives_the_municipal_totals(era, year, shinjuku):
     row = frame[frame.area_code == "13104"].iloc[0]
     assert (row.year, row.value, row.variable) == (year, shinjuku, "crimes_recognised")
     assert 58 <= len(frame) <= 62  # some islands have no row in some years: no value, never 0
+
+
+def test_a_project_home_elsewhere_still_reads_what_the_kit_ships(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCKPI_HOME", str(tmp_path))
+    assert [p.name for p in national_inputs()] == [Path(b.path).name for b in BUNDLED if b.national]
+    own = tmp_path / "data" / "raw" / "zaisei" / "city_R3.xlsx"
+    own.parent.mkdir(parents=True)
+    own.write_bytes((RAW / "zaisei" / "city_R3.xlsx").read_bytes())
+    assert locate("zaisei/city_R3.xlsx") == own  # the project's copy wins
+
+
+def test_the_readme_lists_every_bundled_file():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Bundled data", 1)[1].split("\n## ", 1)[0]
+    for entry in BUNDLED:
+        folder, name = entry.path.split("/", 1)
+        assert f"`{folder}/`: " in section and f"`{name}`" in section, entry.path
+        assert entry.publisher in section, entry.path

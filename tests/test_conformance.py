@@ -30,7 +30,7 @@ from sckpi_helpers.catalog import load_catalog
 from sckpi_helpers.catalog.items import normalize_unit, tidy_to_inputs
 from sckpi_helpers.sources import base
 from sckpi_helpers.sources.areas import to_lg_code
-from sckpi_helpers.sources.bundled import BUNDLED, raw_root
+from sckpi_helpers.sources.bundled import BUNDLED, locate
 from sckpi_helpers.sources.cells import decode
 from sckpi_helpers.sources.spreadsheet import cell_value, is_workbook, sheet_rows
 
@@ -140,13 +140,13 @@ def _letter(column: str) -> int:
 
 @functools.cache
 def _csv_rows(file: str) -> list[list[str]]:
-    path = raw_root() / file
+    path = locate(file)
     return list(csv.reader(io.StringIO(decode(path.read_bytes(), path))))
 
 
 @functools.cache
 def _read(file: str) -> base.ReadResult:
-    path = raw_root() / file
+    path = locate(file)
     reader = base.reader_for(path)
     assert reader is not None, f"no registered reader recognises {file}"
     return reader.read(path)
@@ -154,7 +154,7 @@ def _read(file: str) -> base.ReadResult:
 
 def published_cell(v: Value) -> Any:
     """The cell as the file holds it, read with the file's own layout (no reader involved)."""
-    path = raw_root() / v.file
+    path = locate(v.file)
     if is_workbook(path):
         return sheet_rows(path)[v.row - 1][_letter(v.column)]
     rows = _csv_rows(v.file)

@@ -74,20 +74,22 @@ BUNDLED: tuple[BundledFile, ...] = (
 NATIONAL_MERGERS = "ssdse/mergers.csv"
 
 
-def raw_root() -> Path:
-    """The folder the bundled files live in: the project's ``data/raw`` (``$SCKPI_HOME``
-    honoured), else the checkout's."""
-    for root in (paths.raw_dir(), paths.PACKAGE_DIR.parent / "data" / "raw"):
-        if (root / BUNDLED[0].path).is_file():
-            return root
-    return paths.raw_dir()
+def roots() -> list[Path]:
+    """Where bundled files are looked for, in order: the project's ``data/raw`` (``$SCKPI_HOME``
+    honoured), then the checkout's (as for the bundled SSDSE-A: a project home elsewhere still
+    gets what the kit ships)."""
+    return list(dict.fromkeys([paths.raw_dir(), paths.PACKAGE_DIR.parent / "data" / "raw"]))
+
+
+def locate(relative: str) -> Path | None:
+    """The bundled file ``relative`` (to data/raw/), from the first root that has it."""
+    return next((root / relative for root in roots() if (root / relative).is_file()), None)
 
 
 def bundled_paths(national_only: bool = False) -> list[Path]:
     """The bundled files that exist (all, or those the national build reads), in list order."""
-    root = raw_root()
-    return [root / b.path for b in BUNDLED
-            if (b.national or not national_only) and (root / b.path).is_file()]
+    found = [locate(b.path) for b in BUNDLED if b.national or not national_only]
+    return [p for p in found if p is not None]
 
 
 def national_inputs() -> list[Path]:
@@ -97,9 +99,8 @@ def national_inputs() -> list[Path]:
 
 def national_mergers() -> Path | None:
     """The code changes the national build applies (那珂川町 40305 → 那珂川市 40231), if shipped."""
-    path = raw_root() / NATIONAL_MERGERS
-    return path if path.is_file() else None
+    return locate(NATIONAL_MERGERS)
 
 
-__all__ = ["BUNDLED", "NATIONAL_MERGERS", "BundledFile", "bundled_paths", "national_inputs",
-           "national_mergers", "raw_root"]
+__all__ = ["BUNDLED", "NATIONAL_MERGERS", "BundledFile", "bundled_paths", "locate",
+           "national_inputs", "national_mergers", "roots"]
