@@ -58,7 +58,9 @@ def test_every_bundled_folder_carries_its_attribution():
 
 def test_the_national_build_reads_every_bundled_file_but_the_lone_street_crime_method():
     planned = {p.resolve() for p in plan_inputs(national_settings(), "ssdse")["inputs"]}
-    assert {p.resolve() for p in national_inputs()} <= planned
+    national = [b for b in BUNDLED if b.national]
+    assert {(RAW / b.path).resolve() for b in national} == planned  # SSDSE-A added by the plan
+    assert len(national_inputs()) == len(national) - 1
     left_out = [b for b in BUNDLED if not b.national]
     assert [b.path for b in left_out] == ["police/tokyo_2021syazyounerai.csv"]
     assert all(b.why_not for b in left_out)
@@ -228,7 +230,8 @@ def test_every_keishicho_year_gives_the_municipal_totals(era, year, shinjuku):
 
 def test_a_project_home_elsewhere_still_reads_what_the_kit_ships(tmp_path, monkeypatch):
     monkeypatch.setenv("SCKPI_HOME", str(tmp_path))
-    assert [p.name for p in national_inputs()] == [Path(b.path).name for b in BUNDLED if b.national]
+    assert [p.name for p in national_inputs()] == [Path(b.path).name for b in BUNDLED
+                                                   if b.national and b.kind != "ssdse"]
     own = tmp_path / "data" / "raw" / "zaisei" / "city_R3.xlsx"
     own.parent.mkdir(parents=True)
     own.write_bytes((RAW / "zaisei" / "city_R3.xlsx").read_bytes())

@@ -86,15 +86,17 @@ def locate(relative: str) -> Path | None:
     return next((root / relative for root in roots() if (root / relative).is_file()), None)
 
 
-def bundled_paths(national_only: bool = False) -> list[Path]:
-    """The bundled files that exist (all, or those the national build reads), in list order."""
-    found = [locate(b.path) for b in BUNDLED if b.national or not national_only]
-    return [p for p in found if p is not None]
+def bundled_paths() -> list[Path]:
+    """Every bundled file that exists, in list order."""
+    return [p for p in (locate(b.path) for b in BUNDLED) if p is not None]
 
 
 def national_inputs() -> list[Path]:
-    """Every bundled file the national build reads (SSDSE-A first)."""
-    return bundled_paths(national_only=True)
+    """The bundled files the national build reads besides SSDSE-A, whose newest edition
+    (``ssdse.bundled_file``: an edition dropped in beside the bundled one replaces it) the
+    build adds itself — two editions would give one cell two values."""
+    return [p for b, p in zip(BUNDLED, (locate(b.path) for b in BUNDLED), strict=True)
+            if b.national and b.kind != "ssdse" and p is not None]
 
 
 def national_mergers() -> Path | None:
