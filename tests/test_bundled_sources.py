@@ -118,6 +118,12 @@ def test_sugata_rows_reach_the_catalog_under_its_own_published_names():
     assert (row.year, row.value, row.unit) == (2017, 22, "施設")  # published 所, the catalog's 施設
 
 
+def test_a_bundled_datasets_items_reach_the_catalog_only_through_its_own_sources():
+    frame, _ = read_sugata(RAW / "sugata-2019" / "2019-b.xls")  # B1101 in k㎡, the catalog's in ha
+    inputs, unused = tidy_to_inputs(frame, CAT)
+    assert inputs.empty and {"B1101", "B1103"} <= unused
+
+
 # ------------------------------------------------------------------------ 住民基本台帳
 @pytest.fixture(scope="module")
 def juki_2022():

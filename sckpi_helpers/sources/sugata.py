@@ -72,7 +72,7 @@ class SugataReader(Reader):
     target = "items"
 
     def recognise(self, path: Path, head: bytes) -> bool:
-        if not is_workbook(path) or path.suffix.lower() != ".xls":
+        if not is_workbook(path):
             return False
         try:
             return looks_like_sugata(sheet_rows(path))

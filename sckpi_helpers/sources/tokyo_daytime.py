@@ -74,7 +74,7 @@ class TokyoDaytimeReader(Reader):
         return bool(rows) and _is_tokyo(rows[0])
 
     def read(self, path: Path, **context: Any) -> ReadResult:
-        frame, ignored = read_tokyo_daytime(path, year=context.get("census_year"))
+        frame, ignored = read_tokyo_daytime(path, year=context.get("year"))
         return ReadResult(self.kind, self.target, frame, ignored, file=str(path))
 
 
