@@ -113,11 +113,11 @@ def test_police_year_for_a_file_without_one_in_its_name(home, tmp_path, capsys):
     assert main(["ingest", "--source", "ssdse", "--city", "13101", "--police", str(nameless)]) == 1
     assert "ファイル名から年が分かりません" in capsys.readouterr().err
     assert main(["ingest", "--source", "ssdse", "--city", "13101", "--police", str(nameless),
-                 "--police-year", "2022"]) == 0
+                 "--police-year", "2020"]) == 0  # 2020: the year no bundled 警視庁 file covers
     panel = pd.read_parquet(home / "data" / "processed" / "ssdse" / "panel.parquet")
     chiyoda = panel.query("variable == 'crimes_recognised' and area_code == '13101'").set_index("year")
-    assert "(keishicho_ninchikensu.csv)" in chiyoda.at[2022, "source"]  # the nameless file, read as 2022
-    assert chiyoda.at[2022, "value"] == 2033 and 2024 in chiyoda.index  # the bundled years keep theirs
+    assert "(keishicho_ninchikensu.csv)" in chiyoda.at[2020, "source"]  # the nameless file, read as 2020
+    assert chiyoda.at[2022, "value"] == 2033 and "R4.csv" in chiyoda.at[2022, "source"]  # bundled: its own year
 
 
 # ---------------------------------------------------------------------------- 補正人口

@@ -55,7 +55,7 @@ from sckpi_helpers.sources.base import PANEL_COLUMNS, Ignored
 from sckpi_helpers.sources.external import SOURCE_PREFIX, panel_frame
 from sckpi_helpers.sources.local_workbook import LOCAL_COLUMNS, local_frame
 from sckpi_helpers.store import inputs as inputs_mod
-from sckpi_helpers.store.combine import apply_external, count_drops, refuse_conflicts, refuse_overlaps
+from sckpi_helpers.store.combine import KEY, apply_external, count_drops, refuse_conflicts, refuse_overlaps
 from sckpi_helpers.store.inputs import FileReport
 from sckpi_helpers.store.items import (
     catalog_requests,
@@ -259,10 +259,7 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
                        year=police_year if police_year is not None else settings.police_year,
                        areas=_area_names(estat))
     ext = _panel_rows(_sum_police(rest), catalog, reports, unmapped)[1]
-    # equal cells from two files (a city's own copy of a bundled 警視庁 file) collapse with a
-    # count; different values are an error naming both files
-    ext = refuse_conflicts(ext, "外部統計の同じセルに異なる値があります (conflicting external statistics)",
-                           reports)
+    refuse_overlaps(ext, KEY, "external-statistics", "external statistics overlap")
     refuse_other_units(ext, catalog)
     panel, replaced = apply_external(estat, ext)
     panel = refuse_out_of_range(panel, catalog, reports)

@@ -76,7 +76,8 @@ def plan_inputs(settings: CitySettings, source: str, inputs: Sequence[str | Path
 
     ``csv``: e-Stat CSV downloads named by the settings (for ``estat-csv``: only when no
     ``--input`` is given); ``inputs``: the ``--input`` files, folders expanded, whose kind the
-    source registry recognises (``ssdse`` without ``--input``: the bundled SSDSE-A);
+    source registry recognises (``ssdse`` without ``--input``: the bundled SSDSE-A and every other
+    bundled publication the national build reads, ``sources/bundled.py``);
     ``police``: police crime files (settings ``police:`` and ``--police``); ``external`` / ``local``: the settings' and the command line's;
     ``overrides``: ``areas.csv``; ``mergers``; ``config``: the city's configuration files (not
     statistics, skipped when a folder holds them); ``cache``: the e-Stat API response cache.
