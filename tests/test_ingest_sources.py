@@ -61,7 +61,7 @@ def test_ssdse_ingest_reads_the_bundled_file_or_another_edition(home, capsys):
     out = capsys.readouterr().out
     assert "SSDSE-A-2025.csv" in out and "全国" in out
     manifest = json.loads((home / "data" / "processed" / "ssdse" / "ingest.json").read_text(encoding="utf-8"))
-    assert manifest["rows"]["areas"] == 1741
+    assert manifest["rows"]["areas"] == 1741 + 175  # and the designated cities' wards (すがた, 住民基本台帳)
     head = REPO / "tests" / "data" / "real" / "ssdse" / "SSDSE-A-2025_head.csv"
     assert main(["ingest", "--source", "ssdse", "--city", "01100", "--input", str(head)]) == 0
     assert "SSDSE-A-2025_head.csv" in capsys.readouterr().out
@@ -114,9 +114,10 @@ def test_police_year_for_a_file_without_one_in_its_name(home, tmp_path, capsys):
     assert main(["ingest", "--source", "ssdse", "--city", "13101", "--police", str(nameless)]) == 1
     assert "ファイル名から年が分かりません" in capsys.readouterr().err
     assert main(["ingest", "--source", "ssdse", "--city", "13101", "--police", str(nameless),
-                 "--police-year", "2022"]) == 0
+                 "--police-year", "2020"]) == 0  # 2020: the year no bundled 警視庁 file covers
     panel = pd.read_parquet(home / "data" / "processed" / "13101" / "panel.parquet")  # the city's own build
-    assert set(panel.query("variable == 'crimes_recognised'")["year"]) == {2022}
+    chiyoda = panel.query("variable == 'crimes_recognised' and area_code == '13101'").set_index("year")
+    assert "(keishicho_ninchikensu.csv)" in chiyoda.at[2020, "source"]  # the nameless file, read as 2020
     assert not (home / "data" / "processed" / "ssdse" / "panel.parquet").exists()  # national build untouched
 
 

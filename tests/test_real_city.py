@@ -62,13 +62,14 @@ def test_the_readme_walk_for_a_real_city(real_home, capsys):
 
     assert main(ingest) == 0
     out = capsys.readouterr().out
-    assert "SSDSE-A-2025.csv" in out and "1741 areas" in out
+    # 1,741 municipalities and the 175 wards of designated cities (すがた and 住民基本台帳 list them)
+    assert "SSDSE-A-2025.csv" in out and "1916 areas" in out and "2203ssjin.xlsx" in out
     assert not (real_home / "data" / "raw" / "demo").exists()
     panel = pd.read_parquet(real_home / "data" / "processed" / CITY / "panel.parquet")
     raw = pd.read_csv(real_home / "data" / "raw" / "ssdse" / "SSDSE-A-2025.csv", encoding="cp932",
                       skiprows=[0, 1], dtype=str)
     chiyoda = raw[raw["地域コード"] == "R13101"].iloc[0]
-    got = panel.query("area_code == @CITY and variable == 'population_census'")["value"].iloc[0]
+    got = panel.query("area_code == @CITY and variable == 'population_census' and year == 2020")["value"].iloc[0]
     assert got == float(chiyoda["総人口"])  # the published 2020 census count, unchanged
 
     assert main(indicators) == 0

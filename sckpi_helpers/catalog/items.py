@@ -88,12 +88,39 @@ def estat_sources(catalog: Any) -> list[tuple[str, Any]]:
     return out
 
 
+def item_sources(catalog: Any) -> list[tuple[str, Any]]:
+    """(input id, source) for every source whose items readers publish: e-Stat item codes and a
+    bundled dataset's items (``dataset``: sugata-2019, juki, zaisei, tokyo-daytime)."""
+    out = []
+    for input_id, var in (getattr(catalog, "inputs", {}) or {}).items():
+        for s in getattr(var, "sources", []) or []:
+            if s.item_codes and (getattr(s, "kind", None) == "estat" or getattr(s, "dataset", None)):
+                out.append((str(input_id), s))
+    return out
+
+
+def table_of(source: Any) -> str:
+    """The key a source's items are published under: its dataset, or "" for e-Stat (whose rows
+    match by item code, whatever table or file they came from)."""
+    return str(getattr(source, "dataset", None) or "")
+
+
 def expected_names(catalog: Any) -> dict[str, str]:
-    """item code → the name the catalog expects the publisher to give it."""
+    """item code → the name the catalog expects the publisher to give it (e-Stat items)."""
     out: dict[str, str] = {}
     for _iid, s in estat_sources(catalog):
         for code, name in s.published_names.items():
             out.setdefault(str(code), str(name))
+    return out
+
+
+def expected_names_by_table(catalog: Any) -> dict[tuple[str, str], str]:
+    """(dataset or "", item code) → the name the catalog expects: a bundled dataset may publish an
+    SSDS code under its own name (すがた: J230121 「介護老人福祉施設数」)."""
+    out: dict[tuple[str, str], str] = {}
+    for _iid, s in item_sources(catalog):
+        for code, name in s.published_names.items():
+            out.setdefault((table_of(s), str(code)), str(name))
     return out
 
 
@@ -204,11 +231,17 @@ def refused_names(tidy: pd.DataFrame, catalog: Any) -> list[tuple[str, str, str]
     name is not the catalog's for its code (:func:`names_agree`): a wrong code, never used."""
     if "item_name" not in tidy.columns:
         return []
-    expected = expected_names(catalog)
-    pairs = tidy[["item_code", "item_name"]].astype({"item_code": str}).drop_duplicates()
-    return [(code, published, expected[code])
-            for code, published in zip(pairs["item_code"], pairs["item_name"], strict=True)
-            if code in expected and not names_agree(published, expected[code])]
+    expected = expected_names_by_table(catalog)
+    datasets = {k[0] for k in expected}
+    sid = (tidy["stats_data_id"].fillna("").astype(str) if "stats_data_id" in tidy.columns
+           else pd.Series("", index=tidy.index))
+    table = sid.where(sid.isin(datasets), "")
+    pairs = pd.DataFrame({"table": table, "item_code": tidy["item_code"].astype(str),
+                          "item_name": tidy["item_name"]}).drop_duplicates()
+    return [(code, published, expected[(tab, code)])
+            for tab, code, published in zip(pairs["table"], pairs["item_code"], pairs["item_name"],
+                                            strict=True)
+            if (tab, code) in expected and not names_agree(published, expected[(tab, code)])]
 
 
 def derivation_text(input_id: str, source: Any, designated: bool) -> str:
@@ -247,15 +280,18 @@ def tidy_to_inputs(tidy: pd.DataFrame, catalog: Any, designated: Iterable[str] =
         t["annotation"] = None
     unused: set[str] = set()
     for code, published, expected in refused_names(t, catalog):
-        t = t[t["item_code"] != code]
+        t = t[~((t["item_code"] == code) & (t["item_name"] == published))]
         unused.add(f"{code}: e-Stat names it '{published}', the catalog expects '{expected}' — not used")
     t = t[t["value"].notna() | t["annotation"].notna()]
     sid = t["stats_data_id"].fillna("").astype(str) if "stats_data_id" in t.columns else pd.Series("", index=t.index)
     used: set[str] = set()
     frames = []
-    for order, (input_id, s) in enumerate(estat_sources(catalog)):
+    for order, (input_id, s) in enumerate(item_sources(catalog)):
         codes = s.item_codes
-        sel = t["item_code"].isin(codes) & ((sid == "") | (sid == str(s.stats_data_id or "")))
+        if table_of(s):  # a bundled dataset's items: only that dataset's rows
+            sel = t["item_code"].isin(codes) & (sid == table_of(s))
+        else:
+            sel = t["item_code"].isin(codes) & ((sid == "") | (sid == str(s.stats_data_id or "")))
         if s.from_year is not None:
             sel &= t["year"] >= s.from_year
         if s.to_year is not None:
@@ -276,6 +312,11 @@ def tidy_to_inputs(tidy: pd.DataFrame, catalog: Any, designated: Iterable[str] =
             out["unit"] = units.map(spelled).fillna("").to_numpy(dtype=object)
         else:
             out["unit"] = ""
+        declared = getattr(s, "unit", None)
+        if declared is not None:  # the publisher's spelling of the input's unit (所 = 施設, 住宅 = 戸)
+            want = normalize_unit(getattr((catalog.inputs or {}).get(input_id), "unit", ""))
+            out["unit"] = np.where(pd.Series(out["unit"]).to_numpy() == normalize_unit(declared),
+                                   want, out["unit"])
         out["variable"] = input_id
         label = s.label
         des = out.pop("designated").to_numpy(dtype=bool)

@@ -86,11 +86,17 @@ class Source(_Strict):
     政令指定都市 (whose city totals of some items count flows between their own wards; see
     ``designated_city_note`` and docs/DESIGN.md). ``from_year`` / ``to_year`` bound the years an
     item code is valid for (a code renamed by the publisher gets two sources).
+    ``dataset`` names a bundled publication read by a registered reader (``sources/bundled.py``:
+    ``juki``, ``zaisei``, ``tokyo-daytime``, ``sugata-2019``); its ``item_code``/``items`` are the
+    publisher's own codes or column headings as that reader writes them, ``name`` the published
+    name and ``unit`` the unit as printed in the file.
     """
 
     kind: Literal["estat", "external", "local", "unavailable"]
     name: str | None = None
     stats_data_id: str | None = None
+    dataset: str | None = None
+    unit: str | None = None
     item_code: str | None = None
     items: list[Item] = Field(default_factory=list)
     combine: str | None = None
@@ -110,8 +116,8 @@ class Source(_Strict):
             raise ValueError("give either item_code (one item) or items (several), not both")
         if len(self.items) > 1 and self.combine is None:
             raise ValueError("several items need 'combine: sum' to say how they make the input")
-        if self.items and self.kind != "estat":
-            raise ValueError("items are e-Stat item codes: kind must be estat")
+        if self.items and self.kind != "estat" and not self.dataset:
+            raise ValueError("items are published item codes: kind must be estat, or name the dataset")
         if self.designated_city is not None:
             fm.parse(self.designated_city)
             unknown = fm.referenced_names(self.designated_city) - set(self.item_codes)
@@ -158,6 +164,8 @@ class Source(_Strict):
             if self.from_year or self.to_year:
                 years = f" ({self.from_year or ''}–{self.to_year or ''})"
             return f"e-Stat {self.stats_data_id} {' + '.join(codes)}{years}"
+        if self.dataset and codes:
+            return f"{self.dataset} {' + '.join(codes)}"
         return f"{self.kind}: {self.name}" if self.name else self.kind
 
 
@@ -201,7 +209,7 @@ class InputVar(_Strict):
     @property
     def confirmed(self) -> bool:
         """False when an e-Stat item code of this input is not confirmed by published material."""
-        return all(s.confirmed for s in self.sources if s.kind == "estat")
+        return all(s.confirmed for s in self.sources if s.kind == "estat" or s.dataset)
 
     @property
     def availability(self) -> str:

@@ -17,7 +17,8 @@ replace them. Municipality names become 13xxx codes through the bundled SSDSE-A 
 A municipality with no row (some islands in some years) gets no value: the table does not say 0.
 
 The year is only in the file name, as 元号 (``R4``, ``R04``, ``令和4年``, ``H30``) or a four-digit
-year; an explicit ``year=`` wins (:func:`year_of_name`; eras through ``config.periods.era_year``).
+year; an explicit ``year=`` wins (:func:`year_of_name`; eras through ``config.periods.era_year``),
+but through the registry (a build's ``--police-year``) only for a file whose name has no year.
 
 Stage 3 (sources): imports ``errors``, ``config`` and other ``sources`` modules only.
 """
@@ -78,7 +79,10 @@ class KeishichoReader(Reader):
         return cells[:2] == ["市区町丁", "総合計"]
 
     def read(self, path: Path, **context: Any) -> ReadResult:
-        frame, ignored = read_keishicho(path, year=context.get("year"), areas=context.get("areas"))
+        # a build's ``year`` (--police-year) is for files whose name carries none: the bundled
+        # files of other years must keep theirs
+        year = year_of_name(path.name) or context.get("year")
+        frame, ignored = read_keishicho(path, year=year, areas=context.get("areas"))
         return ReadResult(self.kind, self.target, frame, ignored, file=str(path))
 
 

@@ -52,12 +52,18 @@ def screen_items(tidy: pd.DataFrame, catalog: Any, file: str = "") -> tuple[pd.D
     if tidy is None or tidy.empty:
         return items_frame(), []
     item = tidy["item_code"].fillna("").astype(str)
-    known = {c for _iid, src in citems.estat_sources(catalog) for c in src.item_codes}
+    # an item is known per table: a bundled dataset's code only through that dataset's sources
+    datasets = {citems.table_of(src) for _iid, src in citems.item_sources(catalog)} - {""}
+    table = (tidy["stats_data_id"].fillna("").astype(str) if "stats_data_id" in tidy.columns
+             else pd.Series("", index=tidy.index))
+    keyed = table.where(table.isin(datasets), "") + "\t" + item
+    known = {f"{citems.table_of(src)}\t{c}" for _iid, src in citems.item_sources(catalog)
+             for c in src.item_codes}
     where = file or (str(tidy["source"].dropna().iloc[0]) if "source" in tidy.columns
                      and tidy["source"].notna().any() else "e-Stat")
     names = tidy["item_name"] if "item_name" in tidy.columns else pd.Series("", index=tidy.index)
     ignored: list[Ignored] = []
-    unknown = item[~item.isin(known) & (item != "")]
+    unknown = item[~keyed.isin(known) & (item != "")]
     for code, n in unknown.groupby(unknown, sort=True).size().items():
         name = names[unknown.index][unknown == code].dropna()
         label = f"{code}「{name.iloc[0]}」" if len(name) else f"{code} "
@@ -70,7 +76,7 @@ def screen_items(tidy: pd.DataFrame, catalog: Any, file: str = "") -> tuple[pd.D
                                       "と異なるため使いません (published name differs from the catalog's)",
                                column=str(code), count=int((item == code).sum())))
     has_cell = tidy["value"].notna() | tidy["annotation"].notna()
-    if n_empty := int((item.isin(known) & ~item.isin(refused) & ~has_cell).sum()):
+    if n_empty := int((keyed.isin(known) & ~item.isin(refused) & ~has_cell).sum()):
         ignored.append(Ignored(where, "値も記号もない空欄のセル (empty cells: not surveyed that year)",
                                count=n_empty))
     kept = tidy[has_cell & (item != "")].assign(file=where)
@@ -105,9 +111,11 @@ def refuse_item_conflicts(items: pd.DataFrame, reports: dict[str, Any]) -> pd.Da
 
     if items.empty:
         return items
+    # a cell is one table's item: the same code in two publications (SSDSE-A and すがた) is no conflict
+    table = items["stats_data_id"].fillna("").astype(str) if "stats_data_id" in items.columns else ""
     probe = pd.DataFrame({"area_code": items["area_code"], "year": items["year"],
-                          "variable": items["item_code"], "value": items["value"],
-                          "annotation": items["annotation"], "source": "e-Stat " + items["item_code"],
+                          "variable": table + " " + items["item_code"], "value": items["value"],
+                          "annotation": items["annotation"], "source": "e-Stat " + table + " " + items["item_code"],
                           "_file": items["file"], "_row": items["row"]}, index=items.index)
     kept = refuse_conflicts(probe, "同じ統計の値が2つあります (one published cell, two values)", reports)
     return items.loc[kept.index].reset_index(drop=True)
@@ -171,7 +179,7 @@ def derive_panel(items: pd.DataFrame, catalog: Any, designated: Iterable[str] | 
               and all(files[i] == files[r[0]] for i in r) else "" for r in ids]
     rows["source"] = (rows["source"].astype(str) + pd.Series(suffix, index=rows.index)).str.replace(
         r"\s+", " ", regex=True).str.strip()
-    known = {c for _iid, src in citems.estat_sources(catalog) for c in src.item_codes}
+    known = {c for _iid, src in citems.item_sources(catalog) for c in src.item_codes}
     unplaced = np.setdiff1d(np.flatnonzero(items["item_code"].isin(known).to_numpy()),
                             np.asarray(placed, dtype=np.int64))
     out = panel_frame(rows.assign(published=None))

@@ -30,11 +30,14 @@ def bundled_ssdse() -> Path | None:
 
 
 def national_files() -> list[Path]:
-    """THE plan of the national build: the bundled files it reads (today the bundled SSDSE-A;
-    more bundled real files are added here). A user's own national file never goes into it: it
-    makes a city's own build (:func:`sckpi_helpers.store.scopes.ingest_target`)."""
+    """THE plan of the national build: the bundled files it reads — the bundled SSDSE-A and every
+    bundled publication :mod:`sckpi_helpers.sources.bundled` lists for it. A user's own national
+    file never goes into it: it makes a city's own build
+    (:func:`sckpi_helpers.store.scopes.ingest_target`). Empty without the bundled SSDSE-A."""
+    from sckpi_helpers.sources.bundled import national_inputs
+
     bundled = bundled_ssdse()
-    return [bundled] if bundled is not None else []
+    return [bundled, *national_inputs()] if bundled is not None else []
 
 
 def resolve_all(settings: CitySettings, items: Iterable[Path]) -> list[Path]:
@@ -69,6 +72,10 @@ def mergers_file(settings: CitySettings, source: str) -> Path | None:
         cands.append(Path(settings.base_dir) / "mergers.csv")
     if source == "demo":
         cands.append(paths.demo_dir() / "mergers.csv")
+    if source == "ssdse":  # the bundled publications' code changes (sources/bundled.py)
+        from sckpi_helpers.sources.bundled import national_mergers
+
+        cands += [p for p in [national_mergers()] if p is not None]
     cands.append(paths.raw_dir() / settings.city_code / "mergers.csv")
     return next((p for p in cands if p.exists()), None)
 
@@ -80,7 +87,8 @@ def plan_inputs(settings: CitySettings, source: str, inputs: Sequence[str | Path
 
     ``csv``: e-Stat CSV downloads named by the settings (for ``estat-csv``: only when no
     ``--input`` is given); ``inputs``: the ``--input`` files, folders expanded, whose kind the
-    source registry recognises (``ssdse`` without ``--input``: the bundled SSDSE-A);
+    source registry recognises (``ssdse`` without ``--input``: the bundled SSDSE-A and every other
+    bundled publication the national build reads, ``sources/bundled.py``);
     ``police``: police crime files (settings ``police:`` and ``--police``); ``external`` / ``local``: the settings' and the command line's;
     ``overrides``: ``areas.csv``; ``mergers``; ``config``: the city's configuration files (not
     statistics, skipped when a folder holds them); ``cache``: the e-Stat API response cache.
