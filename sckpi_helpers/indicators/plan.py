@@ -72,15 +72,15 @@ def where_to_get(catalog: Any, input_id: str, city: str | None = None) -> str:
 # ---------------------------------------------------------------------------- missing inputs
 def _present(provenance: Any, observed_only: bool) -> set[str]:
     """Inputs named in a provenance string (``x@2020``, ``x@2020*``, ``x<-y@2020``); with
-    ``observed_only`` only those observed in their own right (a change needs them)."""
-    out = set()
+    ``observed_only`` only those observed in their own right on every side (a change needs both
+    years observed: ``x@2021*; x@2021`` lacks x)."""
+    out, filled = set(), set()
     for tok in str(provenance or "").split("; "):
         if "@" not in tok:
             continue
-        if observed_only and ("*" in tok or "<-" in tok):
-            continue
-        out.add(tok.split("@")[0].split("<-")[0])
-    return out
+        name = tok.split("@")[0].split("<-")[0]
+        (filled if "*" in tok or "<-" in tok else out).add(name)
+    return out - filled if observed_only else out | filled
 
 
 def _definition_inputs(catalog: Any, definition: Any) -> set[str] | None:
