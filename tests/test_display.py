@@ -20,14 +20,14 @@ DESIGN_PARAMS = {"city_code": "99201", "period": "2024", "logic_model_path": "",
 
 def test_validate_parameters_defaults(demo_home, tmp_path):
     p = nbp.validate_parameters(**DESIGN_PARAMS, setup=False)
-    assert p.city_code == "99201" and p.period_label == "2024" and p.period_ja == "2024年度"
+    assert p.city_code == "99201" and p.period_label == "2024" and p.period_ja == "2024年度（令和6年度）"
     assert p.fiscal_year == 2024 and p.source == "demo" and p.lang == "ja" and p.output_dir is None
     assert p.city_name == "サンプル市"
     assert p.logic_model_path == demo_home / "data" / "raw" / "demo" / "logic_model.yaml"
     assert p.peer_group == "prefecture"  # from the settings
     out = tmp_path / "out" / "x"
     q = nbp.validate_parameters("99201", "2024Q4", "", "demo", "all", "ja", str(out), setup=False)
-    assert q.output_dir == out and out.is_dir() and q.peer_group == "all" and q.period_ja == "2024年度第4四半期"
+    assert q.output_dir == out and out.is_dir() and q.peer_group == "all" and q.period_ja == "2024年度（令和6年度）第4四半期"
 
 
 def test_validate_parameters_lists_every_problem(demo_home):

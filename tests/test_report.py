@@ -101,7 +101,7 @@ def test_report_set_manifest_and_indexes(home):
 
     m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert m["city_code"] == "99201" and m["city_name"] == "サンプル市"
-    assert m["period"] == "2024" and m["period_ja"] == "2024年度" and m["checks_due"] == [1, 2, 3, 4]
+    assert m["period"] == "2024" and m["period_ja"] == "2024年度（令和6年度）" and m["checks_due"] == [1, 2, 3, 4]
     assert m["kit_version"] and m["python_version"].count(".") == 2
     assert m["parameters"] == {"city_code": "99201", "period": "2024", "logic_model_path": "",
                                "source": "demo", "peer_group": "prefecture", "lang": "ja"}
