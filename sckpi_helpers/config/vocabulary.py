@@ -3,20 +3,22 @@
 Why here: the same labels (KPI status, pillar, tier, field, peer group …) were copied into
 ``viz.style``, ``catalog.schema``, ``sources.logic_model`` and the report modules; a label changed
 in one copy and not in the others would make two pages of one report disagree. This module holds
-plain data only (stage 1, config): it imports nothing from the package, so every stage may read it.
+plain data only (stage 1, config): it imports only the palette of its own stage, so every stage may
+read it.
 """
 
 from __future__ import annotations
 
-#: KPI status (Check❶–❹ tracking) and its colour, shared by KPI tables, the logic-model diagram and
-#: plots (colour-blind safe)
-STATUS_COLOURS = {
-    "achieved": "#1a9850",
-    "on_track": "#91cf60",
-    "behind": "#d73027",
-    "no_data": "#bdbdbd",
-}
+#: KPI status colours (Check❶–❹ tracking) live with every other colour in ``config.palette``
+#: (Okabe–Ito, colour-blind safe); re-exported here for the modules that import them with the labels
+from sckpi_helpers.config.palette import STATUS_COLOURS, STATUS_MARKS  # noqa: F401
+
 STATUS_JA = {"achieved": "達成", "on_track": "順調", "behind": "遅れ", "no_data": "データなし"}
+
+#: progress toward the logic model's target in words (``checks.kpi.progress_class``; the rules are in
+#: docs/PROGRESS.md). A page never prints progress as a percentage below 0 or above 100.
+PROGRESS_JA = {"achieved": "達成", "on_track": "順調", "accelerate": "要加速", "stalled": "停滞",
+               "worsening": "悪化", "no_data": "データなし"}
 
 #: the three service pillars (the foundation fields are named by FIELD_JA)
 PILLAR_JA = {"social": "社会", "economic": "経済", "environmental": "環境"}

@@ -18,7 +18,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sckpi_helpers.config.vocabulary import STATUS_COLOURS, STATUS_JA
+from sckpi_helpers.config.palette import NOTICE, PROGRESS_COLOURS, PROGRESS_MARKS, STATUS_MARKS, text_on
+from sckpi_helpers.config.vocabulary import PROGRESS_JA, STATUS_COLOURS, STATUS_JA
 
 
 def e(value: Any) -> str:
@@ -46,7 +47,7 @@ def show_heading(text: str, level: int = 2) -> None:
 
 def show_notice(text: str, kind: str = "info") -> None:
     """A boxed note (``info``, ``warning`` or ``error``), escaped; newlines kept."""
-    colour = {"info": "#24476b", "warning": "#fc8d59", "error": STATUS_COLOURS["behind"]}.get(kind, "#24476b")
+    colour = NOTICE.get(kind, NOTICE["info"])
     body = "<br>".join(e(line) for line in str(text).splitlines())
     _display_html(f'<div style="border-left:4px solid {colour};background:#f7f7f7;padding:0.4em 0.9em;'
                   f'margin:0.5em 0">{body}</div>')
@@ -96,15 +97,27 @@ def status_label(status: Any) -> str:
     return STATUS_JA.get(str(status), "" if status is None else str(status))
 
 
+def _pill(colour: str, mark: str, label: str) -> str:
+    return (f'<span style="background:{colour};color:{text_on(colour)};padding:0.05em 0.5em;border-radius:0.7em;'
+            f'white-space:nowrap"><span aria-hidden="true">{e(mark)}</span> {e(label)}</span>')
+
+
 def status_cell(status: Any) -> str:
-    """HTML for a coloured status label (達成/順調/遅れ/データなし)."""
+    """HTML for a status label (達成/順調/遅れ/データなし): its mark and word, on its colour (never the
+    colour alone; text colour chosen for contrast)."""
     s = str(status) if status is not None else "no_data"
     colour = STATUS_COLOURS.get(s)
     if colour is None:
-        return e(status)
-    fg = "#222" if s in ("on_track", "no_data") else "#fff"
-    return (f'<span style="background:{colour};color:{fg};padding:0.05em 0.5em;border-radius:0.7em;'
-            f'white-space:nowrap">{e(STATUS_JA[s])}</span>')
+        return progress_cell(status) if s in PROGRESS_JA else e(status)
+    return _pill(colour, STATUS_MARKS[s], STATUS_JA[s])
+
+
+def progress_cell(category: Any) -> str:
+    """HTML for progress in words (達成/順調/要加速/停滞/悪化), mark and word on its colour."""
+    c = str(category) if category is not None else "no_data"
+    if c not in PROGRESS_JA:
+        return e(category)
+    return _pill(PROGRESS_COLOURS[c], PROGRESS_MARKS[c], PROGRESS_JA[c])
 
 
 def fmt_value(v: Any) -> str:

@@ -98,14 +98,15 @@ def kpi_table(d: CheckData, tier: str):
     out = pd.DataFrame({
         "measure": [d.measure_name(m) for m in rows["measure_id"]],
         "name": rows[name_col].fillna(rows["name_ja"]).to_list(),
-        "period": rows["period"].to_list(),
+        "period": [period_ja(p) for p in rows["period"]],
         "actual": rows["actual"].to_list(),
         "unit": rows["unit"].to_list(),
-        "baseline": [f"{fmt_value(v)}（{p}）" if p else fmt_value(v) for v, p in zip(rows["baseline"], rows["baseline_period"],
-                                                                        strict=False)],
-        "target": [f"{fmt_value(v)}（{p}）" if p else fmt_value(v) for v, p in zip(rows["target"], rows["target_period"],
-                                                                      strict=False)],
-        "progress": [_pct(v) for v in rows["progress"]],
+        "baseline": [f"{fmt_value(v)}［{period_ja(p)}］" if p else fmt_value(v)
+                     for v, p in zip(rows["baseline"], rows["baseline_period"], strict=False)],
+        "target": [f"{fmt_value(v)}［{period_ja(p)}］" if p else fmt_value(v)
+                   for v, p in zip(rows["target"], rows["target_period"], strict=False)],
+        "progress": rows["progress"].to_list(),  # the number, for the CSV only (the page shows the word)
+        "progress_class": rows["progress_class"].to_list(),
         "expected": [_pct(v) for v in rows["expected_progress"]],
         "status": rows["status"].to_list(),
         "trend": [TREND_JA.get(t, "—") if isinstance(t, str) else "—" for t in rows["trend"]],
@@ -115,8 +116,18 @@ def kpi_table(d: CheckData, tier: str):
 
 
 KPI_COLUMNS = {"measure": "施策", "name": "指標", "period": "期間", "actual": "実績", "unit": "単位",
-               "baseline": "基準値", "target": "次の目標", "progress": "進捗", "expected": "計画上の目安",
+               "baseline": "基準値", "target": "次の目標", "progress_class": "進捗", "expected": "計画上の目安",
                "status": "状況", "trend": "傾向", "source": "出典"}
+
+
+def period_ja(label: Any) -> str:
+    """A period label (``2024``, ``2024Q4``) as the page writes it, with the era (``periods.year_ja``)."""
+    from sckpi_helpers.config.periods import PeriodError, parse_period
+
+    try:
+        return parse_period(str(label)).label_ja
+    except (PeriodError, ValueError):
+        return "" if label is None else str(label)
 
 
 def show_kpi_table(d: CheckData, check: int) -> None:
@@ -126,6 +137,7 @@ def show_kpi_table(d: CheckData, check: int) -> None:
         show_notice(f"{d.model_problem} {label}のKPI表はありません。", "warning")
         return
     show_table(kpi_table(d, tier), columns=KPI_COLUMNS, name=f"kpi_{tier}", params=d.params,
+               status_col=("status", "progress_class"),
                caption=f"{tier_ja}の指標（{d.params.period_ja}時点）",
                empty=f"ロジックモデルに{tier_ja}の指標がありません。")
 
