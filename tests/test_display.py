@@ -96,7 +96,7 @@ def test_number_format():
     assert show.fmt_value(float("nan")) == "—"
 
 
-def test_publish_summary_and_show_figure(demo_home, tmp_path):
+def test_publish_summary_and_show_figure(demo_home, tmp_path, monkeypatch):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -112,9 +112,14 @@ def test_publish_summary_and_show_figure(demo_home, tmp_path):
     fig, ax = plt.subplots()
     ax.set_title("テスト図")
     assert show._figure_alt(fig) == "テスト図"
-    show.show_figure(fig, "fig 1", p)
-    png = (tmp_path / "o" / "fig_1.png").read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    shown = []
+    monkeypatch.setattr(show, "_display_html", shown.append)
+    monkeypatch.chdir(tmp_path)
+    show.show_figure(fig, "fig 1", p, alt="テスト図：値 <3>")
+    svg = (tmp_path / "o" / "fig_1.svg").read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "テスト図" in svg  # text kept as text
+    assert '<img src="o/fig_1.svg" alt="テスト図：値 &lt;3&gt;"' in shown[0]  # a file beside the page
+    assert "base64" not in shown[0]
     assert not plt.get_fignums()  # closed after display
 
 

@@ -200,7 +200,7 @@ def test_every_link_on_the_index_resolves_to_a_file_and_every_download_is_linked
         target = Path(unquote(url.path))
         assert target.is_file(), f"{href} does not resolve to a file"
         targets.add(target.resolve())
-    downloads = {f.resolve() for f in (report_set / "files").rglob("*") if f.suffix in (".csv", ".png")}
+    downloads = {f.resolve() for f in (report_set / "files").rglob("*") if f.suffix in (".csv", ".svg")}
     assert len(downloads) >= 25 and downloads <= targets, sorted(str(d) for d in downloads - targets)
     assert (report_set / "tables.xlsx").resolve() in targets
     inputs = {f.name for f in (report_set / "inputs").iterdir()}
@@ -233,7 +233,7 @@ def test_print_layout_is_a4_with_one_section_per_page(report_set, browser, tmp_p
         assert len(breaks) >= 5
         assert breaks[0] != "page" and set(breaks[1:]) == {"page"}  # the summary stays under the title
         assert page.evaluate("getComputedStyle(document.querySelector('.sckpi-nav')).display") == "none"
-        avoid = page.evaluate("""['table.sckpi-table', '.jp-RenderedImage']
+        avoid = page.evaluate("""['table.sckpi-table', 'figure.sckpi-figure']
             .map(s => getComputedStyle(document.querySelector(s)).breakInside)""")
         assert avoid == ["avoid", "avoid"]
         pdf = page.pdf(format="A4", prefer_css_page_size=True, print_background=True)
