@@ -15,15 +15,15 @@ from __future__ import annotations
 #: Okabe–Ito: the eight colours of Color Universal Design
 OKABE_ITO = {
     "black": "#000000",
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
+    "orange": "#e69f00",
+    "sky_blue": "#56b4e9",
+    "bluish_green": "#009e73",
+    "yellow": "#f0e442",
+    "blue": "#0072b2",
+    "vermillion": "#d55e00",
+    "reddish_purple": "#cc79a7",
 }
-GREY = "#BBBBBB"  # no data / not assessed (neutral, not one of the eight)
+GREY = "#bbbbbb"  # no data / not assessed (neutral, not one of the eight)
 DARK_GREY = "#595959"  # secondary lines and text (7:1 on white)
 TEXT = "#222222"  # body text
 MUTED_TEXT = "#595959"  # captions, footers (≥ 4.5:1 on white and on the table stripes)
@@ -52,7 +52,7 @@ PROGRESS_MARKS = {"achieved": "◎", "on_track": "○", "accelerate": "△", "st
 #: figures: the city against its peers
 CITY = OKABE_ITO["vermillion"]
 PEER = OKABE_ITO["blue"]
-PEER_BAND = "#C6DBEF"  # light blue band behind the peers' median (PEER at 25 %)
+PEER_BAND = "#c6dbef"  # light blue band behind the peers' median (PEER at 25 %)
 TARGET = OKABE_ITO["reddish_purple"]
 BASELINE = OKABE_ITO["black"]
 NOTICE = {"info": OKABE_ITO["blue"], "warning": OKABE_ITO["orange"], "error": OKABE_ITO["vermillion"]}
@@ -60,7 +60,7 @@ NOTICE = {"info": OKABE_ITO["blue"], "warning": OKABE_ITO["orange"], "error": OK
 #: 偏差値 classes for maps, worse → better: orange–purple diverging (ColorBrewer PuOr, colour-blind
 #: safe); the middle class (45–55) is near white
 DEVIATION_BINS = (-float("inf"), 40.0, 45.0, 55.0, 60.0, float("inf"))
-DEVIATION_COLOURS = ("#E66101", "#FDB863", "#F7F7F7", "#B2ABD2", "#5E3C99")
+DEVIATION_COLOURS = ("#e66101", "#fdb863", "#f7f7f7", "#b2abd2", "#5e3c99")
 DEVIATION_LABELS = ("40未満（下位）", "40–45", "45–55（平均的）", "55–60", "60以上（上位）")
 
 #: WCAG 2.x AA for normal text
@@ -91,4 +91,4 @@ def contrast(a: str, b: str) -> float:
 def text_on(background: str) -> str:
     """Black or white, whichever reads better on ``background`` (dark text on every Okabe–Ito colour
     but blue)."""
-    return "#000000" if contrast("#000000", background) >= contrast("#FFFFFF", background) else "#FFFFFF"
+    return "#000000" if contrast("#000000", background) >= contrast("#ffffff", background) else "#ffffff"

@@ -37,7 +37,7 @@ NOTEBOOK_TITLES: dict[str, tuple[str, str, str]] = {
 RUN_STATUS: dict[str, tuple[str, str]] = {
     "ok": ("完了", STATUS_COLOURS["achieved"]),
     "failed": ("失敗", STATUS_COLOURS["behind"]),
-    "partial": ("一部失敗", "#E69F00"),  # Okabe–Ito orange (config.palette)
+    "partial": ("一部失敗", "#e69f00"),  # Okabe–Ito orange (config.palette)
     "skipped": ("未実行", STATUS_COLOURS["no_data"]),
     "exists": ("既存のため未実行", STATUS_COLOURS["no_data"]),
 }
@@ -245,7 +245,7 @@ def badge(status: str, label: str | None = None) -> Markup:
         text, colour = STATUS_JA.get(status, status), STATUS_COLOURS.get(status, "#999")
     from sckpi_helpers.config.palette import text_on
 
-    light = " light" if text_on(colour) != "#FFFFFF" else ""
+    light = " light" if text_on(colour) != "#ffffff" else ""
     return Markup(f'<span class="sckpi-badge{light}" style="background:{colour};color:{text_on(colour)}">'
                   f'{e(label or text)}</span>')
 

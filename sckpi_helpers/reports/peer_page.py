@@ -215,16 +215,23 @@ def show_radar(d: Any) -> None:
 
 
 # ------------------------------------------------------------------------------------ scatter
-def scatter_points(d: Any, x_id: str, y_id: str) -> pd.DataFrame:
-    """``area_code, name, x, y``: the two indicators' values of the city and its peers."""
-    r = d.results[(d.results["year"] == int(d.year)) & d.results["indicator_id"].isin([x_id, y_id])
-                  & d.results["area_code"].isin(set(map(str, d.peer_codes)) | {d.params.city_code})]
+def pair_frame(results: pd.DataFrame, year: int, codes: list[str], x_id: str, y_id: str,
+               names: dict[str, str]) -> pd.DataFrame:
+    """``area_code, name, x, y``: two indicators' values of ``codes`` in ``year`` (the page's scatter and
+    the explorer's)."""
+    r = results[(results["year"] == int(year)) & results["indicator_id"].isin([x_id, y_id])
+                & results["area_code"].isin(set(map(str, codes)))]
     wide = r.pivot_table(index="area_code", columns="indicator_id", values="value", aggfunc="first")
     wide = wide.reindex(columns=[x_id, y_id]).reset_index()
-    names = area_names(d)
-    return pd.DataFrame({"area_code": wide["area_code"].astype(str),
-                         "name": [names.get(c, c) for c in wide["area_code"].astype(str)],
+    codes_ = wide["area_code"].astype(str)
+    return pd.DataFrame({"area_code": codes_, "name": [names.get(c, c) for c in codes_],
                          "x": wide[x_id].astype(float), "y": wide[y_id].astype(float)})
+
+
+def scatter_points(d: Any, x_id: str, y_id: str) -> pd.DataFrame:
+    """:func:`pair_frame` of the page's city and peers."""
+    return pair_frame(d.results, d.year, sorted(set(map(str, d.peer_codes)) | {d.params.city_code}), x_id, y_id,
+                      area_names(d))
 
 
 def default_pair(d: Any) -> tuple[str, str] | None:

@@ -101,7 +101,7 @@ def plot_pair_scatter(points: pd.DataFrame, city: str, x_label: str, y_label: st
     if len(mine):
         r = mine.iloc[0]
         ax.scatter([r["x"]], [r["y"]], s=90, marker="D", color=CITY, edgecolor="black", zorder=4, label="対象都市")
-        ax.annotate(str(r["name"]), (r["x"], r["y"]), fontsize=9, fontweight="bold", xytext=(6, 6),
+        ax.annotate(str(r["name"]), (r["x"], r["y"]), fontsize=9.5, xytext=(6, 6),
                     textcoords="offset points")
     arrow = {"higher": "（→ 良い）", "lower": "（← 良い）"}
     ax.set_xlabel(x_label + arrow.get(x_better or "", ""))
