@@ -11,7 +11,14 @@ import pytest
 import yaml
 from lm_fixtures import fake_catalog
 
-from sckpi_helpers.checks.kpi import TRACK_COLUMNS, judge, latest_status, next_milestone, progress_class, track
+from sckpi_helpers.checks.kpi import (
+    TRACK_COLUMNS,
+    judge,
+    latest_status,
+    next_milestone,
+    progress_class,
+    track,
+)
 from sckpi_helpers.config.vocabulary import STATUS_JA
 from sckpi_helpers.sources.logic_model import load_logic_model
 

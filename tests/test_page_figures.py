@@ -14,12 +14,12 @@ from types import SimpleNamespace
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-from sckpi_helpers.config import palette  # noqa: E402
+from sckpi_helpers.config import palette
 
 REPO = Path(__file__).resolve().parents[1]
 CSS = REPO / "sckpi_helpers" / "reports" / "templates" / "sckpi.css"
@@ -59,10 +59,10 @@ def test_a_status_reads_without_colour():
 
 
 def _css_rules(text: str) -> list[tuple[str, dict[str, str]]]:
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
     out = []
     for sel, body in re.findall(r"([^{}@]+)\{([^{}]*)\}", text):
-        decls = dict((k.strip(), v.strip()) for k, v in (d.split(":", 1) for d in body.split(";") if ":" in d))
+        decls = {k.strip(): v.strip() for k, v in (d.split(":", 1) for d in body.split(";") if ":" in d)}
         out.append((sel.strip(), decls))
     return out
 
