@@ -100,7 +100,7 @@ def figure_html(src: str, alt: str, *, table_html: str = "", caption: str = "") 
     cap = f"<figcaption>{e(caption)}</figcaption>" if caption else ""
     alt_table = (f'<details class="sckpi-alt-table"><summary>図の内容を表で見る</summary>{table_html}</details>'
                  if table_html else "")
-    return (f'<figure class="sckpi-figure"><img src="{e(src)}" alt="{e(alt)}" loading="lazy" decoding="async">'
+    return (f'<figure class="sckpi-figure"><img src="{e(src)}" alt="{e(alt)}">'
             f"{cap}</figure>{alt_table}")
 
 

@@ -1,7 +1,8 @@
 """HTML for reviewers: notebook export without code, report-set landing pages and indexes.
 
-Every page is self-contained (inline CSS, figures embedded as data URIs, no script or font fetched
-from the network), readable on a phone (viewport meta, fluid layout, tables scroll sideways) and
+Every report set is self-contained (inline CSS, figures as SVG files beside the pages under
+``files/<notebook>/``, no script or font fetched from the network) and light: of JupyterLab's 240 KB
+stylesheet a page carries only the rules it uses (:func:`used_lab_css`). Pages are readable on a phone (viewport meta, fluid layout, tables scroll sideways) and
 printable (print CSS). Everything that comes from a user — city names, labels, indicator names,
 error text — is escaped by the package's one escaper (:func:`sckpi_helpers.reports.display.e`, which
 the Jinja2 environment applies to every ``{{ … }}``). The landing page, the indexes and the
@@ -145,8 +146,10 @@ def footer_html(text: str) -> str:
     return f'<footer class="sckpi-footer">{e(text)}</footer>'
 
 
-def notebook_to_html(nb, *, title: str, nav: str = "", footer: str = "") -> str:
-    """Render an executed notebook (NotebookNode) to a self-contained HTML page without code."""
+def notebook_to_html(nb, *, title: str, nav: str = "", footer: str = "", subtitle: str = "") -> str:
+    """Render an executed notebook (NotebookNode) to an HTML page without code; its figures are the
+    SVG files the notebook saved beside it. ``subtitle`` (city and period with its era) is added to
+    the page's first heading."""
     import copy
 
     nb = copy.deepcopy(nb)
@@ -154,6 +157,12 @@ def notebook_to_html(nb, *, title: str, nav: str = "", footer: str = "") -> str:
     resources = {"sckpi_css": CSS, "sckpi_nav": nav, "sckpi_footer": footer,
                  "metadata": {"name": title}}
     body, _ = html_exporter().from_notebook_node(nb, resources=resources)
+    if subtitle:
+        import re
+
+        body = re.sub(r"(<h1\b[^>]*>.*?)(<a class=\"anchor-link\"|</h1>)",
+                      lambda m: f'{m[1]}<span class="sckpi-subtitle">{e(subtitle)}</span>{m[2]}', body, count=1,
+                      flags=re.DOTALL)
     return body.replace("/*SCKPI-LAB-CSS*/", used_lab_css(body), 1)
 
 

@@ -272,13 +272,27 @@ def show_pair_scatter(d: Any, pair: tuple[str, str] | None = None) -> None:
                 table_columns={"name": "団体", "x": str(cmp.loc[x_id, "name_ja"]), "y": str(cmp.loc[y_id, "name_ja"])})
 
 
-def comparison_with_neighbours(table: pd.DataFrame, d: Any) -> pd.DataFrame:
-    """The comparison table with a column naming the city's neighbours in rank."""
+def neighbours_table(table: pd.DataFrame, d: Any) -> pd.DataFrame:
+    """Per indicator of the comparison table: the city's rank and the peers just above and below it,
+    named (a table of its own, so the wide comparison table keeps its print width)."""
     if table is None or len(table) == 0 or len(d.peer_codes) < 2:
-        return table
+        return pd.DataFrame()
     nb = rank_neighbours(d)
-    return table.assign(neighbours=[nb.get(i, "") for i in table["indicator_id"]])
+    rows = table[table["indicator_id"].isin(set(nb))]
+    parts = [nb[i].split("／") for i in rows["indicator_id"]]
+    return pd.DataFrame({
+        "name_ja": rows["name_ja"].to_list(), "rank_txt": rows["rank_txt"].to_list(),
+        "above": [next((p[2:] for p in ps if p.startswith("↑")), "—") for ps in parts],
+        "below": [next((p[2:] for p in ps if p.startswith("↓")), "—") for ps in parts]})
 
 
-__all__ = ["comparison_with_neighbours", "headline_indicators", "peers_html", "rank_neighbours",
-           "show_maps", "show_pair_scatter", "show_peers", "show_radar"]
+__all__ = [
+    "headline_indicators",
+    "neighbours_table",
+    "peers_html",
+    "rank_neighbours",
+    "show_maps",
+    "show_pair_scatter",
+    "show_peers",
+    "show_radar",
+]

@@ -327,8 +327,7 @@ def show_system_flags(d: CheckData) -> None:
 
 COMPARE_COLUMNS_JA = {"name_ja": "指標", "pillar_ja": "柱", "required_ja": "必須", "value": "値", "unit": "単位",
                       "rank_txt": "順位", "deviation_score": "偏差値", "peer_median": "比較団体の中央値",
-                      "neighbours": "順位の前後の団体", "trend_ja": "傾向", "status_ja": "算出",
-                      "provisional_ja": "確度"}
+                      "trend_ja": "傾向", "status_ja": "算出", "provisional_ja": "確度"}
 
 
 def comparison_table(d: CheckData):
@@ -374,12 +373,17 @@ def show_comparison(d: CheckData) -> None:
     """The peer comparison table (every tier-3 indicator)."""
     if d.peer_problem:
         show_notice(f"比較対象を決められません：{d.peer_problem}", "warning")
-    from sckpi_helpers.reports.peer_page import comparison_with_neighbours
+    from sckpi_helpers.reports.peer_page import neighbours_table
 
-    table = comparison_with_neighbours(comparison_table(d), d)
+    table = comparison_table(d)
     show_table(table, status_col=(), columns=COMPARE_COLUMNS_JA, name="peer_comparison",
                params=d.params, caption=f"第3階層指標と類似都市比較（{year_label(d.year)}、{peer_group_ja(d.params.peer_group)}）",
                empty="比較できる指標がありません。")
+    near = neighbours_table(table, d)
+    if len(near):
+        show_table(near, status_col=(), name="rank_neighbours", params=d.params,
+                   caption="順位の前後の団体（各指標で本市のすぐ上・すぐ下の団体）",
+                   columns={"name_ja": "指標", "rank_txt": "本市の順位", "above": "すぐ上の団体", "below": "すぐ下の団体"})
     notes = [f"{n}：{note}" for n, note in zip(table["name_ja"], table["provisional_note"], strict=True) if note]
     if notes:
         show_notice("確度「暫定」の指標は、公表資料で項目コードを確認できていない統計を使っています"
