@@ -203,7 +203,7 @@ def show_radar(d: Any) -> None:
     fields = fields[fields["city"].notna()]
     fig = plot_radar(pillars, fields)
     best = fields.sort_values("city", ascending=False)
-    alt = ("レーダーチャート：柱・分野ごとの平均偏差値（50 = 比較団体の平均、点線の輪 = 比較団体の中央値）。"
+    alt = ("レーダーチャート：柱・分野ごとの平均偏差値（点線の円 = 偏差値50・比較団体の平均、破線 = 比較団体の中央値、外側ほど良い）。"
            + "、".join(f"{r.label} {r.city:.1f}" for r in pillars.itertuples()) + "。"
            + (f"最も高い分野は{best.iloc[0]['label']}（{best.iloc[0]['city']:.1f}）、最も低い分野は"
               f"{best.iloc[-1]['label']}（{best.iloc[-1]['city']:.1f}）。" if len(best) else ""))

@@ -278,6 +278,7 @@ def show_data_coverage(d: CheckData, check: int) -> None:
     cov = kpi_data_coverage(d, tier)
     if len(cov):
         cov["cadence"] = cov["cadence"].map(lambda c: CADENCE_JA.get(c, c))
+        cov["last"] = [period_ja(p) if p != "—" else p for p in cov["last"]]
     show_table(cov, status_col=(), caption=f"{tier_ja}の指標のデータ収集状況（計画開始から{d.params.period_ja}まで）",
                columns={"name": "指標", "cadence": "頻度", "due": "対象期間数", "with_data": "データあり",
                         "share": "充足率", "last": "最新のデータ", "source": "データ取得元",

@@ -32,10 +32,13 @@ def _radar(ax, frame: pd.DataFrame, title: str) -> None:
     labels = [f"{lbl}\n{v:.1f}" if np.isfinite(v) else f"{lbl}\nデータなし"
               for lbl, v in zip(frame["label"], frame["city"], strict=True)]
     n = len(frame)
-    ang = np.linspace(0, 2 * np.pi, n, endpoint=False) + np.pi / 2
+    ax.set_theta_offset(np.pi / 2)  # the first axis at the top, then clockwise
+    ax.set_theta_direction(-1)
+    ang = np.linspace(0, 2 * np.pi, n, endpoint=False)
     close = np.r_[ang, ang[:1]]
     ring = np.full(len(close), 50.0)
-    ax.plot(np.linspace(0, 2 * np.pi, 100), np.full(100, 50.0), color=DARK_GREY, lw=0.8, ls=":")
+    ax.plot(np.linspace(0, 2 * np.pi, 100), np.full(100, 50.0), color=DARK_GREY, lw=0.8, ls=":",
+            label="偏差値50（比較団体の平均）")
     med = [_clip(v) if np.isfinite(v) else 50.0 for v in frame["peer_median"]]
     ax.plot(close, np.r_[med, med[:1]] if n else ring, color=PEER, lw=1.6, ls="--", label="比較団体の中央値")
     city = np.array([_clip(v) if np.isfinite(v) else np.nan for v in frame["city"]])
@@ -43,8 +46,9 @@ def _radar(ax, frame: pd.DataFrame, title: str) -> None:
     ax.fill(close, np.nan_to_num(np.r_[city, city[:1]], nan=R_MIN), color=CITY, alpha=0.18)
     ax.set_xticks(ang, labels, fontsize=8)
     ax.set_ylim(R_MIN, R_MAX)
+    ax.set_xlim(0, 2 * np.pi)
     ax.set_yticks([30, 40, 50, 60, 70], ["30", "40", "50", "60", "70"], fontsize=7, color=DARK_GREY)
-    ax.set_title(title, fontsize=10, pad=18)
+    ax.set_title(title, fontsize=10, pad=28)
 
 
 def plot_radar(pillars: pd.DataFrame, fields: pd.DataFrame | None = None, *, title: str = "") -> Figure:
@@ -72,9 +76,9 @@ def plot_radar(pillars: pd.DataFrame, fields: pd.DataFrame | None = None, *, tit
             ax.set_ylim(-0.6, len(frame) - 0.4)
             ax.set_title(sub, fontsize=10)
     handles, labels = fig.axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
     fig.suptitle(title or "偏差値のプロフィール（50 = 比較団体の平均、外側ほど良い）", fontsize=11)
-    fig.tight_layout(rect=(0, 0.06 if polar else 0.12, 1, 0.95 if polar else 0.88))
+    fig.tight_layout(rect=(0, 0.06 if polar else 0.12, 1, 0.9 if polar else 0.88))
     return fig
 
 
