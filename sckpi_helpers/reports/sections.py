@@ -240,7 +240,13 @@ def show_logic_model(d: CheckData) -> None:
 
     fig = draw_logic_model(d.model, d.tracking, period=d.params.period,
                            title=f"{d.city_name} ロジックモデル（{d.params.period_ja}）")
-    show_figure(fig, "logic_model", d.params, alt="ロジックモデル図（階層ごと、状況で色分け）")
+    counts: dict[str, int] = {}
+    for box in getattr(fig, "sckpi_boxes", {}).values():
+        if box.get("status"):
+            counts[box["status"]] = counts.get(box["status"], 0) + 1
+    alt = ("ロジックモデル図：施策ごとにインプットから第3階層までの箱と矢印、各箱に状況を文字と記号で表示。"
+           + "、".join(f"{STATUS_JA[s]} {n}箱" for s, n in counts.items() if s in STATUS_JA) + "。")
+    show_figure(fig, "logic_model", d.params, alt=alt)
 
 
 DIAGNOSIS_COLUMNS_JA = {"measure_name_ja": "施策", "field_ja": "分野", "diagnosis_ja": "診断",
