@@ -58,12 +58,6 @@ def _slug(text: str) -> str:
     return s or "figure"
 
 
-def figure_png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    return buf.getvalue()
-
-
 def _figure_alt(fig) -> str:
     texts = []
     sup = getattr(fig, "_suptitle", None)

@@ -68,7 +68,6 @@ _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block notebook_css -%}
 <style type="text/css">/*SCKPI-LAB-CSS*/</style>
-{{ resources.include_css("static/theme-light.css") }}
 <style type="text/css">{{ resources.sckpi_css }}</style>
 {%- endblock notebook_css -%}
 {% block data_png scoped %}
@@ -170,7 +169,7 @@ _LAB_CSS: str | None = None
 
 
 def _lab_index_css() -> str:
-    """JupyterLab's ``index.css`` as nbconvert's lab template ships it (240 KB)."""
+    """JupyterLab's ``index.css`` and light theme as nbconvert's lab template ships them (256 KB)."""
     global _LAB_CSS
     if _LAB_CSS is None:
         from pathlib import Path
@@ -178,9 +177,9 @@ def _lab_index_css() -> str:
         from jupyter_core.paths import jupyter_path
 
         for d in jupyter_path("nbconvert", "templates", "lab", "static"):
-            f = Path(d) / "index.css"
-            if f.is_file():
-                _LAB_CSS = f.read_text(encoding="utf-8")
+            if (Path(d) / "index.css").is_file():
+                _LAB_CSS = "\n".join((Path(d) / f).read_text(encoding="utf-8")
+                                     for f in ("index.css", "theme-light.css") if (Path(d) / f).is_file())
                 break
         else:
             _LAB_CSS = ""
