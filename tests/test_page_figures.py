@@ -148,7 +148,7 @@ def test_the_map_outlines_the_city_and_hatches_missing_values(geo):
     assert outlines and matplotlib.colors.to_hex(outlines[0].get_edgecolor()[0]) == "#000000"
     legend = {t.get_text() for t in fig.legends[0].get_texts()}
     assert {"データなし", "対象都市（太線）", "60以上（上位）"} <= legend
-    assert "範囲外" in " ".join(t.get_text() for t in ax.texts)  # 伊豆・小笠原 are off the frame
+    assert "範囲外の比較団体" in fig._suptitle.get_text()  # 伊豆・小笠原 are off the frame, and it says so
     plt.close(fig)
 
 
@@ -266,3 +266,21 @@ def test_the_page_carries_only_the_lab_styles_it_uses():
     used_vars = set(re.findall(r"var\((--[\w-]+)", css))
     defined = set(re.findall(r"(--[\w-]+)\s*:", css))
     assert defined <= used_vars | {v for v in defined if v in css.split(":root", 1)[-1]}
+
+
+def test_the_similar_class_is_named_in_japanese():
+    from sckpi_helpers.reports.peer_page import similar_class_ja
+
+    assert similar_class_ja("core_city") == "中核市"
+    assert similar_class_ja("city-II-3") == "一般市 II-3"
+    assert similar_class_ja(None) == "不明"
+
+
+def test_peers_across_prefectures_carry_their_prefecture(peers_page):
+    from sckpi_helpers.reports.peer_page import area_names
+
+    peers_page.peer_codes = ["99201", "99202", "13101"]
+    peers_page.areas = pd.concat([peers_page.areas, pd.DataFrame({
+        "area_code": ["13000", "13101"], "area_name": ["東京都", "千代田区"], "level": ["prefecture", "municipality"]})])
+    names = area_names(peers_page)
+    assert names["13101"] == "東京都千代田区" and names["99202"] == "サンプル県北市"

@@ -39,16 +39,31 @@ def headline_indicators(d: Any, n: int = HEADLINE) -> list[str]:
     return ids[:n]
 
 
+def _pref_names(d: Any) -> dict[str, str]:
+    """prefecture code (2 digits) → name: the areas table's prefecture rows, else the boundaries'."""
+    a = d.areas
+    out = {str(c)[:2]: str(n) for c, n, lv in zip(a["area_code"], a["area_name"], a["level"], strict=False)
+           if lv == "prefecture"}
+    if not out:
+        from contextlib import suppress
+
+        from sckpi_helpers.errors import SckpiError
+        from sckpi_helpers.sources.boundaries import load_boundaries
+
+        with suppress(SckpiError):
+            g = load_boundaries()
+            out = dict(zip(g["area_code"].str[:2], g["pref_name"].astype(str), strict=False))
+    return out
+
+
 def area_names(d: Any) -> dict[str, str]:
-    """area code → name (the areas table; 都道府県 prefixed when peers span prefectures)."""
+    """area code → name; 都道府県 prefixed when the peers span prefectures (``北海道旭川市``)."""
     a = d.areas
     names = dict(zip(a["area_code"].astype(str), a["area_name"].astype(str), strict=False))
-    prefs = {c[:2] for c in map(str, d.peer_codes)}
-    if len(prefs) > 1:
-        pref_names = {str(c)[:2]: str(n) for c, n, lv in zip(a["area_code"], a["area_name"], a["level"], strict=False)
-                      if lv == "prefecture"}
-        names = {c: (f"{pref_names.get(c[:2], '')}{n}" if pref_names.get(c[:2]) and not n.startswith(
-            pref_names.get(c[:2], "")) else n) for c, n in names.items()}
+    if len({c[:2] for c in map(str, d.peer_codes)}) > 1:
+        prefs = _pref_names(d)
+        names = {c: n if n.startswith(prefs.get(c[:2], "\0")) else f"{prefs.get(c[:2], '')}{n}"
+                 for c, n in names.items()}
     return names
 
 
@@ -71,7 +86,7 @@ def peer_rule(d: Any) -> tuple[str, str]:
     city = d.params.city_code
     if spec == "similar":
         with_class = similar_classes(d.areas[d.areas["level"] == "municipality"], d.panel)
-        rule += f"。本市の区分：{with_class.get(city, '不明')}（総務省「類似団体別市町村財政指数表」に倣った本キットの規則）"
+        rule += f"。本市の区分：{similar_class_ja(with_class.get(city))}（総務省「類似団体別市町村財政指数表」に倣った本キットの規則）"
     if spec in PANEL_INPUTS:
         p = d.panel[(d.panel["area_code"].astype(str) == city) & d.panel["variable"].isin(PANEL_INPUTS[spec])
                     & d.panel["value"].notna()]
@@ -82,6 +97,16 @@ def peer_rule(d: Any) -> tuple[str, str]:
     if spec.startswith("list:"):
         return rule, "選定に使ったデータ：設定ファイル（settings.yaml の peer_group）で指定"
     return rule, "選定に使ったデータ：市区町村の区分（地域コード表）。比較は " + year_ja(int(d.year), fiscal=False) + " の値"
+
+
+def similar_class_ja(cls: Any) -> str:
+    """``city-II-3`` → ``一般市 II-3``; ``core_city`` → ``中核市`` (see ``store.peer_groups``)."""
+    from sckpi_helpers.store.peer_groups import MUNICIPAL_GROUPS
+
+    if not cls:
+        return "不明"
+    kind, _, rest = str(cls).partition("-")
+    return f"{MUNICIPAL_GROUPS.get(kind, kind)} {rest}".strip() if rest else MUNICIPAL_GROUPS.get(kind, kind)
 
 
 def peers_html(d: Any) -> str:

@@ -27,6 +27,8 @@ from sckpi_helpers.viz import style
 
 MISSING_HATCH = "////"
 CONTEXT_FILL = "#F2F2F2"
+#: with more municipalities than this in the frame (peers across prefectures) the non-peers are not drawn
+MAX_CONTEXT = 250
 #: a peer farther from the peers' centre than this many times their median distance is off the frame
 FAR_FACTOR = 4.0
 
@@ -71,6 +73,8 @@ def plot_deviation_maps(geo: Any, panels: list[tuple[str, pd.DataFrame]], city: 
     padx, pady = (x1 - x0) * 0.04 + 0.01, (y1 - y0) * 0.04 + 0.01
     context = geo.cx[x0 - padx:x1 + padx, y0 - pady:y1 + pady]
     context = context[~context["area_code"].isin(codes)]
+    if len(context) > MAX_CONTEXT:  # a national frame: the peers alone keep the figure light
+        context = context.iloc[0:0]
     n = max(len(panels), 1)
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
@@ -101,9 +105,6 @@ def plot_deviation_maps(geo: Any, panels: list[tuple[str, pd.DataFrame]], city: 
         ax.set_aspect(aspect)
         ax.set_axis_off()
         ax.set_title(ptitle, fontsize=10)
-        if far:
-            ax.text(0.0, 0.0, f"図の範囲外の比較団体 {len(far)} 件（表に記載）", transform=ax.transAxes,
-                    fontsize=7.5, color="#595959", va="bottom")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     handles = [Patch(facecolor=c, edgecolor="#666666", label=lbl) for c, lbl in
@@ -112,7 +113,9 @@ def plot_deviation_maps(geo: Any, panels: list[tuple[str, pd.DataFrame]], city: 
                 Patch(facecolor="none", edgecolor="#000000", linewidth=2.2, label="対象都市（太線）")]
     fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False, title="偏差値（高いほど良い）",
                title_fontsize=8)
-    if title:
-        fig.suptitle(title, fontsize=11)
-    fig.tight_layout(rect=(0, 0.12 if nrows == 1 else 0.08, 1, 0.95 if title else 1))
+    note = f"図の範囲外の比較団体 {len(far)} 件（表に記載）" if far else ""
+    if title or note:
+        fig.suptitle("\n".join(x for x in (title, note) if x), fontsize=11 if title else 9)
+    top = 1 - 0.05 * (bool(title) + bool(note)) / max(nrows, 1)
+    fig.tight_layout(rect=(0, 0.12 if nrows == 1 else 0.08, 1, top))
     return fig
