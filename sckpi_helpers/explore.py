@@ -1,6 +1,7 @@
 """The indicator explorer behind ``notebooks/explorer.ipynb``: pick a city, 補正人口 definition, peer
-group (類似団体 included), indicator and years; the chart, the city's standing and its tier-1/2 KPIs
-update live (ipywidgets), and the table shown can be exported (CSV with BOM or xlsx).
+group (類似団体 included), indicator and years; the chart, a scatter of the indicator against a second
+one chosen by the reader (the city among its peers), the city's standing and its tier-1/2 KPIs update
+live (ipywidgets), and the table shown can be exported (CSV with BOM or xlsx).
 
 Why a module of its own: it is the one interactive piece (not part of report runs) and the only
 user of ipywidgets. The logic is in plain functions (:func:`definition_options`,
@@ -129,6 +130,7 @@ class Explorer:
         self.state = {"city": default_city, "definition": default_def,
                       "peer_group": params.peer_group if params.peer_group in PEER_CHOICES else "prefecture",
                       "indicator": self.indicators[0][1] if self.indicators else None,
+                      "pair": self.indicators[1][1] if len(self.indicators) > 1 else None,
                       "years": (self.year_range[0], want)}
         self.table = pd.DataFrame()  # the standing table last shown (what export writes)
 
@@ -150,11 +152,27 @@ class Explorer:
         r = results[(results["year"] >= years[0]) & (results["year"] <= years[1])]
         return plot_timeseries_with_peers(r, indicator, city, codes, self.catalog)
 
+    def scatter(self, results: pd.DataFrame, city: str, codes: list[str], x_id: str, y_id: str, year: int):
+        """The two-indicator scatter of ``city`` among ``codes`` in ``year`` (None when a value is missing)."""
+        from sckpi_helpers.reports.peer_page import axis_label, pair_frame
+        from sckpi_helpers.viz.radar import plot_pair_scatter
+
+        names = dict(zip(self.areas["area_code"].astype(str), self.areas["area_name"].astype(str), strict=False))
+        pts = pair_frame(results, year, sorted(set(codes) | {city}), x_id, y_id, names)
+        if pts.dropna(subset=["x", "y"]).empty:
+            return None
+        ind = self.catalog.indicators
+        row = {k: {"name_ja": ind[k].name_ja, "unit": ind[k].unit} for k in (x_id, y_id)}
+        return plot_pair_scatter(pts, city, axis_label(row[x_id]), axis_label(row[y_id]),
+                                 x_better=ind[x_id].direction, y_better=ind[y_id].direction,
+                                 title=f"{ind[x_id].name_ja} と {ind[y_id].name_ja}（{year}年）")
+
     def render(self, city: str | None = None, peer_group: str | None = None, indicator: str | None = None,
-               years: tuple[int, int] | None = None, definition: str | None = None) -> None:
-        """Draw one selection (default: the current state): chart, standing table, the city's KPIs."""
+               years: tuple[int, int] | None = None, definition: str | None = None, pair: str | None = None) -> None:
+        """Draw one selection (default: the current state): chart, scatter against the ``pair``
+        indicator, standing table, the city's KPIs."""
         given = {"city": city, "peer_group": peer_group, "indicator": indicator, "years": years,
-                 "definition": definition}
+                 "definition": definition, "pair": pair}
         st = self.state = {**self.state, **{k: v for k, v in given.items() if v is not None}}
         if not st["indicator"]:
             show_notice("表示できる指標がありません。")
@@ -169,6 +187,12 @@ class Explorer:
         self.table, year, note = standing_frame(results, self.catalog, st["city"], codes, int(st["years"][1]))
         if note:
             show_notice(note, "warning" if year is None else "info")
+        if year is not None and st.get("pair") and st["pair"] != st["indicator"]:
+            fig = self.scatter(results, st["city"], codes, st["indicator"], st["pair"], year)
+            if fig is None:
+                show_notice("この年は2指標のどちらかの値がないため、散布図はありません。")
+            else:
+                show_figure(fig, params=None)
         show_table(self.table, status_col=(), columns=STANDING_COLUMNS,
                    caption=f"{year or st['years'][1]}年の位置（{peer_group_ja(st['peer_group'])}、{len(codes)}団体、"
                            f"補正人口: {st['definition']}）", empty="この年の値はありません。")
@@ -203,6 +227,8 @@ class Explorer:
         peer = w.Dropdown(options=peer_options(), value=self.state["peer_group"], description="比較対象")
         ind = w.Dropdown(options=self.indicators, value=self.state["indicator"], description="指標",
                          layout=w.Layout(width="95%"))
+        pair = w.Dropdown(options=self.indicators, value=self.state["pair"], description="散布図の縦軸",
+                          layout=w.Layout(width="95%"), style={"description_width": "initial"})
         yrs = w.IntRangeSlider(value=self.state["years"], min=self.year_range[0], max=self.year_range[1], step=1,
                                description="年", continuous_update=False)
         path = w.Text(value=str(self.params.output_dir / "explorer.csv") if self.params.output_dir
@@ -210,8 +236,8 @@ class Explorer:
         button = w.Button(description="表を書き出す（CSV / xlsx）", layout=w.Layout(width="auto"))
         message = w.Output()
 
-        def update(city, defn, peer, ind, yrs):
-            self.render(city, peer, ind, yrs, defn)
+        def update(city, defn, peer, ind, yrs, pair):
+            self.render(city, peer, ind, yrs, defn, pair)
 
         def on_export(_):
             message.clear_output()
@@ -222,5 +248,6 @@ class Explorer:
                     print(exc)
 
         button.on_click(on_export)
-        out = w.interactive_output(update, {"city": city, "defn": defn, "peer": peer, "ind": ind, "yrs": yrs})
-        return w.VBox([w.HBox([city, peer]), w.HBox([defn, yrs]), ind, w.HBox([path, button]), message, out])
+        out = w.interactive_output(update, {"city": city, "defn": defn, "peer": peer, "ind": ind, "yrs": yrs,
+                                            "pair": pair})
+        return w.VBox([w.HBox([city, peer]), w.HBox([defn, yrs]), ind, pair, w.HBox([path, button]), message, out])

@@ -20,14 +20,14 @@ DESIGN_PARAMS = {"city_code": "99201", "period": "2024", "logic_model_path": "",
 
 def test_validate_parameters_defaults(demo_home, tmp_path):
     p = nbp.validate_parameters(**DESIGN_PARAMS, setup=False)
-    assert p.city_code == "99201" and p.period_label == "2024" and p.period_ja == "2024年度"
+    assert p.city_code == "99201" and p.period_label == "2024" and p.period_ja == "2024年度（令和6年度）"
     assert p.fiscal_year == 2024 and p.source == "demo" and p.lang == "ja" and p.output_dir is None
     assert p.city_name == "サンプル市"
     assert p.logic_model_path == demo_home / "data" / "raw" / "demo" / "logic_model.yaml"
     assert p.peer_group == "prefecture"  # from the settings
     out = tmp_path / "out" / "x"
     q = nbp.validate_parameters("99201", "2024Q4", "", "demo", "all", "ja", str(out), setup=False)
-    assert q.output_dir == out and out.is_dir() and q.peer_group == "all" and q.period_ja == "2024年度第4四半期"
+    assert q.output_dir == out and out.is_dir() and q.peer_group == "all" and q.period_ja == "2024年度（令和6年度）第4四半期"
 
 
 def test_validate_parameters_lists_every_problem(demo_home):
@@ -97,7 +97,7 @@ def test_page_tables_write_numbers_by_the_one_rule_with_the_row_unit():
     assert ">3,154<" in html and ">0.5<" in html and ">12.35<" in html and ">—<" in html
 
 
-def test_publish_summary_and_show_figure(demo_home, tmp_path):
+def test_publish_summary_and_show_figure(demo_home, tmp_path, monkeypatch):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -113,9 +113,14 @@ def test_publish_summary_and_show_figure(demo_home, tmp_path):
     fig, ax = plt.subplots()
     ax.set_title("テスト図")
     assert show._figure_alt(fig) == "テスト図"
-    show.show_figure(fig, "fig 1", p)
-    png = (tmp_path / "o" / "fig_1.png").read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    shown = []
+    monkeypatch.setattr(show, "_display_html", shown.append)
+    monkeypatch.chdir(tmp_path)
+    show.show_figure(fig, "fig 1", p, alt="テスト図：値 <3>")
+    svg = (tmp_path / "o" / "fig_1.svg").read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "テスト図" in svg  # text kept as text
+    assert '<img src="o/fig_1.svg" alt="テスト図：値 &lt;3&gt;"' in shown[0]  # a file beside the page
+    assert "base64" not in shown[0]
     assert not plt.get_fignums()  # closed after display
 
 

@@ -79,3 +79,19 @@ def test_the_export_button_writes_the_table_shown(demo_explorer, tmp_path):
     path.value = str(tmp_path / "shown.xlsx")
     button.click()
     assert len(pd.read_excel(tmp_path / "shown.xlsx")) == len(demo_explorer.table) > 0
+
+
+def test_the_reader_chooses_the_two_indicators_of_the_scatter(demo_explorer, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    e = demo_explorer
+    ids = [i for _, i in e.indicators]
+    shown = []
+    monkeypatch.setattr(explore, "show_figure", lambda fig, **kw: shown.append(fig))
+    e.render(indicator=ids[0], pair=ids[2])
+    assert e.state["pair"] == ids[2] and len(shown) == 2  # the series, then the scatter
+    ax = shown[1].axes[0]
+    assert e.catalog.indicators[ids[0]].name_ja in ax.get_xlabel()
+    assert e.catalog.indicators[ids[2]].name_ja in ax.get_ylabel()
+    assert "サンプル市" in {t.get_text() for t in ax.texts}  # the city is named among its peers
+    plt.close("all")

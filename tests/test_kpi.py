@@ -11,7 +11,14 @@ import pytest
 import yaml
 from lm_fixtures import fake_catalog
 
-from sckpi_helpers.checks.kpi import TRACK_COLUMNS, judge, latest_status, next_milestone, track
+from sckpi_helpers.checks.kpi import (
+    TRACK_COLUMNS,
+    judge,
+    latest_status,
+    next_milestone,
+    progress_class,
+    track,
+)
 from sckpi_helpers.config.vocabulary import STATUS_JA
 from sckpi_helpers.sources.logic_model import load_logic_model
 
@@ -244,3 +251,33 @@ def test_status_labels_are_the_shared_japanese_ones(tmp_path):
     m = one_indicator_model(tmp_path)
     t = track(m, CAT, local({"2023Q1": 110, "2023Q2": 300}), period="2023Q3")
     assert set(zip(t["status"], t["status_ja"], strict=True)) <= set(STATUS_JA.items())
+
+
+@pytest.mark.parametrize("actual,expected", [
+    (6.0, "achieved"),      # the target of a lower-is-better indicator reached
+    (9.0, "accelerate"),    # a quarter of the way, the line asks for more: right direction, too slow
+    (10.1, "stalled"),      # within 5 % of the way either side of the baseline
+    (21.9, "worsening"),    # moved away from the target (progress −298 %, as the demo's 防犯性 did)
+])
+def test_progress_is_told_in_words_not_as_a_percentage_outside_0_to_100(tmp_path, actual, expected):
+    lm = one_indicator_model(tmp_path, direction="lower", baseline=(10, "2022Q4"), targets=((6, "2024Q4"),))
+    spec = next(s for _, _, s in lm.iter_indicators() if s.id == "x")
+    j = judge(actual, spec, dt.date(2024, 3, 31))
+    assert progress_class(j["status"], j["progress"], j["baseline"], j["target"]) == expected
+    if expected == "worsening":
+        assert j["progress"] < -2.9  # the number itself stays (the CSV keeps it)
+
+
+def test_progress_on_the_planned_line_is_on_track_and_no_value_is_no_data():
+    assert progress_class("on_track", 0.4) == "on_track"
+    assert progress_class("no_data", math.nan) == "no_data"
+    assert progress_class("behind", 0.0, 5.0, 5.0) == "worsening"  # "hold the level" missed
+
+
+def test_every_tracking_row_carries_its_progress_word(tmp_path):
+    lm = one_indicator_model(tmp_path)
+    local = pd.DataFrame({"area_code": "99201", "indicator_id": "x", "period": ["2023Q1", "2023Q2"],
+                          "value": [90.0, 150.0], "unit": "件", "source": "台帳", "note": None})
+    t = track(lm, CAT, local, period="2023Q2")
+    x = t[t["indicator_id"] == "x"].set_index("period")
+    assert x.loc["2023Q1", "progress_class"] == "worsening" and x.loc["2023Q2", "progress_class"] == "on_track"

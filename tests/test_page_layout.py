@@ -60,7 +60,8 @@ def report_set(tmp_path_factory) -> Path:
     """``reports/99201/2024/`` of the demo, rendered once with the real notebooks."""
     tmp = tmp_path_factory.mktemp("layout")
     home = tmp / "home"
-    shutil.copytree(REPO / "data" / "raw" / "demo", home / "data" / "raw" / "demo")
+    for part in ("demo", "boundaries"):  # what ships
+        shutil.copytree(REPO / "data" / "raw" / part, home / "data" / "raw" / part)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCKPI_")}
     env |= {"SCKPI_HOME": str(home), "MPLBACKEND": "Agg", "PYTHONPATH": str(REPO)}
     proc = subprocess.run([sys.executable, "-m", "sckpi_helpers.cli", "report", "--city", "99201",
@@ -200,7 +201,7 @@ def test_every_link_on_the_index_resolves_to_a_file_and_every_download_is_linked
         target = Path(unquote(url.path))
         assert target.is_file(), f"{href} does not resolve to a file"
         targets.add(target.resolve())
-    downloads = {f.resolve() for f in (report_set / "files").rglob("*") if f.suffix in (".csv", ".png")}
+    downloads = {f.resolve() for f in (report_set / "files").rglob("*") if f.suffix in (".csv", ".svg")}
     assert len(downloads) >= 25 and downloads <= targets, sorted(str(d) for d in downloads - targets)
     assert (report_set / "tables.xlsx").resolve() in targets
     inputs = {f.name for f in (report_set / "inputs").iterdir()}
@@ -233,7 +234,7 @@ def test_print_layout_is_a4_with_one_section_per_page(report_set, browser, tmp_p
         assert len(breaks) >= 5
         assert breaks[0] != "page" and set(breaks[1:]) == {"page"}  # the summary stays under the title
         assert page.evaluate("getComputedStyle(document.querySelector('.sckpi-nav')).display") == "none"
-        avoid = page.evaluate("""['table.sckpi-table', '.jp-RenderedImage']
+        avoid = page.evaluate("""['table.sckpi-table', 'figure.sckpi-figure']
             .map(s => getComputedStyle(document.querySelector(s)).breakInside)""")
         assert avoid == ["avoid", "avoid"]
         pdf = page.pdf(format="A4", prefer_css_page_size=True, print_background=True)
@@ -270,3 +271,124 @@ def test_print_layout_of_the_index_keeps_sections_together(report_set, browser):
         assert page.pdf(format="A4").startswith(b"%PDF")
     finally:
         page.close()
+
+
+# ---------------------------------------------------------------------------------- a real city's Check❹
+#: the weight of a Check❹ page with every figure, and of a whole report set (issue 19)
+PAGE_BUDGET = 500_000
+SET_BUDGET = 2_000_000
+PHONE = 375
+
+
+@pytest.fixture(scope="module")
+def real_check4(tmp_path_factory) -> Path:
+    """千代田区's Check❹ for 2022 from what ships (bundled SSDSE-A and boundaries), rendered once."""
+    tmp = tmp_path_factory.mktemp("real")
+    home = tmp / "home"
+    for part in ("ssdse", "boundaries"):
+        shutil.copytree(REPO / "data" / "raw" / part, home / "data" / "raw" / part)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCKPI_")}
+    env |= {"SCKPI_HOME": str(home), "MPLBACKEND": "Agg", "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-m", "sckpi_helpers.cli", "report", "--city", "13101",
+                           "--period", "2022", "--only", "check4"],
+                          env=env, capture_output=True, text=True, timeout=900, cwd=tmp, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return home / "reports" / "13101" / "2022" / "check4_outcome3.html"
+
+
+def _page_weight(html: Path) -> int:
+    """The page and every local file it loads (figures)."""
+    text = html.read_text(encoding="utf-8")
+    srcs = set(re.findall(r'<img[^>]+src="([^"#?]+)"', text)) | set(re.findall(r'<link[^>]+href="([^"#?]+)"', text))
+    local = [html.parent / unquote(s) for s in srcs if not s.startswith(("data:", "http:", "https:"))]
+    assert all(p.is_file() for p in local), [str(p) for p in local if not p.is_file()]
+    return html.stat().st_size + sum(p.stat().st_size for p in local)
+
+
+def test_a_real_citys_check4_shows_a_map_and_a_radar(real_check4, browser):
+    page = _open(browser, real_check4)
+    try:
+        page.wait_for_load_state("load")
+        figures = page.evaluate("""[...document.querySelectorAll('figure.sckpi-figure img')].map(i => ({
+            src: i.getAttribute('src'), alt: i.alt, w: i.naturalWidth}))""")
+        by_name = {Path(f["src"]).stem: f for f in figures}
+        for name in ("map_deviation", "radar_deviation", "scatter_pair"):
+            assert by_name[name]["w"] > 300, name  # the file loaded and drew
+        assert "千代田区" in by_name["map_deviation"]["alt"] and "位／" in by_name["map_deviation"]["alt"]
+        assert all(len(f["alt"]) >= 30 for f in figures)  # value, rank, direction — not just a title
+        assert page.locator("details.sckpi-alt-table").count() >= len(figures) - 2  # a table beside them
+        assert "国土数値情報" in page.locator("figure.sckpi-figure figcaption").first.inner_text()
+    finally:
+        page.close()
+
+
+def test_a_real_citys_peers_are_named_with_how_they_were_chosen(real_check4, browser):
+    page = _open(browser, real_check4)
+    try:
+        peers = page.locator("details.sckpi-peers")
+        assert "比較団体 61 団体の一覧" in peers.locator("summary").inner_text()
+        peers.locator("summary").click()
+        names = page.locator("ul.sckpi-peer-list li").all_inner_texts()
+        assert len(names) == 61 and any(n.startswith("中央区") for n in names)
+        assert not any(n.startswith("千代田区") for n in names)
+        assert "選び方" in peers.inner_text() and "令和4年" in peers.inner_text()
+        near = page.locator("table", has=page.locator("caption", has_text="順位の前後の団体"))
+        cells = near.locator("td").all_inner_texts()
+        assert any(re.fullmatch(r".+区（\d+位）", t) for t in cells), cells[:8]
+    finally:
+        page.close()
+
+
+def test_the_heading_gives_the_fiscal_year_with_its_era(real_check4, browser):
+    page = _open(browser, real_check4)
+    try:
+        assert "千代田区 2022年度（令和4年度）" in page.locator("h1").first.inner_text()
+        assert "令和4年度" in page.title()
+    finally:
+        page.close()
+
+
+def test_check4_with_every_figure_weighs_at_most_500_kb(real_check4, report_set):
+    for html in (real_check4, report_set / "check4_outcome3.html"):
+        text = html.read_text(encoding="utf-8")
+        assert "data:image/png;base64" not in text  # figures are files, not inlined PNG
+        assert _page_weight(html) <= PAGE_BUDGET, (html, _page_weight(html))
+
+
+def test_a_whole_report_set_weighs_at_most_2_mb(report_set):
+    total = sum(f.stat().st_size for f in report_set.rglob("*") if f.is_file())
+    assert total <= SET_BUDGET, total
+
+
+def test_nothing_overflows_a_375_px_phone(real_check4, report_set, browser):
+    for html in (real_check4, report_set / "check4_outcome3.html", report_set / "check2_outcome1.html"):
+        page = _open(browser, html, PHONE)
+        try:
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE + 1, html.name
+            wide = page.evaluate("""[...document.querySelectorAll('figure.sckpi-figure img')]
+                .filter(i => i.getBoundingClientRect().right > window.innerWidth + 1).length""")
+            assert wide == 0
+        finally:
+            page.close()
+
+
+def test_figures_print_within_the_a4_width(real_check4, browser):
+    page = _open(browser, real_check4, A4_CONTENT_PX)
+    try:
+        page.emulate_media(media="print")
+        page.wait_for_load_state("load")
+        widths = page.evaluate("""[...document.querySelectorAll('figure.sckpi-figure img')].map(i =>
+            [i.getBoundingClientRect().width, i.naturalWidth])""")
+        assert widths and all(0 < w <= A4_CONTENT_PX + 1 for w, _ in widths), widths
+        assert page.evaluate("getComputedStyle(document.querySelector('details.sckpi-alt-table')).display") == "none"
+        assert page.evaluate("getComputedStyle(document.querySelector('figure.sckpi-figure')).breakInside") == "avoid"
+        pdf = page.pdf(format="A4", prefer_css_page_size=True, print_background=True)
+    finally:
+        page.close()
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 6
+
+
+def test_the_demo_says_it_has_no_map_instead_of_drawing_one(report_set):
+    text = (report_set / "check4_outcome3.html").read_text(encoding="utf-8")
+    assert "境界データがないため、地図は表示しません" in text and "map_deviation" not in text
+    assert "radar_deviation.svg" in text and "scatter_pair.svg" in text

@@ -14,6 +14,8 @@ from sckpi_helpers.config.periods import (
     period_for,
     period_range,
     periods_within,
+    wareki,
+    year_ja,
 )
 
 
@@ -21,7 +23,7 @@ def test_fiscal_year_runs_april_to_march():
     p = parse_period("2025")
     assert (p.start, p.end) == (date(2025, 4, 1), date(2026, 3, 31))
     assert parse_period("FY2025") == p
-    assert p.label_ja == "2025年度"
+    assert p.label_ja == "2025年度（令和7年度）"
 
 
 def test_quarters_are_fiscal_quarters():
@@ -30,7 +32,7 @@ def test_quarters_are_fiscal_quarters():
     assert (q3.start, q3.end) == (date(2025, 10, 1), date(2025, 12, 31))
     q4 = parse_period("2025Q4")
     assert (q4.start, q4.end, q4.fiscal_year) == (date(2026, 1, 1), date(2026, 3, 31), 2025)
-    assert q3.label_ja == "2025年度第3四半期"
+    assert q3.label_ja == "2025年度（令和7年度）第3四半期"
 
 
 def test_january_belongs_to_the_previous_fiscal_year():
@@ -115,3 +117,22 @@ def test_statistics_years(text, year):
 def test_what_is_not_a_year_is_refused(text):
     with pytest.raises(PeriodError):
         parse_year(text)
+
+
+@pytest.mark.parametrize("year,text", [(2022, "2022年度（令和4年度）"), (2019, "2019年度（平成31年度／令和元年度）"),
+                                       (2020, "2020年度（令和2年度）"), (2018, "2018年度（平成30年度）"),
+                                       (1989, "1989年度（平成元年度）"), (1988, "1988年度（昭和63年度）")])
+def test_fiscal_years_carry_their_era_year(year, text):
+    assert year_ja(year) == text
+
+
+def test_calendar_years_carry_their_era_year():
+    assert year_ja(2022, fiscal=False) == "2022年（令和4年）"
+    assert wareki(2019, fiscal=False) == "平成31年／令和元年"
+    assert wareki(1989, fiscal=False) == "昭和64年／平成元年"
+
+
+def test_the_era_beside_a_year_reads_back_as_the_same_year():
+    for y in (1990, 2019, 2024):
+        for part in wareki(y).split("／"):
+            assert parse_year(part) == y

@@ -102,7 +102,7 @@ def test_report_set_manifest_and_indexes(home):
 
     m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert m["city_code"] == "99201" and m["city_name"] == "サンプル市"
-    assert m["period"] == "2024" and m["period_ja"] == "2024年度" and m["checks_due"] == [1, 2, 3, 4]
+    assert m["period"] == "2024" and m["period_ja"] == "2024年度（令和6年度）" and m["checks_due"] == [1, 2, 3, 4]
     assert m["kit_version"] and m["python_version"].count(".") == 2
     assert m["parameters"] == {"city_code": "99201", "period": "2024", "logic_model_path": "",
                                "source": "demo", "peer_group": "prefecture", "lang": "ja"}
@@ -145,7 +145,7 @@ def test_html_has_no_code_and_is_self_contained(home):
     for n in res.notebooks:
         page = (res.folder / n.html).read_text(encoding="utf-8")
         assert re.search(r'<meta[^>]+name="viewport"', page) and "@media print" in page and "overflow-x" in page
-        assert "data:image/png;base64," in page  # figure embedded
+        assert "data:image/png;base64," in page  # an image a (fixture) notebook displays itself stays embedded
         assert "<table" in page and "達成" in page
         assert not re.search(r"<script[^>]*\bsrc=", page)  # nothing fetched from the network
         assert 'class="jp-InputArea-editor' not in page and 'class="jp-InputPrompt' not in page
@@ -362,7 +362,9 @@ def test_end_to_end_demo_report(tmp_path):
     for name, heading in expected.items():
         page = (folder / f"{name}.html").read_text(encoding="utf-8")
         assert heading in page and "サンプル市" in page
-        assert "<table" in page and "data:image/png;base64," in page
+        imgs = re.findall(r"<img[^>]*>", page)
+        assert "<table" in page and any(re.search(r'\bsrc="files/[^"]+\.svg"', i) and re.search(r'\balt="[^"]{20,}"', i)
+                                        for i in imgs)
         assert "validate_parameters" not in page and "import " not in page
         assert 'class="jp-InputArea-editor' not in page
     assert "アウトカム第3階層" in (folder / "check4_outcome3.html").read_text(encoding="utf-8")

@@ -24,6 +24,10 @@ Rules, per row (indicator × period, ``E`` = last day of the period):
   or ``worsening`` by the indicator's direction (neutral indicators take the direction from
   baseline → target; without one the trend is left empty).
 
+- ``progress_class``: progress in words for the page (:func:`progress_class`, docs/PROGRESS.md):
+  achieved 達成, on_track 順調, accelerate 要加速, stalled 停滞, worsening 悪化, no_data. Pages print
+  the word, never a percentage below 0 or above 100; the number stays in ``progress`` (and the CSV).
+
 ``as_needed`` (適宜) and ``every_N_years`` indicators get rows only for the periods that have values;
 when they have none at all, one ``no_data`` row for the reporting period.
 
@@ -55,7 +59,7 @@ TRACK_COLUMNS = [
     "measure_id", "box_id", "tier", "indicator_id", "name_ja", "name_en", "unit", "direction", "cadence",
     "period", "period_start", "period_end", "actual", "baseline", "baseline_period", "target",
     "target_period", "expected", "progress", "expected_progress", "status", "status_ja", "trend",
-    "data_source", "source", "note",
+    "data_source", "source", "note", "progress_class",
 ]
 STATUS_ORDER = ["achieved", "on_track", "behind", "no_data"]
 
@@ -211,6 +215,36 @@ def _due_periods(cadence: str, start: dt.date, report: Period, have: list[Period
     return period_range(first, last)
 
 
+#: within this share of the way from baseline to target (either side of the baseline) a value has
+#: not moved: 停滞; further on the wrong side: 悪化
+STALL_BAND = 0.05
+PROGRESS_CLASSES = ("achieved", "on_track", "accelerate", "stalled", "worsening", "no_data")
+
+
+def progress_class(status: str, progress: float, baseline: float | None = None,
+                   target: float | None = None) -> str:
+    """Progress in words, like Open SDG's progress measure but against the logic model's own line.
+
+    ``achieved`` (達成) the milestone is reached; ``on_track`` (順調) at or beyond the straight line
+    from baseline to target (the ``status`` rule); otherwise by how far the value moved:
+    more than :data:`STALL_BAND` of the way toward the target → ``accelerate`` (要加速, right
+    direction, too slow); within ±STALL_BAND of the baseline → ``stalled`` (停滞); further away from
+    the target than the baseline → ``worsening`` (悪化). A "hold the level" target (target =
+    baseline) missed is ``worsening``.
+    """
+    if status in ("no_data", None) or progress is None or (isinstance(progress, float) and math.isnan(progress)):
+        return "no_data"
+    if status in ("achieved", "on_track"):
+        return status
+    if baseline is not None and target is not None and baseline == target:
+        return "worsening"
+    if progress > STALL_BAND:
+        return "accelerate"
+    if progress >= -STALL_BAND:
+        return "stalled"
+    return "worsening"
+
+
 def track(model: LogicModel, catalog: Any, local: pd.DataFrame | None,
           indicators: pd.DataFrame | None = None, period: str | Period | None = None, *,
           tolerance: float = 0.0, trend_window: int = 4, flat_threshold: float = 0.01) -> pd.DataFrame:
@@ -272,6 +306,7 @@ def track(model: LogicModel, catalog: Any, local: pd.DataFrame | None,
                 "data_source": spec.source,
                 "source": r.source if r is not None and isinstance(r.source, str) else None,
                 "note": "; ".join(notes) or None,
+                "progress_class": progress_class(j["status"], j["progress"], j["baseline"], j["target"]),
             })
     out = pd.DataFrame(rows, columns=TRACK_COLUMNS)
     out.attrs["period"] = report.label
@@ -311,6 +346,7 @@ def latest_status(tracking: pd.DataFrame, period: str | Period | None = None) ->
             # older than one cadence: not a current value
             row["period"], row["actual"], row["status"] = report.label, math.nan, "no_data"
             row["status_ja"], row["progress"], row["trend"] = STATUS_JA["no_data"], math.nan, None
+            row["progress_class"] = "no_data"
         row["reporting_period"] = report.label
         row["last_period_with_data"] = with_data["period"].iloc[-1] if len(with_data) else None
         row["last_actual"] = with_data["actual"].iloc[-1] if len(with_data) else math.nan

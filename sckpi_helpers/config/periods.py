@@ -95,15 +95,16 @@ class Period:
 
     @property
     def label_ja(self) -> str:
-        """Japanese label for reports, e.g. 2025年度第3四半期."""
+        """Japanese label for reports with the era beside the year (:func:`year_ja`), e.g.
+        ``2025年度（令和7年度）第3四半期``."""
         fy = self.fiscal_year
         if self.kind == "year":
-            return f"{fy}年度"
+            return year_ja(fy)
         if self.kind == "half":
-            return f"{fy}年度{'上期' if self.start.month == 4 else '下期'}"
+            return f"{year_ja(fy)}{'上期' if self.start.month == 4 else '下期'}"
         if self.kind == "quarter":
             q = ((self.start.month - 4) % 12) // 3 + 1
-            return f"{fy}年度第{q}四半期"
+            return f"{year_ja(fy)}第{q}四半期"
         return f"{self.start.year}年{self.start.month}月"
 
     def next(self) -> Period:
@@ -138,6 +139,37 @@ _ERA = r"(令和|平成|昭和|[RHS])\s*(\d{1,2}|元)\s*"
 _RE_ERA_YEAR = re.compile(rf"^{_ERA}", re.IGNORECASE)
 _RE_STAT_YEAR = re.compile(r"^(?:FY)?(\d{4})(?:年度?|FY)?$", re.IGNORECASE)
 _RE_STAT_ERA = re.compile(rf"^{_ERA}(?:年度?)?$", re.IGNORECASE)
+
+
+#: era names → (first Gregorian year, first day); newest first
+_ERA_STARTS = (("令和", date(2019, 5, 1)), ("平成", date(1989, 1, 8)), ("昭和", date(1926, 12, 25)))
+
+
+def _era_of(d: date) -> str:
+    """``令和4年`` for a day; the first year of an era is 元年."""
+    for name, start in _ERA_STARTS:
+        if d >= start:
+            n = d.year - start.year + 1
+            return f"{name}{'元' if n == 1 else n}"
+    raise PeriodError(f"no era for {d.isoformat()} (昭和 and later only)")
+
+
+def wareki(year: int, *, fiscal: bool = True) -> str:
+    """The era year of ``year`` as municipal documents write it: ``令和4年度`` (fiscal) or ``令和4年``.
+
+    A year in which the era changed names both: fiscal 2019 (April 2019 – March 2020) began in
+    平成31年 and is mostly called 令和元年度 → ``平成31年度／令和元年度``; calendar 1989 → ``昭和64年／平成元年``.
+    A fiscal year is named by its April–December days (fiscal 1988 stays 昭和63年度, as documents have it).
+    """
+    days = (date(year, 4, 1) if fiscal else date(year, 1, 1), date(year, 12, 31))
+    unit = "年度" if fiscal else "年"
+    return "／".join(f"{n}{unit}" for n in dict.fromkeys(_era_of(d) for d in days))
+
+
+def year_ja(year: int, *, fiscal: bool = True) -> str:
+    """``2022年度（令和4年度）``, ``2019年度（平成31年度／令和元年度）``, ``2022年（令和4年）``: the one place
+    that writes a year for a reader (headings, tables, captions)."""
+    return f"{year}{'年度' if fiscal else '年'}（{wareki(year, fiscal=fiscal)}）"
 
 
 def _nfkc(v: object) -> str:

@@ -3,20 +3,22 @@
 Why here: the same labels (KPI status, pillar, tier, field, peer group …) were copied into
 ``viz.style``, ``catalog.schema``, ``sources.logic_model`` and the report modules; a label changed
 in one copy and not in the others would make two pages of one report disagree. This module holds
-plain data only (stage 1, config): it imports nothing from the package, so every stage may read it.
+plain data only (stage 1, config): it imports only the palette of its own stage, so every stage may
+read it.
 """
 
 from __future__ import annotations
 
-#: KPI status (Check❶–❹ tracking) and its colour, shared by KPI tables, the logic-model diagram and
-#: plots (colour-blind safe)
-STATUS_COLOURS = {
-    "achieved": "#1a9850",
-    "on_track": "#91cf60",
-    "behind": "#d73027",
-    "no_data": "#bdbdbd",
-}
+#: KPI status colours (Check❶–❹ tracking) live with every other colour in ``config.palette``
+#: (Okabe–Ito, colour-blind safe); re-exported here for the modules that import them with the labels
+from sckpi_helpers.config.palette import STATUS_COLOURS, STATUS_MARKS  # noqa: F401
+
 STATUS_JA = {"achieved": "達成", "on_track": "順調", "behind": "遅れ", "no_data": "データなし"}
+
+#: progress toward the logic model's target in words (``checks.kpi.progress_class``; the rules are in
+#: docs/PROGRESS.md). A page never prints progress as a percentage below 0 or above 100.
+PROGRESS_JA = {"achieved": "達成", "on_track": "順調", "accelerate": "要加速", "stalled": "停滞",
+               "worsening": "悪化", "no_data": "データなし"}
 
 #: the three service pillars (the foundation fields are named by FIELD_JA)
 PILLAR_JA = {"social": "社会", "economic": "経済", "environmental": "環境"}
@@ -114,9 +116,7 @@ def peer_group_ja(spec: str) -> str:
 #: 都道府県 by JIS X 0401 code (the first two digits of every area code)
 PREFECTURE_JA = dict(zip(
     [f"{i:02d}" for i in range(1, 48)],
-    "北海道 青森県 岩手県 宮城県 秋田県 山形県 福島県 茨城県 栃木県 群馬県 埼玉県 千葉県 東京都 神奈川県 新潟県 富山県 "
-    "石川県 福井県 山梨県 長野県 岐阜県 静岡県 愛知県 三重県 滋賀県 京都府 大阪府 兵庫県 奈良県 和歌山県 鳥取県 島根県 "
-    "岡山県 広島県 山口県 徳島県 香川県 愛媛県 高知県 福岡県 佐賀県 長崎県 熊本県 大分県 宮崎県 鹿児島県 沖縄県".split(),
+    ["北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県", "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県"],
     strict=True))
 
 #: municipal types (areas.parquet ``municipal_type``)

@@ -81,14 +81,15 @@ def kpi_table(d: CheckData, tier: str):
     out = pd.DataFrame({
         "measure": [d.measure_name(m) for m in rows["measure_id"]],
         "name": rows[name_col].fillna(rows["name_ja"]).to_list(),
-        "period": rows["period"].to_list(),
+        "period": [period_ja(p) for p in rows["period"]],
         "actual": rows["actual"].to_list(),
         "unit": rows["unit"].to_list(),
-        "baseline": [f"{format_number(v, u)}（{p}）" if p else format_number(v, u)
+        "baseline": [f"{format_number(v, u)}［{period_ja(p)}］" if p else format_number(v, u)
                      for v, u, p in zip(rows["baseline"], rows["unit"], rows["baseline_period"], strict=False)],
-        "target": [f"{format_number(v, u)}（{p}）" if p else format_number(v, u)
+        "target": [f"{format_number(v, u)}［{period_ja(p)}］" if p else format_number(v, u)
                    for v, u, p in zip(rows["target"], rows["unit"], rows["target_period"], strict=False)],
-        "progress": [format_share(v, missing=None) for v in rows["progress"]],
+        "progress": rows["progress"].to_list(),  # the number, for the CSV only (the page shows the word)
+        "progress_class": rows["progress_class"].to_list(),
         "expected": [format_share(v, missing=None) for v in rows["expected_progress"]],
         "status": rows["status"].to_list(),
         "trend": [TREND_JA.get(t, "—") if isinstance(t, str) else "—" for t in rows["trend"]],
@@ -97,9 +98,22 @@ def kpi_table(d: CheckData, tier: str):
     return out
 
 
+#: KPI status as a marker shape too (never by colour alone)
+STATUS_MARKERS = {"achieved": "o", "on_track": "s", "behind": "v", "no_data": "x"}
+
 KPI_COLUMNS = {"measure": "施策", "name": "指標", "period": "期間", "actual": "実績", "unit": "単位",
-               "baseline": "基準値", "target": "次の目標", "progress": "進捗", "expected": "計画上の目安",
+               "baseline": "基準値", "target": "次の目標", "progress_class": "進捗", "expected": "計画上の目安",
                "status": "状況", "trend": "傾向", "source": "出典"}
+
+
+def period_ja(label: Any) -> str:
+    """A period label (``2024``, ``2024Q4``) as the page writes it, with the era (``periods.year_ja``)."""
+    from sckpi_helpers.config.periods import PeriodError, parse_period
+
+    try:
+        return parse_period(str(label)).label_ja
+    except (PeriodError, ValueError):
+        return "" if label is None else str(label)
 
 
 def show_kpi_table(d: CheckData, check: int) -> None:
@@ -109,6 +123,7 @@ def show_kpi_table(d: CheckData, check: int) -> None:
         show_notice(f"{d.model_problem} {label}のKPI表はありません。", "warning")
         return
     show_table(kpi_table(d, tier), columns=KPI_COLUMNS, name=f"kpi_{tier}", params=d.params,
+               status_col=("status", "progress_class"),
                caption=f"{tier_ja}の指標（{d.params.period_ja}時点）",
                empty=f"ロジックモデルに{tier_ja}の指標がありません。")
 
@@ -119,6 +134,7 @@ def plot_kpi_series(d: CheckData, tier: str, *, ncols: int = 2):
 
     import matplotlib.pyplot as plt
 
+    from sckpi_helpers.config import palette
     from sckpi_helpers.viz.style import use_japanese_font
 
     use_japanese_font()
@@ -134,19 +150,24 @@ def plot_kpi_series(d: CheckData, tier: str, *, ncols: int = 2):
         g = g.sort_values("period_end")
         x = list(range(len(g)))
         labels = list(g["period"])
-        ax.plot(x, g["expected"], color="#969696", ls="--", lw=1, label="計画上の目安")
-        ax.plot(x, g["actual"], color="#24476b", lw=1.2, zorder=2)
+        ax.plot(x, g["expected"], color=palette.TARGET, ls=(0, (4, 2)), lw=1.1, label="計画上の目安")
+        ax.plot(x, g["actual"], color=palette.TEXT, lw=1.2, zorder=2)
         for xi, (v, st) in enumerate(zip(g["actual"], g["status"], strict=False)):
-            if not math.isnan(v):
-                ax.scatter([xi], [v], color=STATUS_COLOURS.get(st, "#999"), zorder=3, s=28,
-                           edgecolor="#333", linewidth=0.4)
+            if not math.isnan(v):  # status by colour and by marker shape
+                ax.scatter([xi], [v], color=STATUS_COLOURS.get(st, palette.GREY), marker=STATUS_MARKERS.get(st, "o"),
+                           zorder=3, s=34, edgecolor="black", linewidth=0.5)
+        base_p, base_v = g["baseline_period"].iloc[0], g["baseline"].iloc[0]
+        if base_p in labels:
+            ax.scatter([labels.index(base_p)], [base_v], marker="s", s=45, color=palette.BASELINE, zorder=4)
+        elif not math.isnan(float(base_v)):
+            ax.axhline(base_v, color=palette.BASELINE, lw=0.8, ls=":")
         tgt = g.dropna(subset=["target"]).drop_duplicates("target_period")
         for tp, tv in zip(tgt["target_period"], tgt["target"], strict=False):
             if tp in labels:
-                ax.scatter([labels.index(tp)], [tv], marker="*", s=90, color="#fdae61", edgecolor="#333",
+                ax.scatter([labels.index(tp)], [tv], marker="*", s=110, color=palette.TARGET, edgecolor="black",
                            zorder=4)
             else:
-                ax.axhline(tv, color="#fdae61", lw=0.8, ls=":")
+                ax.axhline(tv, color=palette.TARGET, lw=0.9, ls="-.")
         unit = g["unit"].iloc[0] or ""
         ax.set_title(f"{d.measure_name(g['measure_id'].iloc[0])}：{g['name_ja'].iloc[0]}", fontsize=9.5)
         ax.set_ylabel(unit, fontsize=8)
@@ -157,12 +178,13 @@ def plot_kpi_series(d: CheckData, tier: str, *, ncols: int = 2):
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    handles = [plt.Line2D([], [], color="#969696", ls="--", label="計画上の目安"),
-               plt.Line2D([], [], marker="*", color="#fdae61", ls="", markersize=10, label="目標")]
-    handles += [plt.Line2D([], [], marker="o", color=c, ls="", label=STATUS_JA[k])
-                for k, c in STATUS_COLOURS.items() if k != "no_data"]
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    handles = [plt.Line2D([], [], color=palette.TARGET, ls=(0, (4, 2)), label="計画上の目安（基準値→目標）"),
+               plt.Line2D([], [], marker="s", color=palette.BASELINE, ls="", markersize=7, label="基準値（点線：図の範囲外）"),
+               plt.Line2D([], [], marker="*", color=palette.TARGET, ls="", markersize=11, label="目標（一点鎖線：範囲外）")]
+    handles += [plt.Line2D([], [], marker=STATUS_MARKERS[k], color=c, markeredgecolor="black", ls="",
+                           label=STATUS_JA[k]) for k, c in STATUS_COLOURS.items() if k != "no_data"]
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.1 if nrows == 1 else 0.06, 1, 1))
     return fig
 
 
@@ -176,7 +198,20 @@ def show_kpi_charts(d: CheckData, check: int) -> None:
     if fig is None:
         show_notice(f"{tier_ja}の指標の推移データはありません。")
         return
-    show_figure(fig, f"kpi_series_{tier}", d.params, alt=f"{tier_ja}の指標の推移と目標")
+    rows = tier_latest(d, tier)
+    from sckpi_helpers.config.vocabulary import PROGRESS_JA
+
+    alt = (f"折れ線グラフ：{tier_ja}の指標の推移、計画上の目安（基準値から目標への直線）と目標。"
+           + "。".join(f"{n}：{period_ja(p)} {format_number(v)}{u or ''}、{PROGRESS_JA.get(c, '')}"
+                       f"（基準値 {format_number(b)}、目標 {format_number(t)}［{period_ja(tp)}］）"
+                       for n, p, v, u, c, b, t, tp in zip(rows["name_ja"], rows["period"], rows["actual"], rows["unit"],
+                                                          rows["progress_class"], rows["baseline"], rows["target"],
+                                                          rows["target_period"], strict=False)) + "。")
+    tr = d.tracking[d.tracking["tier"] == tier]
+    table = tr.assign(period_ja=[period_ja(p) for p in tr["period"]])
+    show_figure(fig, f"kpi_series_{tier}", d.params, alt=alt, table=table,
+                table_columns={"name_ja": "指標", "period_ja": "期間", "actual": "実績", "expected": "計画上の目安",
+                               "target": "次の目標", "status_ja": "状況"})
 
 
 def show_logic_model(d: CheckData) -> None:
@@ -188,7 +223,13 @@ def show_logic_model(d: CheckData) -> None:
 
     fig = draw_logic_model(d.model, d.tracking, period=d.params.period,
                            title=f"{d.city_name} ロジックモデル（{d.params.period_ja}）")
-    show_figure(fig, "logic_model", d.params, alt="ロジックモデル図（階層ごと、状況で色分け）")
+    counts: dict[str, int] = {}
+    for box in getattr(fig, "sckpi_boxes", {}).values():
+        if box.get("status"):
+            counts[box["status"]] = counts.get(box["status"], 0) + 1
+    alt = ("ロジックモデル図：施策ごとにインプットから第3階層までの箱と矢印、各箱に状況を文字と記号で表示。"
+           + "、".join(f"{STATUS_JA[s]} {n}箱" for s, n in counts.items() if s in STATUS_JA) + "。")
+    show_figure(fig, "logic_model", d.params, alt=alt)
 
 
 DIAGNOSIS_COLUMNS_JA = {"measure_name_ja": "施策", "field_ja": "分野", "diagnosis_ja": "診断",
@@ -223,6 +264,7 @@ def show_data_coverage(d: CheckData, check: int) -> None:
     cov = kpi_data_coverage(d, tier)
     if len(cov):
         cov["cadence"] = cov["cadence"].map(lambda c: CADENCE_JA.get(c, c))
+        cov["last"] = [period_ja(p) if p != "—" else p for p in cov["last"]]
     show_table(cov, status_col=(), caption=f"{tier_ja}の指標のデータ収集状況（計画開始から{d.params.period_ja}まで）",
                columns={"name": "指標", "cadence": "頻度", "due": "対象期間数", "with_data": "データあり",
                         "share": "充足率", "last": "最新のデータ", "source": "データ取得元",
@@ -334,10 +376,17 @@ def show_comparison(d: CheckData) -> None:
     """The peer comparison table (every tier-3 indicator)."""
     if d.peer_problem:
         show_notice(f"比較対象を決められません：{d.peer_problem}", "warning")
+    from sckpi_helpers.notebook.peer_page import neighbours_table
+
     table = comparison_table(d)
     show_table(table, status_col=(), columns=COMPARE_COLUMNS_JA, name="peer_comparison",
-               params=d.params, caption=f"第3階層指標と類似都市比較（{d.year}年、{peer_group_ja(d.params.peer_group)}）",
+               params=d.params, caption=f"第3階層指標と類似都市比較（{year_label(d.year)}、{peer_group_ja(d.params.peer_group)}）",
                empty="比較できる指標がありません。")
+    near = neighbours_table(table, d)
+    if len(near):
+        show_table(near, status_col=(), name="rank_neighbours", params=d.params,
+                   caption="順位の前後の団体（各指標で本市のすぐ上・すぐ下の団体）",
+                   columns={"name_ja": "指標", "rank_txt": "本市の順位", "above": "すぐ上の団体", "below": "すぐ下の団体"})
     notes = [f"{n}：{note}" for n, note in zip(table["name_ja"], table["provisional_note"], strict=True) if note]
     if notes:
         show_notice("確度「暫定」の指標は、公表資料で項目コードを確認できていない統計を使っています"
@@ -365,12 +414,18 @@ def resident_warning(d: CheckData) -> str | None:
 
 
 def show_pillar_scores(d: CheckData) -> None:
+    import pandas as pd
+
     from sckpi_helpers.viz.plots import plot_pillar_scores
 
     if d.pillars is None or len(d.pillars) == 0 or not d.pillars["deviation_score"].notna().any():
         show_notice("柱別の得点を計算できる指標がありません。")
         return
-    show_figure(plot_pillar_scores(d.pillars), "pillar_scores", d.params, alt="柱別の平均偏差値")
+    alt = "横棒グラフ：柱別の平均偏差値（50 = 比較団体の平均）。" + "、".join(
+        f"{r.pillar_ja} {format_number(r.deviation_score, decimals=SCORE_DECIMALS)}"
+        f"（{'平均以上' if r.deviation_score >= 50 else '平均未満'}）"
+        for r in d.pillars.itertuples() if pd.notna(r.deviation_score)) + "。数値は下の表にもあります。"
+    show_figure(plot_pillar_scores(d.pillars), "pillar_scores", d.params, alt=alt)
     show_table(d.pillars.assign(deviation_score=[round_number(x, decimals=SCORE_DECIMALS)
                                                    for x in d.pillars["deviation_score"]]), status_col=(),
                columns={"pillar_ja": "柱", "deviation_score": "平均偏差値", "note": "使用した指標数",
@@ -384,32 +439,74 @@ def show_peer_strip(d: CheckData) -> None:
         show_notice("比較団体がないため、分布図はありません。")
         return
     fig = plot_peer_strip(d.results, d.catalog, d.params.city_code, d.year, d.peer_codes)
-    show_figure(fig, "peer_strip", d.params, alt="指標ごとの比較団体の分布と本市の位置（偏差値）")
+    cmp = d.comparison[d.comparison["deviation_score"].notna()] if d.comparison is not None else None
+    above = int((cmp["deviation_score"] >= 50).sum()) if cmp is not None else 0
+    alt = (f"箱ひげ図：指標ごとの比較団体 {len(d.peer_codes)} 団体の偏差値の分布と{d.city_name}の位置（右ほど良い）。"
+           f"{len(cmp) if cmp is not None else 0} 指標のうち {above} 指標で平均以上。各指標の値・順位・偏差値は比較表にあります。")
+    show_figure(fig, "peer_strip", d.params, alt=alt)
+
+
+def model_targets(d: CheckData, indicator_id: str) -> tuple[tuple[int, float] | None, list[tuple[int, float]]]:
+    """The logic model's baseline and targets of a tier-3 indicator as (year, value) (none without one)."""
+    if not d.has_model:
+        return None, []
+    from sckpi_helpers.config.periods import parse_period
+
+    def year(m) -> int:
+        return parse_period(m.period).fiscal_year if m.period is not None else m.date.year
+
+    for _m, _b, spec in d.model.iter_indicators():
+        if spec.id == indicator_id or spec.catalog == indicator_id:
+            return (year(spec.baseline), float(spec.baseline.value)), [(year(t), float(t.value)) for t in spec.targets]
+    return None, []
 
 
 def show_timeseries(d: CheckData, *, max_charts: int = 6) -> None:
-    """Time series against the peer band for the required indicators with the most data."""
+    """Time series against the peer band (and the logic model's baseline and targets) for the headline
+    indicators; each with alternative text (latest value, rank, direction) and its data as a table."""
+    import pandas as pd
+
+    from sckpi_helpers.notebook.peer_page import headline_indicators, standing_text
     from sckpi_helpers.viz.plots import plot_timeseries_with_peers
 
     cmp = d.comparison
     if cmp is None or len(cmp) == 0:
         show_notice("時系列を描ける指標がありません。")
         return
-    pick = cmp[cmp["value"].notna()].sort_values(["required", "trend_n"], ascending=[False, False])
-    ids = list(pick["indicator_id"].head(max_charts))
-    if d.has_model:  # the logic model's own tier-3 indicators first
-        t3 = tier_latest(d, "outcome3")
-        own = [i for i in (t3["indicator_id"] if t3 is not None else []) if i in set(cmp["indicator_id"])]
-        ids = list(dict.fromkeys(own + ids))[:max_charts]
+    ids = headline_indicators(d, n=max_charts)
+    rows = cmp.set_index("indicator_id")
     for i in ids:
+        base, targets = model_targets(d, i)
         try:
-            fig = plot_timeseries_with_peers(d.results, i, d.params.city_code, d.peer_codes, d.catalog)
+            fig = plot_timeseries_with_peers(d.results, i, d.params.city_code, d.peer_codes, d.catalog,
+                                             baseline=base, targets=targets)
         except SckpiError as exc:
             show_notice(f"{i}：{exc}")
             continue
-        show_figure(fig, f"timeseries_{i}", d.params)
+        r = d.results[d.results["indicator_id"] == i]
+        others = r[r["area_code"].isin(set(map(str, d.peer_codes)) - {d.params.city_code})]
+        mine = r[r["area_code"] == d.params.city_code].set_index("year")["value"]
+        med = others.groupby("year")["value"].median()
+        years = sorted(set(mine.index) | set(med.index))
+        table = pd.DataFrame({"year": [year_label(y) for y in years],
+                              "city": [mine.get(y) for y in years], "median": [med.get(y) for y in years]})
+        trend = rows.loc[i, "trend_ja"] if i in rows.index else ""
+        alt = (f"折れ線グラフ：{rows.loc[i, 'name_ja']}の推移（{years[0]}–{years[-1]}年）と比較団体の中央値・四分位範囲。"
+               f"最新：{standing_text(rows.loc[i].to_dict())}。傾向：{trend}。"
+               + (f"基準値 {format_number(base[1])}（{base[0]}）、目標 " + "、".join(f"{format_number(v)}（{y}）" for y, v in targets)
+                  + "。" if base else ""))
+        show_figure(fig, f"timeseries_{i}", d.params, alt=alt, table=table,
+                    table_columns={"year": "年", "city": d.city_name, "median": "比較団体の中央値"})
 
 
+def year_label(y: Any) -> str:
+    """A statistics year with its era: ``2022年（令和4年）``."""
+    from sckpi_helpers.config.periods import year_ja
+
+    try:
+        return year_ja(int(y), fiscal=False)
+    except (TypeError, ValueError):
+        return str(y)
 
 
 def show_tier3_coverage(d: CheckData) -> None:
@@ -421,7 +518,7 @@ def show_tier3_coverage(d: CheckData) -> None:
         show_notice("カバレッジを計算できません。")
         return
     summ = coverage_summary(cov)
-    show_table(summ, status_col=(), caption=f"第3階層指標のカバレッジ（{d.year}年）",
+    show_table(summ, status_col=(), caption=f"第3階層指標のカバレッジ（{year_label(d.year)}）",
                columns={c: h for c, h in (("state_ja", "状態"), ("n", "指標数"), ("count", "指標数"),
                                          ("required", "うち必須"), ("n_required", "うち必須"))
                         if c in summ.columns} or None, name="coverage_summary", params=d.params)

@@ -56,6 +56,8 @@ STEM_JA = {
     "peer_strip": "類似都市との比較（グラフ）", "field_balance": "分野間バランス", "summary": "要約",
     "input_coverage": "統計変数の収録状況", "timeseries": "推移（グラフ）",
     "missing_indicators": "算出できない・推計を含む第3階層指標", "missing_inputs_plan": "データを追加すると算出できる指標",
+    "map_deviation": "地図：比較団体の中での偏差値", "radar_deviation": "柱・分野ごとの偏差値（レーダー）",
+    "scatter_pair": "2指標の散布図", "rank_neighbours": "順位の前後の団体",
 }
 KIND_JA = {".csv": "表 CSV", ".png": "図 PNG", ".json": "JSON", ".svg": "図 SVG"}
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")

@@ -19,7 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sckpi_helpers.config.formatting import format_number
-from sckpi_helpers.config.vocabulary import STATUS_COLOURS, STATUS_JA
+from sckpi_helpers.config.palette import NOTICE, PROGRESS_COLOURS, PROGRESS_MARKS, STATUS_MARKS, text_on
+from sckpi_helpers.config.vocabulary import PROGRESS_JA, STATUS_COLOURS, STATUS_JA
 
 
 def e(value: Any) -> str:
@@ -47,7 +48,7 @@ def show_heading(text: str, level: int = 2) -> None:
 
 def show_notice(text: str, kind: str = "info") -> None:
     """A boxed note (``info``, ``warning`` or ``error``), escaped; newlines kept."""
-    colour = {"info": "#24476b", "warning": "#fc8d59", "error": STATUS_COLOURS["behind"]}.get(kind, "#24476b")
+    colour = NOTICE.get(kind, NOTICE["info"])
     body = "<br>".join(e(line) for line in str(text).splitlines())
     _display_html(f'<div style="border-left:4px solid {colour};background:#f7f7f7;padding:0.4em 0.9em;'
                   f'margin:0.5em 0">{body}</div>')
@@ -56,12 +57,6 @@ def show_notice(text: str, kind: str = "info") -> None:
 def _slug(text: str) -> str:
     s = re.sub(r"[^0-9A-Za-z_-]+", "_", str(text)).strip("_")
     return s or "figure"
-
-
-def figure_png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    return buf.getvalue()
 
 
 def _figure_alt(fig) -> str:
@@ -76,36 +71,95 @@ def _figure_alt(fig) -> str:
     return " ／ ".join(dict.fromkeys(texts))[:200] or "グラフ"
 
 
-def show_figure(fig, name: str | None = None, params: Any = None, alt: str | None = None) -> None:
-    """Embed ``fig`` as an inline PNG (so the HTML export carries it), save it, close it.
+#: fonts an SVG figure's text is drawn with (the reader's Japanese font; the kit's IPAexGothic last)
+SVG_FONTS = ("'Hiragino Kaku Gothic ProN', 'Hiragino Sans', 'Yu Gothic', YuGothic, Meiryo, 'Noto Sans CJK JP', "
+             "'Noto Sans JP', 'IPAexGothic', sans-serif")
 
-    ``alt`` (default: the figure's titles) becomes the image's alternative text.
+
+def figure_svg(fig) -> bytes:
+    """The figure as SVG: vector (prints sharp), text kept as text (searchable, read aloud, and a tenth
+    of the bytes of glyph outlines or a PNG), set in the reader's Japanese font (:data:`SVG_FONTS`)."""
+    import matplotlib
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "sckpi"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None}, dpi=96)
+    text = buf.getvalue().decode("utf-8")
+    text = re.sub(r"font-family: ?'?[^;'\"]+'?", f"font-family: {SVG_FONTS}", text)
+    return text.encode("utf-8")
+
+
+def figure_html(src: str, alt: str, *, table_html: str = "", caption: str = "") -> str:
+    """A figure as the page shows it: the image with its alternative text, an optional caption, and
+    its data as a table (collapsed, printed open) next to it."""
+    cap = f"<figcaption>{e(caption)}</figcaption>" if caption else ""
+    alt_table = (f'<details class="sckpi-alt-table"><summary>図の内容を表で見る</summary>{table_html}</details>'
+                 if table_html else "")
+    return (f'<figure class="sckpi-figure"><img src="{e(src)}" alt="{e(alt)}">'
+            f"{cap}</figure>{alt_table}")
+
+
+def show_figure(fig, name: str | None = None, params: Any = None, alt: str | None = None, *,
+                table=None, table_columns: Mapping[str, str] | None = None, caption: str = "") -> None:
+    """Show ``fig`` with its alternative text and (``table``) its data as a table beside it; close it.
+
+    In a report (``params.output_dir`` set) the figure is saved as ``<name>.svg`` next to the page's
+    CSVs and the page links it (``<img src="files/<notebook>/<name>.svg">``), so pages stay light;
+    ``table`` is saved as ``<name>.csv`` too. Without an output folder the SVG is shown inline.
+    ``alt`` (default: the figure's titles) should say what the figure shows: value, rank, direction.
     """
+    import os
+    from pathlib import Path
+
     import matplotlib.pyplot as plt
-    from IPython.display import Image, display
 
     if fig is None:
         return
-    data = figure_png(fig)
-    display(Image(data=data, format="png"), metadata={"alt": alt or _figure_alt(fig)})
-    if params is not None and params.output_dir is not None and name:
-        (params.output_dir / f"{_slug(name)}.png").write_bytes(data)
+    alt_text = alt or _figure_alt(fig)
+    data = figure_svg(fig)
     plt.close(fig)
+    table_html = ""
+    if table is not None and len(table):
+        table_html = status_table(table, status_col=(), columns=table_columns)
+    if params is not None and params.output_dir is not None and name:
+        path = Path(params.output_dir) / f"{_slug(name)}.svg"
+        path.write_bytes(data)
+        if table is not None and len(table):
+            table.to_csv(Path(params.output_dir) / f"{_slug(name)}.csv", index=False, encoding="utf-8-sig")
+        src = Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix()
+        _display_html(figure_html(src, alt_text, table_html=table_html, caption=caption))
+        return
+    import base64
+
+    src = "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
+    _display_html(figure_html(src, alt_text, table_html=table_html, caption=caption))
 
 
 def status_label(status: Any) -> str:
     return STATUS_JA.get(str(status), "" if status is None else str(status))
 
 
+def _pill(colour: str, mark: str, label: str) -> str:
+    return (f'<span style="background:{colour};color:{text_on(colour)};padding:0.05em 0.5em;border-radius:0.7em;'
+            f'white-space:nowrap"><span aria-hidden="true">{e(mark)}</span> {e(label)}</span>')
+
+
 def status_cell(status: Any) -> str:
-    """HTML for a coloured status label (達成/順調/遅れ/データなし)."""
+    """HTML for a status label (達成/順調/遅れ/データなし): its mark and word, on its colour (never the
+    colour alone; text colour chosen for contrast)."""
     s = str(status) if status is not None else "no_data"
     colour = STATUS_COLOURS.get(s)
     if colour is None:
-        return e(status)
-    fg = "#222" if s in ("on_track", "no_data") else "#fff"
-    return (f'<span style="background:{colour};color:{fg};padding:0.05em 0.5em;border-radius:0.7em;'
-            f'white-space:nowrap">{e(STATUS_JA[s])}</span>')
+        return progress_cell(status) if s in PROGRESS_JA else e(status)
+    return _pill(colour, STATUS_MARKS[s], STATUS_JA[s])
+
+
+def progress_cell(category: Any) -> str:
+    """HTML for progress in words (達成/順調/要加速/停滞/悪化), mark and word on its colour."""
+    c = str(category) if category is not None else "no_data"
+    if c not in PROGRESS_JA:
+        return e(category)
+    return _pill(PROGRESS_COLOURS[c], PROGRESS_MARKS[c], PROGRESS_JA[c])
 
 
 #: a text cell that reads as a number: "1,234", "-0.5", "21%", "13 / 29", "513（2022）"

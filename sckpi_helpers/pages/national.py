@@ -26,11 +26,11 @@ import pandas as pd
 
 from sckpi_helpers import __version__
 from sckpi_helpers.atomic import atomic_write_bytes, atomic_write_parquet, atomic_write_text
+from sckpi_helpers.config.formatting import SCORE_DECIMALS, format_number
 from sckpi_helpers.config.periods import parse_period
 from sckpi_helpers.config.vocabulary import DIRECTION_JA, MUNICIPAL_TYPE_JA, PREFECTURE_JA
 from sckpi_helpers.indicators.national import indicator_summary
 from sckpi_helpers.indicators.reasons import reason_ja
-from sckpi_helpers.config.formatting import SCORE_DECIMALS, format_number
 from sckpi_helpers.pages import html as rh
 from sckpi_helpers.viz.distribution import histogram_svg
 
@@ -147,5 +147,12 @@ def _write_indicator_page(folder: Path, table: pd.DataFrame, catalog: Any, s: di
     return atomic_write_text(folder / "indicators" / indicator_file(iid), page)
 
 
-__all__ = ["NATIONAL_DIR", "indicator_file", "index_rows", "national_dir", "write_bulk_table",
-           "write_national_site", "PREFECTURE_JA"]
+__all__ = [
+    "NATIONAL_DIR",
+    "PREFECTURE_JA",
+    "index_rows",
+    "indicator_file",
+    "national_dir",
+    "write_bulk_table",
+    "write_national_site",
+]

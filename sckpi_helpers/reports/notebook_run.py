@@ -81,7 +81,8 @@ def run_notebook(name: str, nb_dir: Path, folder: Path, params: dict[str, str], 
     if nb is not None:
         try:
             with _EXPORT_LOCK:
-                body = rh.notebook_to_html(nb, title=title, nav=nav, footer=footer)
+                body = rh.notebook_to_html(nb, title=title, nav=nav, footer=footer,
+                                           subtitle=f"{city_name} {period_ja}")
         except Exception as exc:  # noqa: BLE001
             body = None
             res.status = "failed"

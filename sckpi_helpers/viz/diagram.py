@@ -23,7 +23,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
 from sckpi_helpers.checks.kpi import box_status, latest_status
 from sckpi_helpers.config.periods import Period
-from sckpi_helpers.config.vocabulary import MODEL_TIERS, STATUS_COLOURS, STATUS_JA
+from sckpi_helpers.config.vocabulary import MODEL_TIERS, STATUS_COLOURS, STATUS_JA, STATUS_MARKS
 from sckpi_helpers.sources.logic_model import FIELD_JA, LogicModel
 from sckpi_helpers.viz.style import use_japanese_font
 
@@ -140,6 +140,9 @@ def draw_logic_model(model: LogicModel, tracking: pd.DataFrame | None = None, me
         if inds:
             ax.text(ci + 0.04, top + _PAD + _LINE * len(label) + 0.05, "\n".join(inds), ha="left", va="top",
                     fontsize=7, zorder=3, linespacing=1.2)
+        if status:  # the status in words and a mark too, never by the box's colour alone
+            ax.text(ci + _BOX_W - 0.04, top + h - 0.04, f"{STATUS_MARKS[status]} {STATUS_JA[status]}", ha="right",
+                    va="bottom", fontsize=7.5, zorder=3)
         pos[(m.id, b.id)] = (ci, top, h)
         info[(m.id, b.id)] = {"status": status, "colour": colour}
 
@@ -164,7 +167,7 @@ def draw_logic_model(model: LogicModel, tracking: pd.DataFrame | None = None, me
                                              connectionstyle=style, color="#555555", linewidth=0.9,
                                              shrinkA=1, shrinkB=1, zorder=1))
 
-    handles = [Patch(facecolor=STATUS_COLOURS[s], edgecolor="#444444", label=STATUS_JA[s])
+    handles = [Patch(facecolor=STATUS_COLOURS[s], edgecolor="#444444", label=f"{STATUS_MARKS[s]} {STATUS_JA[s]}")
                for s in ("achieved", "on_track", "behind", "no_data")]
     if tracking is None:
         handles = [Patch(facecolor=NOT_ASSESSED_COLOUR, edgecolor="#444444", label="評価指標あり（未評価）")]

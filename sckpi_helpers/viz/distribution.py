@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from sckpi_helpers.config import palette
+from sckpi_helpers.viz import style
 
-from sckpi_helpers.viz import style  # noqa: E402
-
-#: Okabe–Ito blue (bars) and vermillion (the median line): distinguishable with any colour vision
-BAR_COLOUR = "#0072B2"
-MEDIAN_COLOUR = "#D55E00"
+#: the peers' colour for the bars and the city's for the median line (Okabe–Ito, config.palette)
+BAR_COLOUR = palette.PEER
+MEDIAN_COLOUR = palette.CITY
 
 
 def histogram_svg(values: np.ndarray, *, bins: int = 40, width: float = 6.4, height: float = 2.2) -> str:

@@ -16,15 +16,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sckpi_helpers.config import palette
 from sckpi_helpers.config.formatting import SCORE_DECIMALS, format_number
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.indicators.engine import _attr, tier3_indicators
 from sckpi_helpers.indicators.peers import scores
 from sckpi_helpers.viz import style
 
-CITY_COLOUR = "#d7301f"
-PEER_COLOUR = "#6baed6"
-BAND_COLOUR = "#c6dbef"
+# colours from the one palette (Okabe–Ito, config.palette)
+CITY_COLOUR = palette.CITY
+PEER_COLOUR = palette.PEER
+BAND_COLOUR = palette.PEER_BAND
 
 
 def _name(catalog: Any, indicator_id: str) -> str:
@@ -57,18 +59,19 @@ def plot_peer_strip(data: pd.DataFrame, catalog: Any, city: str, year: int, peer
     ids = ids or [i for i in pd.unique(sc["indicator_id"])]
     fig, ax = plt.subplots(figsize=(8.5, 0.42 * max(len(ids), 3) + 1.6))
     ax.axvspan(40, 60, color="#f0f0f0", zorder=0)
-    ax.axvline(50, color="#969696", lw=1, zorder=1)
+    ax.axvline(50, color=palette.DARK_GREY, lw=1, zorder=1)
     rng = np.random.default_rng(0)
     for pos, iid in enumerate(ids):
         sub = sc[sc["indicator_id"] == iid]
         peers_ = sub[sub["area_code"] != city]["deviation_score"].to_numpy(dtype=float)
         if len(peers_):
             ax.boxplot(peers_, positions=[pos], orientation="horizontal", widths=0.55, showfliers=False,
-                       patch_artist=True, boxprops={"facecolor": BAND_COLOUR, "edgecolor": "#9ecae1"},
-                       medianprops={"color": "#08519c"}, whiskerprops={"color": "#9ecae1"},
-                       capprops={"color": "#9ecae1"}, zorder=2)
+                       patch_artist=True, boxprops={"facecolor": BAND_COLOUR, "edgecolor": PEER_COLOUR},
+                       medianprops={"color": PEER_COLOUR}, whiskerprops={"color": PEER_COLOUR},
+                       capprops={"color": PEER_COLOUR}, zorder=2)
             ax.scatter(peers_, pos + rng.uniform(-0.18, 0.18, len(peers_)), s=9, color=PEER_COLOUR,
-                       alpha=0.6, zorder=3, label="比較団体" if pos == 0 else None)
+                       alpha=0.5, zorder=3, label="比較団体" if pos == 0 else None,
+                       rasterized=True)  # one small image inside the SVG instead of a node per dot
         mine = sub[sub["area_code"] == city]["deviation_score"].to_numpy(dtype=float)
         if len(mine):
             ax.scatter(mine, [pos], s=70, marker="D", color=CITY_COLOUR, edgecolor="white", zorder=4,
@@ -93,12 +96,19 @@ def plot_pillar_scores(summary: pd.DataFrame) -> Figure:
     fig, ax = plt.subplots(figsize=(7, 0.6 * max(len(summary), 2) + 1.4))
     labels = [f"{r.pillar_ja}（{r.n_indicators}/{r.n_total}指標）" for r in summary.itertuples()]
     vals = summary["deviation_score"].to_numpy(dtype=float)
-    colours = [("#4daf4a" if v >= 50 else "#e41a1c") if np.isfinite(v) else "#bdbdbd" for v in vals]
-    ax.barh(range(len(vals)), np.nan_to_num(vals - 50), left=50, color=colours, height=0.55)
+    # above / below the peers' average by colour (Okabe–Ito blue / orange), hatch and words alike
+    colours = [(palette.OKABE_ITO["blue"] if v >= 50 else palette.OKABE_ITO["orange"]) if np.isfinite(v)
+               else palette.GREY for v in vals]
+    bars = ax.barh(range(len(vals)), np.nan_to_num(vals - 50), left=50, color=colours, height=0.55)
+    for bar, v in zip(bars, vals, strict=True):
+        if np.isfinite(v) and v < 50:
+            bar.set_hatch("//")
     for i, v in enumerate(vals):
+        word = ("平均以上" if v >= 50 else "平均未満") if np.isfinite(v) else ""
         ax.text(max(v, 50.0) + 0.4 if np.isfinite(v) else 50.4, i,
-                format_number(v, decimals=SCORE_DECIMALS, missing="データなし"), va="center", fontsize=9)
-    ax.axvline(50, color="#636363", lw=1)
+                f"{format_number(v, decimals=SCORE_DECIMALS)}（{word}）" if np.isfinite(v) else "データなし",
+                va="center", fontsize=9)
+    ax.axvline(50, color=palette.DARK_GREY, lw=1)
     ax.set_yticks(range(len(vals)), labels)
     ax.invert_yaxis()
     finite = vals[np.isfinite(vals)]
@@ -112,9 +122,12 @@ def plot_pillar_scores(summary: pd.DataFrame) -> Figure:
 
 
 def plot_timeseries_with_peers(results: pd.DataFrame, indicator_id: str, city: str, peer_codes: list[str],
-                               catalog: Any) -> Figure:
+                               catalog: Any, *, baseline: tuple[int, float] | None = None,
+                               targets: list[tuple[int, float]] = ()) -> Figure:
     """The city's series against the peers' median and interquartile band (city excluded from the
-    band); estimated values (carried forward / interpolated inputs) drawn as hollow markers."""
+    band); estimated values (carried forward / interpolated inputs) drawn as hollow markers. With the
+    logic model's ``baseline`` and ``targets`` (year, value): the baseline as a square, each target as
+    a star, and the planned line from the baseline through the targets."""
     style.use_japanese_font()
     city = str(city)
     r = results[results["indicator_id"] == indicator_id]
@@ -128,7 +141,7 @@ def plot_timeseries_with_peers(results: pd.DataFrame, indicator_id: str, city: s
         band = band.sort_index()
         ax.fill_between(band.index, band[0.25], band[0.75], color=BAND_COLOUR, alpha=0.8,
                         label="比較団体の四分位範囲")
-        ax.plot(band.index, band[0.5], color="#2171b5", lw=1.5, ls="--", label="比較団体の中央値")
+        ax.plot(band.index, band[0.5], color=PEER_COLOUR, lw=1.5, ls="--", label="比較団体の中央値")
     ax.plot(mine["year"], mine["value"], color=CITY_COLOUR, lw=2, label="対象都市")
     ok = mine[mine["status"] == "ok"]
     est = mine[mine["status"] == "estimated"]
@@ -136,6 +149,16 @@ def plot_timeseries_with_peers(results: pd.DataFrame, indicator_id: str, city: s
     if len(est):
         ax.scatter(est["year"], est["value"], facecolor="white", edgecolor=CITY_COLOUR, s=30, zorder=3,
                    label="推計値（国勢調査等を補完）")
+    if baseline is not None:
+        path = [baseline, *sorted(targets)]
+        ax.plot([p[0] for p in path], [p[1] for p in path], color=palette.TARGET, lw=1.2, ls=(0, (4, 2)),
+                label="計画（基準値→目標）")
+        ax.scatter([baseline[0]], [baseline[1]], marker="s", s=45, color=palette.BASELINE, zorder=4,
+                   label=f"基準値（{baseline[0]}）")
+    if targets:
+        ax.scatter([t[0] for t in targets], [t[1] for t in targets], marker="*", s=140, color=palette.TARGET,
+                   edgecolor="black", linewidth=0.5, zorder=4,
+                   label="目標（" + "・".join(str(t[0]) for t in sorted(targets)) + "）")
     unit = ""
     ind = catalog.indicators.get(indicator_id)
     if ind is not None:
