@@ -154,7 +154,7 @@ class Explorer:
 
     def scatter(self, results: pd.DataFrame, city: str, codes: list[str], x_id: str, y_id: str, year: int):
         """The two-indicator scatter of ``city`` among ``codes`` in ``year`` (None when a value is missing)."""
-        from sckpi_helpers.reports.peer_page import axis_label, pair_frame
+        from sckpi_helpers.notebook.peer_page import axis_label, pair_frame
         from sckpi_helpers.viz.radar import plot_pair_scatter
 
         names = dict(zip(self.areas["area_code"].astype(str), self.areas["area_name"].astype(str), strict=False))

@@ -219,7 +219,7 @@ CASES = [
     ("4-digit area code (Excel dropped the 0)", lambda h: error_of(lambda: sorted(pd.read_parquet(ingest_csv(
         h, ssds_file(h, "x.csv", lambda b: b.replace(b'"01100"', b'"1100"')))["areas"])["area_code"]))),
     ("--cities with a 4-digit code", lambda h: error_of(lambda: __import__(
-        "sckpi_helpers.store.build", fromlist=["_parse_areas"])._parse_areas("99999,1310"))),
+        "sckpi_helpers.store.plan", fromlist=["build_areas"]).build_areas("99999,1310"))),
     ("unknown item code", lambda h: error_of(lambda: ignored_lines("Z9999", "謎の項目"))),
     ("known code, other published name", lambda h: error_of(lambda: ignored_lines("A1101", "日本人人口"))),
     ("item column without a code prefix", lambda h: cli("ingest", "--source", "estat-csv", "--city", "13101",

@@ -22,7 +22,7 @@ import pytest
 from sckpi_helpers.config import palette
 
 REPO = Path(__file__).resolve().parents[1]
-CSS = REPO / "sckpi_helpers" / "reports" / "templates" / "sckpi.css"
+CSS = REPO / "sckpi_helpers" / "pages" / "templates" / "sckpi.css"
 SHARED = Path("/work/shared/real-data")  # where the bundled boundaries were copied from
 
 

@@ -19,7 +19,9 @@ TABLES = {"TIER_JA": v.TIER_JA, "TIER_CHECK": v.TIER_CHECK, "CHECK_TIER": v.CHEC
           "DIAGNOSIS_OF_CHECK": v.DIAGNOSIS_OF_CHECK, "DIAGNOSIS_JA": v.DIAGNOSIS_JA,
           "RUN_STATUS_JA": v.RUN_STATUS_JA, "RESULT_STATUS_JA": v.RESULT_STATUS_JA, "COVERAGE_JA": v.COVERAGE_JA}
 NAMES = {*TABLES, "TIERS", "KPI_TIERS", "MODEL_TIERS", "TIER_OF_CHECK", "BREAK_ACTION_JA"}
-MODULES = sorted(p for p in PKG.rglob("*.py") if p != HOME)
+#: config/palette.py is the one home of the colours and marks keyed by the same statuses (not labels)
+PALETTE = PKG / "config" / "palette.py"
+MODULES = sorted(p for p in PKG.rglob("*.py") if p not in (HOME, PALETTE))
 
 
 def _literal(node: ast.AST):

@@ -36,6 +36,8 @@ STATUS_COLOURS = {
     "no_data": GREY,
 }
 STATUS_MARKS = {"achieved": "◎", "on_track": "○", "behind": "△", "no_data": "－"}
+#: KPI status as a marker shape in figures too (never by colour alone)
+STATUS_MARKER_SHAPES = {"achieved": "o", "on_track": "s", "behind": "v", "no_data": "x"}
 
 #: progress in words (checks.kpi.progress_class): colour and mark
 PROGRESS_COLOURS = {

@@ -22,6 +22,7 @@ from sckpi_helpers.checks.data import (
     tier_latest,
 )
 from sckpi_helpers.checks.narrative import check4_summary_lines, check_summary_lines
+from sckpi_helpers.config import palette
 from sckpi_helpers.config.formatting import SCORE_DECIMALS, format_number, format_share, round_number
 from sckpi_helpers.config.vocabulary import (
     DIAGNOSIS_JA,
@@ -98,8 +99,6 @@ def kpi_table(d: CheckData, tier: str):
     return out
 
 
-#: KPI status as a marker shape too (never by colour alone)
-STATUS_MARKERS = {"achieved": "o", "on_track": "s", "behind": "v", "no_data": "x"}
 
 KPI_COLUMNS = {"measure": "施策", "name": "指標", "period": "期間", "actual": "実績", "unit": "単位",
                "baseline": "基準値", "target": "次の目標", "progress_class": "進捗", "expected": "計画上の目安",
@@ -134,7 +133,6 @@ def plot_kpi_series(d: CheckData, tier: str, *, ncols: int = 2):
 
     import matplotlib.pyplot as plt
 
-    from sckpi_helpers.config import palette
     from sckpi_helpers.viz.style import use_japanese_font
 
     use_japanese_font()
@@ -154,7 +152,7 @@ def plot_kpi_series(d: CheckData, tier: str, *, ncols: int = 2):
         ax.plot(x, g["actual"], color=palette.TEXT, lw=1.2, zorder=2)
         for xi, (v, st) in enumerate(zip(g["actual"], g["status"], strict=False)):
             if not math.isnan(v):  # status by colour and by marker shape
-                ax.scatter([xi], [v], color=STATUS_COLOURS.get(st, palette.GREY), marker=STATUS_MARKERS.get(st, "o"),
+                ax.scatter([xi], [v], color=STATUS_COLOURS.get(st, palette.GREY), marker=palette.STATUS_MARKER_SHAPES.get(st, "o"),
                            zorder=3, s=34, edgecolor="black", linewidth=0.5)
         base_p, base_v = g["baseline_period"].iloc[0], g["baseline"].iloc[0]
         if base_p in labels:
@@ -181,7 +179,7 @@ def plot_kpi_series(d: CheckData, tier: str, *, ncols: int = 2):
     handles = [plt.Line2D([], [], color=palette.TARGET, ls=(0, (4, 2)), label="計画上の目安（基準値→目標）"),
                plt.Line2D([], [], marker="s", color=palette.BASELINE, ls="", markersize=7, label="基準値（点線：図の範囲外）"),
                plt.Line2D([], [], marker="*", color=palette.TARGET, ls="", markersize=11, label="目標（一点鎖線：範囲外）")]
-    handles += [plt.Line2D([], [], marker=STATUS_MARKERS[k], color=c, markeredgecolor="black", ls="",
+    handles += [plt.Line2D([], [], marker=palette.STATUS_MARKER_SHAPES[k], color=c, markeredgecolor="black", ls="",
                            label=STATUS_JA[k]) for k, c in STATUS_COLOURS.items() if k != "no_data"]
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.1 if nrows == 1 else 0.06, 1, 1))

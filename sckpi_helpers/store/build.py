@@ -51,8 +51,6 @@ import pandas as pd
 from sckpi_helpers import atomic
 from sckpi_helpers.catalog.items import estat_tables
 from sckpi_helpers.config import paths
-from sckpi_helpers.config.codes import AreaCodeError, parse_codes
-from sckpi_helpers.config.periods import PeriodError, parse_year_range
 from sckpi_helpers.config.settings import CitySettings, demo_settings
 from sckpi_helpers.errors import InputFileError, SckpiError
 from sckpi_helpers.sources import areas as areas_mod
@@ -82,7 +80,15 @@ from sckpi_helpers.store.items import (
     refuse_item_conflicts,
     screen_items,
 )
-from sckpi_helpers.store.plan import SOURCES, fingerprint, plan_inputs, raw_inputs, resolve_all
+from sckpi_helpers.store.plan import (
+    SOURCES,
+    build_areas,
+    build_years,
+    fingerprint,
+    plan_inputs,
+    raw_inputs,
+    resolve_all,
+)
 from sckpi_helpers.store.processed import FORMAT_VERSION, output_paths, processed_paths, scope_of, staleness
 from sckpi_helpers.store.scopes import Build, Given, build_target
 from sckpi_helpers.store.validity import refuse_other_units, refuse_out_of_range
@@ -107,30 +113,6 @@ def _api_area_codes(client: Any, settings: CitySettings, catalog: Any, refresh: 
     except (ImportError, SckpiError):
         same = [c for c, _ in pairs if c[:2] == settings.city_code[:2] and not c.endswith("000")]
         return sorted(set(same) | {settings.city_code})
-
-
-def _parse_areas(areas: str | Iterable[str] | None) -> list[str] | None:
-    if areas is None:
-        return None
-    text = areas if isinstance(areas, str) else ",".join(str(c) for c in areas)
-    if not text.strip(" ,"):
-        return None
-    try:
-        return parse_codes(text, "--cities")
-    except AreaCodeError as exc:
-        raise SckpiError(str(exc)) from None
-
-
-def _parse_years(years: str | Iterable[int] | None, settings: CitySettings) -> list[int]:
-    try:
-        if years is None:
-            return parse_year_range(settings.years)
-        if isinstance(years, str):
-            return parse_year_range(years)
-    except PeriodError as exc:
-        where = "--years" if years is not None else f"{settings.base_dir or ''} settings.yaml years"
-        raise SckpiError(f"{where}: {exc}") from None
-    return sorted({int(y) for y in years})
 
 
 def _once(roles: list[tuple[Path, str | None]], config: Iterable[Path],
@@ -244,8 +226,8 @@ def ingest(target: CitySettings | Build, *, source: str | None = None, inputs: S
         settings = settings.model_copy(update={"source": source})
     build = Build(build.scope, settings, build.why, given)
     catalog = _load_catalog(settings)
-    year_list = _parse_years(years, settings)
-    area_list = _parse_areas(areas)
+    year_list = build_years(years, settings)
+    area_list = build_areas(areas)
     plan = plan_inputs(settings, source, inputs, external, local, police)
     overrides = areas_mod.read_area_overrides(plan["overrides"])
     mergers = areas_mod.load_mergers(plan["mergers"]) if plan["mergers"] is not None else None

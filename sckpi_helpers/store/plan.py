@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from sckpi_helpers.config import paths
+from sckpi_helpers.config.codes import AreaCodeError, parse_codes
+from sckpi_helpers.config.periods import PeriodError, parse_year_range
 from sckpi_helpers.config.settings import SOURCES, CitySettings, demo_settings
 from sckpi_helpers.errors import SckpiError
 
@@ -38,6 +40,32 @@ def national_files() -> list[Path]:
 
     bundled = bundled_ssdse()
     return [bundled, *national_inputs()] if bundled is not None else []
+
+
+def build_areas(areas: str | Iterable[str] | None) -> list[str] | None:
+    """``--cities`` (codes as typed) → the build's area codes; None: every area the files hold."""
+    if areas is None:
+        return None
+    text = areas if isinstance(areas, str) else ",".join(str(c) for c in areas)
+    if not text.strip(" ,"):
+        return None
+    try:
+        return parse_codes(text, "--cities")
+    except AreaCodeError as exc:
+        raise SckpiError(str(exc)) from None
+
+
+def build_years(years: str | Iterable[int] | None, settings: CitySettings) -> list[int]:
+    """``--years`` (or the settings' ``years``) → the build's years; errors name where they came from."""
+    try:
+        if years is None:
+            return parse_year_range(settings.years)
+        if isinstance(years, str):
+            return parse_year_range(years)
+    except PeriodError as exc:
+        where = "--years" if years is not None else f"{settings.base_dir or ''} settings.yaml years"
+        raise SckpiError(f"{where}: {exc}") from None
+    return sorted({int(y) for y in years})
 
 
 def resolve_all(settings: CitySettings, items: Iterable[Path]) -> list[Path]:
@@ -185,6 +213,18 @@ def fingerprint(files: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
-__all__ = ["NATIONAL_SCOPE", "SOURCES", "bundled_ssdse", "expand_inputs", "fingerprint", "mergers_file", "national_files",
-           "plan_inputs", "raw_inputs",
-           "resolve_all", "unique"]
+__all__ = [
+    "NATIONAL_SCOPE",
+    "SOURCES",
+    "build_areas",
+    "build_years",
+    "bundled_ssdse",
+    "expand_inputs",
+    "fingerprint",
+    "mergers_file",
+    "national_files",
+    "plan_inputs",
+    "raw_inputs",
+    "resolve_all",
+    "unique",
+]
