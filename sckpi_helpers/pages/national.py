@@ -27,7 +27,7 @@ import pandas as pd
 from sckpi_helpers import __version__
 from sckpi_helpers.atomic import atomic_write_bytes, atomic_write_parquet, atomic_write_text
 from sckpi_helpers.config.formatting import SCORE_DECIMALS, format_number
-from sckpi_helpers.config.periods import parse_period
+from sckpi_helpers.config.periods import year_ja as fiscal_year_ja
 from sckpi_helpers.config.vocabulary import DIRECTION_JA, MUNICIPAL_TYPE_JA, PREFECTURE_JA
 from sckpi_helpers.indicators.national import indicator_summary
 from sckpi_helpers.indicators.reasons import reason_ja
@@ -89,7 +89,7 @@ def write_national_site(root: str | Path, year: int, table: pd.DataFrame, catalo
     """
     folder = national_dir(root, year)
     href = city_href or (lambda code: None)
-    year_ja = parse_period(str(int(year))).label_ja
+    year_ja = fiscal_year_ja(int(year))
     footer = f"sckpi {__version__} ／ 全国 ／ {year_ja} ／ 作成 {rh.human_time(generated)}"
     written = write_bulk_table(folder, table)
     summary = indicator_summary(table)
