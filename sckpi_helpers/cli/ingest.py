@@ -103,7 +103,30 @@ def cli_ingest(args: argparse.Namespace) -> int:
                                                   else "全国 (every municipality)"))
     print(file_report(read_manifest(settings)))
     print(summary(written))
+    print(quality_report(settings, source))
     return 0
+
+
+def quality_report(settings, source: str) -> str:
+    """The data-quality findings after the build: the city's (latest year), or for the national
+    build how many each rule raises (``sckpi check --all --verbose`` lists them)."""
+    from sckpi_helpers.checks.quality import city_findings, national_findings
+    from sckpi_helpers.cli.check import summary_lines
+    from sckpi_helpers.store.processed import load_panel, serving_settings
+
+    panel = load_panel(serving_settings(settings, source))
+    if settings.city_code == "00000":
+        year = int(panel["year"].max())
+        found = national_findings(settings, [year])
+        n_open = int((found["status"] == "open").sum())
+        return (f"データ品質チェック {year}年 全市区町村: 要確認 {n_open} 件（一覧: sckpi check --all "
+                f"--period {year} --verbose）")
+    mine = panel[panel["area_code"] == settings.city_code]
+    if mine.empty:
+        return "データ品質チェック: この市区町村の統計がありません"
+    year = int(mine["year"].max())
+    return "\n".join(summary_lines(city_findings(settings, settings.city_code, year, source=source),
+                                   f"{settings.city_code} {year}年"))
 
 
 __all__ = ["cli_ingest", "file_report", "summary"]

@@ -47,6 +47,7 @@ from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.reports import html as rh
 from sckpi_helpers.reports.attachments import attach
 from sckpi_helpers.reports.catalog_page import write_catalog_page
+from sckpi_helpers.reports.corrections import Gate, record, refuse_open, run_gate
 from sckpi_helpers.reports.indexes import now as _now
 from sckpi_helpers.reports.indexes import write_city_index, write_root_index
 from sckpi_helpers.reports.kernel import KernelSession, execute_notebook
@@ -312,7 +313,7 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
                kernel_name: str = "python3", prepare: bool = True, timeout: float | None = None,
                update_indexes: bool = True, reuse_kernels: bool = True,
                on_notebook: Callable[[NotebookResult], None] | None = None,
-               session: KernelSession | None = None) -> ReportResult:
+               session: KernelSession | None = None, strict: bool = False) -> ReportResult:
     """Execute the notebooks due in ``period`` for ``city`` and write ``reports/<city>/<period>/``.
 
     ``jobs`` > 1 runs the city's notebooks in parallel. With ``reuse_kernels`` (the default) each
@@ -323,6 +324,8 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
     is left untouched), and :class:`ReportLockedError` when another run holds the period. A failing notebook does not
     raise: the result's ``status`` is ``partial`` or ``failed``, and the next run re-runs the set.
     ``on_notebook`` is called with each notebook's result as soon as it finishes (progress lines).
+    The data-quality gate runs first (:mod:`.corrections`): ``strict`` raises
+    :class:`~sckpi_helpers.reports.corrections.QualityGateError` while findings are open.
     """
     city = str(city).strip()
     if not (len(city) == 5 and city.isdigit()):
@@ -344,6 +347,9 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
     t0 = time.perf_counter()
     prepare_error = prepare_data(settings, src) if prepare else None
     check_city_known(city, settings)
+    gate = run_gate(settings, city, p.fiscal_year, src)
+    if strict:
+        refuse_open(gate, city, p.label)
     lanes = max(1, min(jobs, len(names)))
     with contextlib.ExitStack() as stack:
         # kernels boot (and import pandas, matplotlib, the kit) while the folder is prepared
@@ -357,7 +363,7 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
         status, results, seconds, finished = _run_locked(
             city, p, names, nb_dir, root, settings, src, force=force, jobs=jobs, kernel_name=kernel_name,
             timeout=timeout, sessions=sessions, keep=session is not None, kernels0=k0, on_notebook=on_notebook,
-            started=started, t0=t0, prepare_error=prepare_error, warnings=warnings)
+            started=started, t0=t0, prepare_error=prepare_error, warnings=warnings, gate=gate)
     result = ReportResult(city_code=city, period=p.label, status=status, folder=target,
                           city_name=_city_name(settings, city), period_ja=p.label_ja, notebooks=results,
                           started=started, finished=finished, seconds=seconds,
@@ -374,7 +380,8 @@ def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path
                 force: bool, jobs: int, kernel_name: str, timeout: float | None,
                 sessions: list[KernelSession] | None, keep: bool, kernels0: int, on_notebook, started: str,
                 t0: float,
-                prepare_error: str | None, warnings: list[str]) -> tuple[str, list[NotebookResult], float, str]:
+                prepare_error: str | None, warnings: list[str],
+                gate: Gate | None = None) -> tuple[str, list[NotebookResult], float, str]:
     """The part of :func:`run_report` under the period's lock: notebooks, pages, manifest."""
     city_dir = root / city
     target = city_dir / p.label
@@ -387,6 +394,7 @@ def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path
             raise ReportExistsError(f"a finished report for {city} {p.label} already exists at {target}; "
                                     "rerun with --force to replace it")
         with atomic_directory(target, overwrite=True) as folder:
+            gate = record(folder, target if previous is not None else None, gate or Gate(), started)
             params_by_nb = {n: build_parameters(city, p.label, settings, source=src, output_dir=f"files/{n}")
                             for n in names}
             results = _run_notebooks(names, nb_dir, folder, params_by_nb, jobs=jobs, sessions=sessions,
@@ -409,7 +417,9 @@ def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path
                 notebooks=[rh.NotebookEntry(name=r.name, status=r.status, html=r.html, ipynb=r.ipynb,
                                             partial_html=r.partial_html, error=r.error, seconds=r.seconds,
                                             summary=r.summary) for r in results],
-                status=status, started=started, finished=finished, version=__version__, catalog=catalog_file)
+                status=status, started=started, finished=finished, version=__version__, catalog=catalog_file,
+                quality=gate.findings.to_dict("records") if gate.findings is not None else None,
+                quality_problem=gate.problem, corrections=gate.corrections)
             (folder / "index.html").write_text(landing, encoding="utf-8")
             attach(folder, settings, src)  # downloads, tables.xlsx, inputs/ linked from index.html
             redactions = scrub_folder(folder)
@@ -428,6 +438,8 @@ def _run_locked(city: str, p: Period, names: list[str], nb_dir: Path, root: Path
                 "started": started, "finished": finished, "seconds": seconds, "status": status,
                 "notebooks": [asdict(r) for r in results], "redactions": redactions,
                 "kernels": {"reused": sessions is not None, "started": kernels},
+                "quality": {"open": len(gate.open), "findings": 0 if gate.findings is None else len(gate.findings),
+                            "problem": gate.problem, "corrections": len(gate.corrections)},
             })
     return status, results, seconds, finished
 

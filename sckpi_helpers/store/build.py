@@ -65,7 +65,8 @@ from sckpi_helpers.store.items import (
     tidy_to_panel,
 )
 from sckpi_helpers.store.plan import SOURCES, fingerprint, plan_inputs, raw_inputs, resolve_all
-from sckpi_helpers.store.processed import FORMAT_VERSION, is_fresh, output_paths, processed_paths
+from sckpi_helpers.store import revisions as revisions_mod
+from sckpi_helpers.store.processed import FORMAT_VERSION, is_fresh, output_paths, processed_paths, scope_of
 from sckpi_helpers.store.validity import refuse_other_units, refuse_out_of_range
 
 AREAS_COLUMNS = areas_mod.AREA_COLUMNS
@@ -270,7 +271,9 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     local_df = _local_rows([r for r in rest if r.target == "local"], reports)
 
     outputs = {"panel": panel, "areas": areas_df, "local": local_df}
+    revised = _revisions(settings, panel)
     written = write_outputs(outputs, settings)
+    revisions_mod.append(scope_of(settings), revised)  # after the panel: a failed write logs nothing
     manifest = {
         "format_version": FORMAT_VERSION, "city_code": settings.city_code, "source": source,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -285,6 +288,18 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     atomic.atomic_write_text(processed_paths(settings)["manifest"],
                              json.dumps(manifest, ensure_ascii=False, indent=1))
     return written
+
+
+def _revisions(settings: CitySettings, panel: pd.DataFrame) -> pd.DataFrame:
+    """What the previous build published differently for the same source, area and year."""
+    previous = processed_paths(settings)["panel"]
+    if not previous.is_file():
+        return pd.DataFrame(columns=revisions_mod.REVISION_COLUMNS)
+    try:
+        old = pd.read_parquet(previous)
+    except (OSError, ValueError):  # an unreadable previous build has nothing to compare
+        return pd.DataFrame(columns=revisions_mod.REVISION_COLUMNS)
+    return revisions_mod.detect(old, panel)
 
 
 def _area_names(estat: pd.DataFrame) -> pd.DataFrame | None:
