@@ -214,5 +214,5 @@ def test_the_corrections_history_after_a_fix(demo_home, monkeypatch):
     assert "訂正履歴" in index and "19,190 → 1,919" in index
     archived = [p for p in (folder / "archive").iterdir() if p.is_dir()]
     assert len(archived) == 1 and (archived[0] / "index.html").is_file()
-    assert "19,190" in (archived[0] / "values.csv").read_text(encoding="utf-8-sig")
+    assert "crimes_recognised@2024=19190.0" in (archived[0] / "values.csv").read_text(encoding="utf-8-sig")
     assert pd.read_csv(folder / "quality.csv", encoding="utf-8-sig").empty  # fixed: nothing open now

@@ -49,6 +49,7 @@ class Gate:
     values: pd.DataFrame | None = None
     problem: str | None = None  # the gate could not run (shown on the index, refused by --strict)
     corrections: list[dict[str, Any]] = field(default_factory=list)
+    catalog: Any = None  # the catalog the values were named with (input names in the history)
 
     @property
     def open(self) -> pd.DataFrame:
@@ -78,7 +79,7 @@ def set_values(results: pd.DataFrame, panel: pd.DataFrame, local: pd.DataFrame, 
     rows = []
     for r in res.itertuples(index=False):
         used = input_years(getattr(r, "provenance", ""))
-        inputs = "; ".join(f"{k}@{y}={cell.get((k, y), float('nan'))!r}" for k, y in sorted(used.items()))
+        inputs = "; ".join(f"{k}@{y}={float(cell.get((k, y), float('nan')))!r}" for k, y in sorted(used.items()))
         entry = catalog.indicators.get(r.indicator_id)
         rows.append({"kind": "tier3", "id": r.indicator_id, "name_ja": getattr(entry, "name_ja", r.indicator_id),
                      "year": str(int(r.year)), "value": r.value, "inputs": inputs})
@@ -95,7 +96,10 @@ def _inputs_map(text: Any) -> dict[str, str]:
 
 
 def _differs(a: Any, b: Any) -> bool:
-    a, b = float(a), float(b)
+    try:
+        a, b = float(a), float(b)
+    except (TypeError, ValueError):
+        return str(a) != str(b)
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) != math.isnan(b)
     return not math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
@@ -148,7 +152,7 @@ def run_gate(settings: Any, city: str, year: int, source: str | None) -> Gate:
         ensure_indicators(build)
         results = indicator_results(build, panel, catalog, getattr(settings, "adjusted_population", None), extra)
         found = city_findings(settings, city, year, source=source, panel=panel, results=results, catalog=catalog)
-        return Gate(found, set_values(results, panel, local, catalog, city, year))
+        return Gate(found, set_values(results, panel, local, catalog, city, year), catalog=catalog)
     except Exception as exc:  # noqa: BLE001 - the set says the gate could not run; --strict refuses
         return Gate(problem=f"{type(exc).__name__}: {exc}")
 
@@ -193,7 +197,7 @@ def record(folder: Path, previous: Path | None, gate: Gate, date: str, catalog: 
         old_values = _read_csv(previous / VALUES_FILE)
         if old_values is not None and gate.values is not None:
             old_values["value"] = pd.to_numeric(old_values["value"], errors="coerce")
-            history = diff(old_values, gate.values, date[:10], catalog) + history
+            history = diff(old_values, gate.values, date[:10], catalog or gate.catalog) + history
         _archive(previous, folder / ARCHIVE_DIR)
     if gate.values is not None:
         _write_csv(folder / VALUES_FILE, gate.values)
