@@ -215,4 +215,6 @@ def test_the_corrections_history_after_a_fix(demo_home, monkeypatch):
     archived = [p for p in (folder / "archive").iterdir() if p.is_dir()]
     assert len(archived) == 1 and (archived[0] / "index.html").is_file()
     assert "crimes_recognised@2024=19190.0" in (archived[0] / "values.csv").read_text(encoding="utf-8-sig")
-    assert pd.read_csv(folder / "quality.csv", encoding="utf-8-sig").empty  # fixed: nothing open now
+    # after the fix only the change itself is left to confirm: it is logged as a revision of the input
+    left = pd.read_csv(folder / "quality.csv", encoding="utf-8-sig")
+    assert list(left["規則"]) == ["公表値の改訂"] and "19,190" in left.iloc[0]["理由"]
