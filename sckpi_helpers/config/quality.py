@@ -32,7 +32,8 @@ class QualityThresholds(BaseModel):
     min_peers: int | None = Field(None, ge=3, description="peer rules need at least this many peer values")
     log: bool | None = Field(None, description="compare peers on log10 (skewed, positive values)")
     per: str | None = Field(None, description=(
-        "inputs: compare peers per unit of this input (e.g. population_resident); '' = as published"))
+        "inputs: compare peers per unit of this input (e.g. population_resident); several, comma-separated: "
+        "the first each area has; '' = as published"))
     max_lag_years: int | None = Field(None, ge=0, description=(
         "tier-3: a numerator this many years newer than its denominator is still allowed"))
     revision_tolerance: float | None = Field(None, ge=0, description=(

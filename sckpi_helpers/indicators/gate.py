@@ -32,7 +32,7 @@ from sckpi_helpers.config import paths
 from sckpi_helpers.config.quality import QualitySettings
 from sckpi_helpers.config.vocabulary import QUALITY_KIND_JA, QUALITY_RULE_JA, QUALITY_STATUS_JA
 from sckpi_helpers.indicators import quality as q
-from sckpi_helpers.sources.quality_reviewed import FILE_NAME, read_reviewed
+from sckpi_helpers.sources.quality_reviewed import FILE_NAME
 
 GATE_COLUMNS = ["status", "status_ja", "area_code", "area_name", "kind", "kind_ja", "subject", "name_ja", "year",
                 "value", "expected_low", "expected_high", "expected", "rule", "rule_ja", "reason", "source",
@@ -142,11 +142,21 @@ def city_findings(panel: pd.DataFrame, results: pd.DataFrame | None, catalog: An
 def build_findings(panel: pd.DataFrame, results: pd.DataFrame | None, catalog: Any, areas: pd.DataFrame,
                    years: Iterable[int], *, revisions: pd.DataFrame | None = None,
                    reviewed: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every municipality of a build for ``years``, each judged against its municipal type."""
+    """Every municipality of a build for ``years`` — as their reports of those years would be
+    judged (tier-3 values of the years, the input values behind them, the years' inputs) — each
+    against the municipalities of its type (政令市, 中核市, 特別区, 市, 町, 村)."""
     munis = areas[~areas["level"].isin(["country", "prefecture"])]
     groups = munis.set_index("area_code")["municipal_type"].astype(str)
     found = run_rules(panel, results, catalog, groups, areas=list(groups.index), revisions=revisions)
-    found = found[found["year"].isin(set(years))]
+    years = set(years)
+    used: set[tuple[str, str, int]] = set()
+    if results is not None and len(results):
+        mine = results[results["year"].isin(years) & results["value"].notna()]
+        used = {(a, k, y) for a, p in zip(mine["area_code"], mine["provenance"], strict=True)
+                for k, y in q.input_years(p).items()}
+    keep = [y in years if kind == "indicator" else (y in years or (a, s, y) in used)
+            for a, s, y, kind in zip(found["area_code"], found["subject"], found["year"], found["kind"], strict=True)]
+    found = found[np.asarray(keep, dtype=bool)]
     return finish(found, catalog, areas.set_index("area_code")["area_name"], reviewed)
 
 

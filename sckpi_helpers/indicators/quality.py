@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -96,6 +97,11 @@ def year_over_year(values: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame
 
 
 # ------------------------------------------------------------------ peers
+def _back(t: float, *, use_log: bool, factor: float) -> float:
+    """A compared value (log10, per unit) back in the published unit."""
+    return (10 ** t if use_log else t) * factor
+
+
 def _carried(values: pd.DataFrame, subject: str) -> pd.DataFrame:
     """``area_code, per_year, per`` — ``subject``'s published values (the denominators)."""
     s = values[(values["subject"] == subject) & (values["kind"] == "input")][["area_code", "year", "value"]]
@@ -130,12 +136,13 @@ def peers(values: pd.DataFrame, groups: pd.Series, thresholds: Thresholds,
         if not th.z_threshold and not th.scale_factor:
             continue
         per = th.per if kind == "input" else ""
-        if per:
-            if per not in per_cache:
-                per_cache[per] = _carried(values, per)
-            x = _with_per(g, per_cache[per])
-        else:
-            x = g["value"]
+        x = g["value"]
+        if per:  # the first of the listed denominators each area has (e.g. resident register, census)
+            x = pd.Series(np.nan, index=g.index)
+            for name in [n.strip() for n in per.split(",") if n.strip() and n.strip() != subject]:
+                if name not in per_cache:
+                    per_cache[name] = _carried(values, name)
+                x = x.fillna(_with_per(g, per_cache[name]))
         g = g.assign(x=x)
         g = g[np.isfinite(g["x"])]
         use_log = bool(th.log) and (g["x"] > 0).any()
@@ -163,10 +170,10 @@ def peers(values: pd.DataFrame, groups: pd.Series, thresholds: Thresholds,
             factor = g["value"].to_numpy() / g["x"].to_numpy()  # back to the published unit
         for j in np.flatnonzero(scale_hit | z_hit):
             r = g.iloc[j]
-            back = (lambda t, j=j: (10 ** t if use_log else t) * factor[j])
+            back = partial(_back, use_log=use_log, factor=factor[j])
             base = {"area_code": r["area_code"], "year": int(r["year"]), "subject": subject, "kind": kind,
                     "value": float(r["value"]), "source": r["source"]}
-            per_txt = f"（{per} あたりで比較）" if per else ""
+            per_txt = f"；{'（なければ'.join(per.replace(' ', '').split(','))}{'）' * per.count(',')} あたりで比較" if per else ""
             if scale_hit[j]:
                 times = 10 ** ratio_t[j]
                 rows.append({**base, "rule": "scale", "expected_low": back(med[j] - (th.z_threshold or 3) * sig[j]),

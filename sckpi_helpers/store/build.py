@@ -55,6 +55,7 @@ from sckpi_helpers.sources.base import PANEL_COLUMNS, Ignored
 from sckpi_helpers.sources.external import SOURCE_PREFIX, panel_frame
 from sckpi_helpers.sources.local_workbook import LOCAL_COLUMNS, local_frame
 from sckpi_helpers.store import inputs as inputs_mod
+from sckpi_helpers.store import revisions as revisions_mod
 from sckpi_helpers.store.combine import KEY, apply_external, count_drops, refuse_conflicts, refuse_overlaps
 from sckpi_helpers.store.inputs import FileReport
 from sckpi_helpers.store.items import (
@@ -65,7 +66,6 @@ from sckpi_helpers.store.items import (
     tidy_to_panel,
 )
 from sckpi_helpers.store.plan import SOURCES, fingerprint, plan_inputs, raw_inputs, resolve_all
-from sckpi_helpers.store import revisions as revisions_mod
 from sckpi_helpers.store.processed import FORMAT_VERSION, is_fresh, output_paths, processed_paths, scope_of
 from sckpi_helpers.store.validity import refuse_other_units, refuse_out_of_range
 
