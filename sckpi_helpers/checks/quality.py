@@ -41,7 +41,8 @@ def city_findings(settings: Any, city: str, year: int, *, source: str | None = N
     from sckpi_helpers.store.peer_groups import peer_group as peers_of
 
     build = processed.serving_settings(settings, source or getattr(settings, "source", None))
-    ingest.ensure_processed(build)
+    if panel is None or areas is None:  # a caller holding the build's tables has it already
+        ingest.ensure_processed(build)
     extra = [settings.resolve(p) for p in (getattr(settings, "catalog_extensions", []) or [])]
     catalog = catalog or (load_catalog(extra=extra) if extra else load_catalog())
     panel = processed.load_panel(build) if panel is None else panel
@@ -60,17 +61,20 @@ def city_findings(settings: Any, city: str, year: int, *, source: str | None = N
                               names=areas.set_index("area_code")["area_name"])
 
 
-def national_findings(build: Any, years: list[int]) -> pd.DataFrame:
+def national_findings(build: Any, years: list[int], *, panel: pd.DataFrame | None = None,
+                      areas: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every municipality of a build (e.g. the national SSDSE-A build) for ``years``."""
     from sckpi_helpers.catalog import load_catalog
     from sckpi_helpers.checks.data import ensure_indicators
     from sckpi_helpers.store import build as ingest
     from sckpi_helpers.store import processed, revisions
 
-    ingest.ensure_processed(build)
+    if panel is None or areas is None:
+        ingest.ensure_processed(build)
+        panel, areas = processed.load_panel(build), processed.load_areas(build)
     results = pd.read_parquet(ensure_indicators(build))
-    return gate.build_findings(processed.load_panel(build), results, load_catalog(), processed.load_areas(build),
-                               years, revisions=revisions.load(processed.scope_of(build)))
+    return gate.build_findings(panel, results, load_catalog(), areas, years,
+                               revisions=revisions.load(processed.scope_of(build)))
 
 
 def marks_by_indicator(found: pd.DataFrame | None, results: pd.DataFrame | None, city: str,
