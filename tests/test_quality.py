@@ -74,7 +74,7 @@ def test_a_tenfold_jump_is_flagged_on_the_input_and_on_the_indicator(demo_home):
     jump = found[(found["subject"] == "crimes_recognised") & (found["rule"] == "yoy")]
     assert len(jump) == 1 and jump.iloc[0]["status"] == "open" and jump.iloc[0]["year"] == 2024
     assert "倍" in jump.iloc[0]["reason"] and "外部統計" not in jump.iloc[0]["reason"]
-    assert jump.iloc[0]["source"].startswith("external:")
+    assert jump.iloc[0]["source"].startswith("data/raw/demo/external_statistics.csv（external:")  # file and table
     assert {"yoy"} <= set(found.loc[found["subject"] == "t3.soc.crime_rate", "rule"])
     # the page marks the indicator computed from the flagged input: 要確認, the value is kept
     from sckpi_helpers.checks.data import ensure_indicators

@@ -56,9 +56,34 @@ def city_findings(settings: Any, city: str, year: int, *, source: str | None = N
     except SckpiError:
         codes = [city]
     log, reviewed = gate_inputs(build, settings, city)
-    return gate.city_findings(panel, results, catalog, city, int(year), codes, revisions=log, reviewed=reviewed,
-                              city_quality=getattr(settings, "quality", None),
-                              names=areas.set_index("area_code")["area_name"])
+    found = gate.city_findings(panel, results, catalog, city, int(year), codes, revisions=log, reviewed=reviewed,
+                               city_quality=getattr(settings, "quality", None),
+                               names=areas.set_index("area_code")["area_name"])
+    return with_files(found, build)
+
+
+def with_files(found: pd.DataFrame, build: Any) -> pd.DataFrame:
+    """``source`` of input findings prefixed with the raw file(s) the build read it from."""
+    from sckpi_helpers.store.processed import read_manifest
+
+    files = read_manifest(build).get("source_files") or {}
+    if found.empty or not files:
+        return found
+    found = found.copy()
+    found["source"] = [f"{', '.join(_short(x) for x in files[s])}（{s}）" if k == "input" and files.get(s) else s
+                       for s, k in zip(found["source"], found["kind"], strict=True)]
+    return found
+
+
+def _short(file: str) -> str:
+    from pathlib import Path
+
+    from sckpi_helpers.config import paths
+
+    try:
+        return str(Path(file).resolve().relative_to(paths.project_root()))
+    except ValueError:
+        return file
 
 
 def national_findings(build: Any, years: list[int], *, panel: pd.DataFrame | None = None,
@@ -73,8 +98,8 @@ def national_findings(build: Any, years: list[int], *, panel: pd.DataFrame | Non
         ingest.ensure_processed(build)
         panel, areas = processed.load_panel(build), processed.load_areas(build)
     results = pd.read_parquet(ensure_indicators(build))
-    return gate.build_findings(panel, results, load_catalog(), areas, years,
-                               revisions=revisions.load(processed.scope_of(build)))
+    return with_files(gate.build_findings(panel, results, load_catalog(), areas, years,
+                                          revisions=revisions.load(processed.scope_of(build))), build)
 
 
 def marks_by_indicator(found: pd.DataFrame | None, results: pd.DataFrame | None, city: str,

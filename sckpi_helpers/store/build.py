@@ -267,6 +267,7 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
     count_drops(reports, replaced, "外部統計で置き換え (replaced by external statistics)")
     # 3. mergers, years, areas; the areas table; what each file gave
     panel = _select(panel, mergers, year_list, area_list, settings.city_code, reports)
+    source_files = {str(k): sorted({str(f) for f in v if f}) for k, v in panel.groupby("source")["_file"].unique().items()}
     panel, areas_df = _with_areas(panel, overrides)
     local_df = _local_rows([r for r in rest if r.target == "local"], reports)
 
@@ -283,6 +284,7 @@ def ingest(settings: CitySettings, *, source: str | None = None, inputs: Sequenc
         "overridden_by_external": len(replaced),
         "unmapped_items": sorted({i.reason for i in unmapped}),
         "files": [r.to_json() for r in reports.values()],
+        "source_files": source_files,  # the panel's source label → the raw files it came from (quality findings)
         "unrecognised": [str(p) for p in unrecognised],
     }
     atomic.atomic_write_text(processed_paths(settings)["manifest"],
