@@ -218,3 +218,17 @@ def test_the_corrections_history_after_a_fix(demo_home, monkeypatch):
     # after the fix only the change itself is left to confirm: it is logged as a revision of the input
     left = pd.read_csv(folder / "quality.csv", encoding="utf-8-sig")
     assert list(left["規則"]) == ["公表値の改訂"] and "19,190" in left.iloc[0]["理由"]
+
+
+def test_ingest_and_check_list_the_findings_in_japanese(demo_home, capsys):
+    _edit_crimes(demo_home, 2024, factor=10)
+    assert cli.main(["ingest", "--city", CITY]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"データ品質チェック 99201 2024年: 要確認 \d+ 件", out)
+    assert "刑法犯認知件数 (crimes_recognised) = 19,190" in out and "前年比の急変" in out
+    out_file = demo_home / "findings.csv"
+    assert cli.main(["check", "--city", CITY, "--period", "2024", "--out", str(out_file)]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.strip().startswith("要確認")]
+    assert lines and all("2024年" in x and "想定" in x for x in lines if "yoy" not in x)
+    table = pd.read_csv(out_file, encoding="utf-8-sig")
+    assert {"地域", "年", "値", "想定範囲", "理由", "出典（ファイル）"} <= set(table.columns) and len(table) == len(lines)
