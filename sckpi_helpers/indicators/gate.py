@@ -53,7 +53,7 @@ def _name(catalog: Any, subject: str, kind: str) -> str:
 def _expected(lo: float, hi: float) -> str:
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return ""
-    return f"{q._fmt(lo)}" if lo == hi else f"{q._fmt(lo)}～{q._fmt(hi)}"
+    return f"{q.fmt_number(lo)}" if lo == hi else f"{q.fmt_number(lo)}～{q.fmt_number(hi)}"
 
 
 def mark_reviewed(found: pd.DataFrame, reviewed: pd.DataFrame | None) -> pd.DataFrame:
@@ -169,5 +169,5 @@ def finding_line(r: Any) -> str:
     where = f"{r.area_code} {r.area_name}".strip() if r.area_name else r.area_code
     exp = f"（想定 {r.expected}）" if r.expected else ""
     note = f" — 確認済: {r.review_note}" if r.status == "reviewed" else ""
-    return (f"{r.status_ja} {where} {r.year}年 {r.name_ja} ({r.subject}) = {q._fmt(r.value)}{exp}: "
+    return (f"{r.status_ja} {where} {r.year}年 {r.name_ja} ({r.subject}) = {q.fmt_number(r.value)}{exp}: "
             f"{r.rule_ja} — {r.reason} [{r.source}]{note}")

@@ -40,7 +40,8 @@ MAD_SCALE = 1.4826  # MAD → standard deviation for normal data
 MIN_SPREAD = 0.10
 
 
-def _fmt(v: float) -> str:
+def fmt_number(v: float) -> str:
+    """A value in a reason: thousands separated, else four significant digits."""
     if v is None or not np.isfinite(v):
         return "—"
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.4g}"
@@ -92,7 +93,7 @@ def year_over_year(values: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame
             f, pv, py = ratio[i], prev_v[i], int(prev_y[i])
             rows.append({**r[["area_code", "year", "subject", "kind", "value", "source"]].to_dict(), "rule": "yoy",
                          "expected_low": pv / th.yoy_factor, "expected_high": pv * th.yoy_factor,
-                         "reason": f"{py}年の {_fmt(pv)} の {f:.3g} 倍（許容 1/{th.yoy_factor:g}～{th.yoy_factor:g} 倍）"})
+                         "reason": f"{py}年の {fmt_number(pv)} の {f:.3g} 倍（許容 1/{th.yoy_factor:g}～{th.yoy_factor:g} 倍）"})
     return _frame(rows)
 
 
@@ -178,12 +179,12 @@ def peers(values: pd.DataFrame, groups: pd.Series, thresholds: Thresholds,
                 times = 10 ** ratio_t[j]
                 rows.append({**base, "rule": "scale", "expected_low": back(med[j] - (th.z_threshold or 3) * sig[j]),
                              "expected_high": back(med[j] + (th.z_threshold or 3) * sig[j]),
-                             "reason": f"比較団体の中央値の約 {_fmt(times) if times >= 1 else '1/' + _fmt(1 / times)} 倍"
+                             "reason": f"比較団体の中央値の約 {fmt_number(times) if times >= 1 else '1/' + fmt_number(1 / times)} 倍"
                                        f"{per_txt}：人と千人、円と千円などの単位の取り違えの疑い"})
             else:
                 lo, hi = med[j] - th.z_threshold * sig[j], med[j] + th.z_threshold * sig[j]
                 rows.append({**base, "rule": "peer", "expected_low": back(lo), "expected_high": back(hi),
-                             "reason": f"比較団体（{int(n[j])} 団体）の中央値 {_fmt(back(med[j]))} から頑健 z = {z[j]:+.1f}"
+                             "reason": f"比較団体（{int(n[j])} 団体）の中央値 {fmt_number(back(med[j]))} から頑健 z = {z[j]:+.1f}"
                                        f"（閾値 ±{th.z_threshold:g}、中央値と MAD による）{per_txt}"})
     return _frame(rows)
 
@@ -210,7 +211,7 @@ def revisions(log: pd.DataFrame | None, current: pd.DataFrame, thresholds: Thres
             continue
         rows.append({"area_code": str(r.area_code), "year": int(r.year), "subject": r.variable, "kind": "input",
                      "rule": "revision", "value": new, "expected_low": old, "expected_high": old,
-                     "reason": f"前回の取り込みでは {_fmt(old)}、{str(r.detected_at)[:10]} の取り込みで {_fmt(new)} "
+                     "reason": f"前回の取り込みでは {fmt_number(old)}、{str(r.detected_at)[:10]} の取り込みで {fmt_number(new)} "
                                f"に変わった（公表値の改訂）", "source": r.source})
     return _frame(rows)
 
