@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from sckpi_helpers.catalog import formula as fm
+from sckpi_helpers.config.quality import QualityThresholds
 from sckpi_helpers.config.vocabulary import AVAILABILITY_JA, DIRECTION_JA, KPI_TIERS, TIER_CHECK, TIER_JA  # noqa: F401 (re-export)
 
 SERVICE_PILLARS = ("social", "economic", "environmental")
@@ -202,6 +203,8 @@ class InputVar(_Strict):
     note: str | None = None
     #: valid values [low, high] (``null`` = unbounded); default from the unit (catalog.ranges)
     range: tuple[float | None, float | None] | None = None
+    #: data-quality gate thresholds for this entry over the catalog-wide ones (catalog/data/quality.yaml)
+    quality: QualityThresholds | None = None
 
     _WORDS: ClassVar[dict[str, tuple[tuple[str, ...], str]]] = {
         "cadence": (CADENCES, "cadence"), "fill": (FILLS, "fill rule")}
@@ -267,6 +270,8 @@ class Indicator(_Strict):
     note: str | None = None
     #: valid values [low, high] (``null`` = unbounded); default from the unit (catalog.ranges)
     range: tuple[float | None, float | None] | None = None
+    #: data-quality gate thresholds for this entry over the catalog-wide ones (catalog/data/quality.yaml)
+    quality: QualityThresholds | None = None
     source_file: str | None = Field(default=None, exclude=True)
 
     _WORDS: ClassVar[dict[str, tuple[tuple[str, ...], str]]] = {

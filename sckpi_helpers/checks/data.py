@@ -63,6 +63,8 @@ class CheckData:
     coverage: Any = None
     build: Any = None  # the build that serves the city (``params.city.build``)
     extensions: list[Path] = field(default_factory=list)  # the city's catalog extensions
+    quality: Any = None  # the data-quality findings about what the page shows (checks.quality)
+    quality_problem: str | None = None  # why the gate could not run
 
     @property
     def has_model(self) -> bool:
@@ -136,7 +138,18 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
             d.peer_codes = [params.city_code]
         d.comparison = peers.compare(d.results, catalog, params.city_code, d.year, d.peer_codes)
         d.pillars = peers.pillar_summary(d.comparison, catalog)
+    _add_quality(d)
     return d
+
+
+def _add_quality(d: CheckData) -> None:
+    """The gate's findings for the page's city and year (shown, never hiding a value)."""
+    from sckpi_helpers.checks.quality import city_findings
+
+    try:  # the Check❹ page's year; the other pages: the same rule (checks.quality.report_year)
+        d.quality = city_findings(d.params.city, d.year, panel=d.panel, results=d.results, areas=d.areas)
+    except SckpiError as exc:
+        d.quality_problem = str(exc)
 
 
 def tier_latest(d: CheckData, tier: str):

@@ -35,6 +35,7 @@ HANDLERS = {
     "template": "sckpi_helpers.cli.template:cli_template",
     "init": "sckpi_helpers.cli.init:cli_init",
     "report": "sckpi_helpers.cli.report:cli_report",
+    "check": "sckpi_helpers.cli.check:cli_check",
 }
 
 
@@ -230,6 +231,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="data source passed to the notebooks (default: the city's settings)")
     r.add_argument("--only", metavar="NB", help="comma-separated notebook names to run (default: due checks)")
     r.add_argument("--quiet", action="store_true", help="no progress bar (batches)")
+    r.add_argument("--strict", action="store_true",
+                   help="refuse to publish while data-quality findings are open (exit 1, one line each)")
+
+    q = sub.add_parser("check", help="the data-quality gate: findings for a city and period",
+                       description="Judge the values a report would publish (tier-3 indicators and their "
+                                   "inputs): year-over-year jumps, peer outliers, unit mix-ups, revisions, "
+                                   "stale denominators. Exit 1 while a finding is open.")
+    q.add_argument("--city", type=_area_code, help="5-digit area code (required unless --all)")
+    q.add_argument("--period", required=True, type=_one_year, metavar="YEAR",
+                   help="fiscal year of the report to judge, e.g. 2022")
+    q.add_argument("--all", action="store_true",
+                   help="every municipality of the city's build (without --city: the national SSDSE-A build)")
+    q.add_argument("--source", choices=SOURCES, help="data source (default: the city's settings)")
+    q.add_argument("--out", metavar="FILE", help="also write the findings as CSV (UTF-8 with BOM)")
+    q.add_argument("--verbose", action="store_true", help="with --all: one line per finding, not counts")
     return p
 
 
@@ -241,6 +257,9 @@ def _dispatch(target: str, args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sckpi`` console script."""
     args = build_parser().parse_args(argv)
+    if args.command == "check" and not (args.city or args.all):
+        print("sckpi check: error: give --city CODE or --all (see 'sckpi check --help')", file=sys.stderr)
+        return 2
     try:
         return _dispatch(HANDLERS[args.command], args)
     except SckpiError as exc:

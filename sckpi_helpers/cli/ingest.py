@@ -113,7 +113,39 @@ def cli_ingest(args: argparse.Namespace) -> int:
     print(f"sckpi ingest --source {source}: {who} → data/processed/{target.scope}/ ({target.why})")
     print(file_report(read_manifest(target)))
     print(summary(target, written))
+    print(quality_report(target, settings.city_code))
     return 0
+
+
+def quality_report(target: Build, city: str) -> str:
+    """The data-quality findings about the build just written: the city's report for its latest
+    year, or for the national build how many each rule raises (``sckpi check --all --verbose`` lists
+    them). The build stands either way; a gate that cannot run says why."""
+    from sckpi_helpers.checks.quality import city_findings
+    from sckpi_helpers.city import resolve_city
+    from sckpi_helpers.cli.check import national_findings_of, summary_lines
+
+    try:
+        panel, areas = load_panel(target), load_areas(target)
+        if panel.empty:
+            return "データ品質チェック: 統計がありません"
+        if target.national:
+            year = int(panel["year"].max())
+            found = national_findings_of(target, [year], panel=panel, areas=areas)
+            n_open = int((found["status"] == "open").sum())
+            return (f"データ品質チェック {year}年 全市区町村: 要確認 {n_open} 件（一覧: sckpi check --all "
+                    f"--period {year} --verbose）")
+        mine = panel[panel["area_code"] == city]
+        if mine.empty:
+            return "データ品質チェック: この市区町村の統計がありません"
+        year = int(mine["year"].max())
+        ctx = resolve_city(city, year, source=target.source)
+        if ctx.build.scope != target.scope:
+            return f"データ品質チェック: {city} の報告はこのビルドを使いません ({ctx.build.why})"
+        found = city_findings(ctx, year, panel=panel, areas=areas)
+        return "\n".join(summary_lines(found, f"{city} {year}年"))
+    except Exception as exc:  # noqa: BLE001 - the build stands; the gate says why it could not judge it
+        return f"データ品質チェックを実行できません (quality gate could not run): {type(exc).__name__}: {exc}"
 
 
 __all__ = ["cli_ingest", "file_report", "summary"]

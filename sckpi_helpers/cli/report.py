@@ -61,7 +61,7 @@ def cli_report(args: argparse.Namespace) -> int:
     jobs = int(getattr(args, "jobs", 1) or 1)
     scheduler = getattr(args, "scheduler", None)
     common = {"force": bool(getattr(args, "force", False)), "source": getattr(args, "source", None),
-              "only": getattr(args, "only", None)}
+              "only": getattr(args, "only", None), "strict": bool(getattr(args, "strict", False))}
     root = paths.reports_dir()
     quiet = bool(getattr(args, "quiet", False))
     if len(cities) == 1 and not scheduler:

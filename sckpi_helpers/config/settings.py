@@ -24,6 +24,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.codes import names_code, parse_code
+from sckpi_helpers.config.quality import QualitySettings
 from sckpi_helpers.errors import InputFileError, Problem, ValidationError
 
 #: settings keys that name files (one path or a list of paths)
@@ -63,6 +64,8 @@ class CitySettings(BaseModel):
     police: list[Path] = Field(default_factory=list,
                                description="police crime files (犯罪オープンデータ 手口 CSVs, 警視庁 認知件数)")
     police_year: int | None = Field(None, description="the year of police files whose name carries none")
+    quality: QualitySettings = Field(default_factory=QualitySettings,
+                                     description="data-quality gate thresholds over the catalog's (issue 21)")
     base_dir: Path | None = Field(None, exclude=True, description="folder of the settings file")
 
     @field_validator("city_code", mode="before")

@@ -135,3 +135,17 @@ def similar_class_ja(cls: str) -> str:
         kind = "一般市" if parts[0] == "city" else "町村"
         return f"{kind} {_ROMAN.get(parts[1], parts[1])}-{parts[2]}"
     return MUNICIPAL_TYPE_JA.get(str(cls), str(cls))
+
+#: the data-quality gate (issue 21): a finding's state, its rule, and the mark a page shows
+QUALITY_STATUS_JA = {"open": "要確認", "reviewed": "確認済"}
+QUALITY_RULE_JA = {"yoy": "前年比の急変", "peer": "比較団体からの乖離", "scale": "単位の取り違えの疑い",
+                   "revision": "公表値の改訂", "lag": "分子と分母の年の隔たり"}
+QUALITY_KIND_JA = {"input": "入力統計", "indicator": "第3階層指標"}
+#: the columns of quality.csv and of ``sckpi check`` (Japanese headers)
+QUALITY_COLUMNS_JA = {"status_ja": "状態", "area_code": "地域コード", "area_name": "地域", "kind_ja": "種類",
+                      "subject": "入力・指標", "name_ja": "名称", "year": "年", "value": "値",
+                      "expected": "想定範囲", "rule_ja": "規則", "reason": "理由", "source": "出典（ファイル）",
+                      "review_note": "確認の記録"}
+#: the corrections history (訂正履歴) of a republished report set
+CORRECTIONS_COLUMNS_JA = {"date": "日付", "kind_ja": "種類", "indicator": "指標", "year": "年・期間",
+                          "old_value": "旧値", "new_value": "新値", "changed_inputs": "変わった入力"}

@@ -77,8 +77,13 @@ def read_indicators(build: Target) -> pd.DataFrame:
 
 def chain_of(ctx: CityContext) -> list[str]:
     """The city's 補正人口 chain: its definition, then its fallbacks (or the catalog's)."""
-    ap = ctx.adjusted_population
-    return [d for d in settings_chain(ctx.catalog, ap.id, list(ap.fallbacks)) if d is not None]
+    return chain_for(ctx.catalog, ctx.adjusted_population)
+
+
+def chain_for(catalog: Any, adjusted_population: AdjustedPopulationChoice) -> list[str]:
+    """A 補正人口 choice's chain in ``catalog``: the definition, then its fallbacks (or the catalog's)."""
+    ap = adjusted_population
+    return [d for d in settings_chain(catalog, ap.id, list(ap.fallbacks)) if d is not None]
 
 
 def compute_all(panel: pd.DataFrame, catalog: Any, chain: list[str]) -> pd.DataFrame:
@@ -128,11 +133,18 @@ def for_city(stored: pd.DataFrame, chain: list[str], city: str | None) -> pd.Dat
 def ensure_indicators(ctx: CityContext) -> Path:
     """The serving build's tier-3 results for the city's 補正人口 chain, computed and stored when
     the stored ones are missing or were made with another key."""
-    if is_current(ctx.build, ctx.adjusted_population, ctx.extensions):
-        return indicators_path(ctx.build)
-    key = cache_key(ctx.build, ctx.adjusted_population, ctx.extensions)
-    results = compute_all(load_panel(ctx.build), ctx.catalog, chain_of(ctx))
-    return write_indicators(ctx.build, results, key)
+    return ensure_build_indicators(ctx.build, ctx.catalog, ctx.adjusted_population, ctx.extensions)
+
+
+def ensure_build_indicators(build: Target, catalog: Any, adjusted_population: AdjustedPopulationChoice,
+                            extensions: list[Path]) -> Path:
+    """:func:`ensure_indicators` for a build judged as a whole (every municipality of the national
+    build, the data-quality gate's ``--all``), from the context's fields or the catalog's default."""
+    if is_current(build, adjusted_population, extensions):
+        return indicators_path(build)
+    key = cache_key(build, adjusted_population, extensions)
+    results = compute_all(load_panel(build), catalog, chain_for(catalog, adjusted_population))
+    return write_indicators(build, results, key)
 
 
 def indicator_results(ctx: CityContext, panel: pd.DataFrame | None = None, definition: str | None = None) -> pd.DataFrame:
@@ -147,5 +159,6 @@ def indicator_results(ctx: CityContext, panel: pd.DataFrame | None = None, defin
     return for_city(compute_all(panel, ctx.catalog, chain), chain, ctx.code)
 
 
-__all__ = ["INDICATORS_FILE", "KEY_FILE", "cache_key", "chain_of", "compute_all", "ensure_indicators", "for_city", "indicator_results", "indicators_path",
+__all__ = ["INDICATORS_FILE", "KEY_FILE", "cache_key", "chain_for", "chain_of", "compute_all", "ensure_build_indicators",
+           "ensure_indicators", "for_city", "indicator_results", "indicators_path",
            "is_current", "read_indicators", "stored_key", "write_indicators"]

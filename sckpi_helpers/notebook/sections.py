@@ -60,6 +60,42 @@ def show_report_header(d: CheckData, check: int | None = None) -> None:
         lines.append(f"比較対象：{peer_group_ja(p.peer_group)}")
     lines.append(f"データソース：{p.source}")
     show_notice("\n".join(lines))
+    show_quality(d)
+    show_corrections()
+
+
+def show_quality(d: CheckData) -> None:
+    """The data-quality findings about the page's values: 要確認 with the reason (open) and
+    確認済 with the review note — shown on every page, the values themselves stay."""
+    from sckpi_helpers.indicators.gate import finding_line
+
+    if d.quality_problem:
+        show_notice(f"データ品質チェックを実行できませんでした：{d.quality_problem}", "error")
+        return
+    f = d.quality
+    if f is None or len(f) == 0:
+        return
+    opened, reviewed = f[f["status"] == "open"], f[f["status"] == "reviewed"]
+    if len(opened):
+        show_notice("要確認：次の値は品質チェックで誤りの可能性が指摘されています（値はそのまま示しています）。\n"
+                    + "\n".join(finding_line(r) for r in opened.itertuples(index=False)), "warning")
+    if len(reviewed):
+        show_notice("確認済：品質チェックの指摘を担当者が確認しました。\n"
+                    + "\n".join(finding_line(r) for r in reviewed.itertuples(index=False)))
+
+
+def show_corrections() -> None:
+    """訂正履歴: the set's corrections.csv (written by the runner before the notebooks run, in the
+    report folder the notebooks run in) — when the period was published before with other values."""
+    from sckpi_helpers.pages.quality import read_corrections
+
+    hist = read_corrections()
+    if hist is None or hist.empty:
+        return
+    show_heading("訂正履歴")
+    show_notice("この期間の報告は以前にも公開され、その後に次の値が変わりました。以前の報告は archive/ に残しています。",
+                "warning")
+    show_table(hist, status_col=(), caption="訂正履歴", empty="")
 
 
 def show_check_summary(d: CheckData, check: int) -> list[str]:
@@ -312,7 +348,7 @@ def show_system_flags(d: CheckData) -> None:
 
 COMPARE_COLUMNS_JA = {"name_ja": "指標", "pillar_ja": "柱", "required_ja": "必須", "value": "値", "unit": "単位",
                       "rank_txt": "順位", "deviation_score": "偏差値", "peer_median": "比較団体の中央値",
-                      "trend_ja": "傾向", "status_ja": "算出", "provisional_ja": "確度"}
+                      "trend_ja": "傾向", "status_ja": "算出", "provisional_ja": "確度", "quality_ja": "品質"}
 
 
 def comparison_table(d: CheckData):
@@ -329,6 +365,10 @@ def comparison_table(d: CheckData):
     cmp["provisional_note"] = [provisional_note(d, i) for i in cmp["indicator_id"]]
     cmp["provisional_ja"] = ["暫定" if n else "" for n in cmp["provisional_note"]]
     _flag_columns(d, cmp)
+    from sckpi_helpers.checks.quality import mark_text, marks_by_indicator
+
+    marks = marks_by_indicator(d.quality, d.results, d.params.city_code, d.year)
+    cmp["quality_ja"] = [mark_text(marks.get(i, [])) for i in cmp["indicator_id"]]
     return cmp
 
 

@@ -20,9 +20,12 @@ from typing import Any
 
 from markupsafe import Markup
 
+from sckpi_helpers.config.formatting import format_number
 from sckpi_helpers.config.vocabulary import (
     CHECK_LABEL,
     CHECK_TIER,
+    CORRECTIONS_COLUMNS_JA,
+    QUALITY_COLUMNS_JA,
     RUN_STATUS_JA,
     STATUS_COLOURS,
     TIER_JA,
@@ -238,7 +241,7 @@ def templates():
         env = jinja2.Environment(loader=jinja2.PackageLoader("sckpi_helpers.pages", "templates"),
                                  autoescape=False, finalize=e, trim_blocks=True, lstrip_blocks=True,
                                  undefined=jinja2.ChainableUndefined)
-        env.filters.update(human_time=human_time, short=_short)
+        env.filters.update(human_time=human_time, short=_short, number=format_number)
         env.globals.update(badge=badge, nb_heading=nb_heading, peer_group_ja=peer_group_ja, css=Markup(CSS))
         _ENV = env
     return _ENV
@@ -272,8 +275,11 @@ def report_set_page(*, city_code: str, city_name: str, period: str, period_ja: s
                     adjusted_population: str | None, adjusted_population_ja: str | None,
                     adjusted_population_formula: str | None, peer_group: str | None, source: str | None,
                     notebooks: list[NotebookEntry], status: str, started: str, finished: str,
-                    version: str, catalog: str | None) -> str:
-    """The landing ``index.html`` of ``reports/<city>/<period>/``."""
+                    version: str, catalog: str | None, quality: list[Mapping[str, Any]] | None = None,
+                    quality_problem: str | None = None,
+                    corrections: list[Mapping[str, Any]] | None = None) -> str:
+    """The landing ``index.html`` of ``reports/<city>/<period>/``; ``quality``: the data-quality
+    findings (要確認 / 確認済), ``corrections``: the 訂正履歴 of a republished period."""
     return render_page(
         "report_set.html.j2", title=f"{city_name} {period_ja} スマートシティKPI評価報告",
         nav=[("../../index.html", "全自治体"), ("../index.html", f"{city_name} の報告一覧")],
@@ -281,7 +287,9 @@ def report_set_page(*, city_code: str, city_name: str, period: str, period_ja: s
         city_code=city_code, city_name=city_name, period=period, period_ja=period_ja,
         adjusted_population=adjusted_population, adjusted_population_ja=adjusted_population_ja,
         adjusted_population_formula=adjusted_population_formula, peer_group=peer_group, source=source,
-        notebooks=notebooks, status=status, started=started, finished=finished, catalog=catalog)
+        notebooks=notebooks, status=status, started=started, finished=finished, catalog=catalog,
+        quality=quality, quality_problem=quality_problem, corrections=corrections or [],
+        quality_ja=QUALITY_COLUMNS_JA, corrections_ja=CORRECTIONS_COLUMNS_JA)
 
 
 def city_index_page(*, city_code: str, city_name: str, rows: list[Mapping[str, Any]], version: str,

@@ -205,7 +205,7 @@ def run_batch(cities: Iterable[str], period: str | Period, *, jobs: int = 1, sch
               force: bool = False, source: str | None = None, only: str | Sequence[str] | None = None,
               reports_root: str | Path | None = None, notebooks_dir: str | Path | None = None,
               kernel_name: str = "python3", prepare: bool = True, progress: bool | None = None,
-              executor=None) -> list[ReportResult]:
+              executor=None, strict: bool = False) -> list[ReportResult]:
     """Report sets for many cities, one city per task on an executor (``--jobs``/``--scheduler``).
 
     Results come back in the order of ``cities``. Indexes are rewritten once at the end. A progress
@@ -222,7 +222,7 @@ def run_batch(cities: Iterable[str], period: str | Period, *, jobs: int = 1, sch
             runner.prepare_data(resolve_city(c, p, source=source))
     kwargs = {"jobs": 1, "force": force, "source": source, "only": only, "reports_root": str(root),
               "notebooks_dir": str(notebooks_dir) if notebooks_dir else None, "kernel_name": kernel_name,
-              "prepare": prepare, "update_indexes": False}
+              "prepare": prepare, "update_indexes": False, "strict": strict}
     ex = executor or make_executor(jobs, scheduler)
     results: dict[str, ReportResult] = {}
     bar = progress_bar(len(cities) * per_city, f"sckpi report {p.label}", "notebook", progress)

@@ -46,6 +46,7 @@ from sckpi_helpers.pages.attachments import attach
 from sckpi_helpers.pages.catalog_page import write_catalog_page
 from sckpi_helpers.pages.indexes import now as _now
 from sckpi_helpers.pages.redact import redact, scrub_folder
+from sckpi_helpers.reports.corrections import Gate, record, refuse_open, run_gate
 from sckpi_helpers.reports.kernel import KernelSession
 from sckpi_helpers.reports.manifest import (
     collect_inputs,
@@ -144,7 +145,7 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
                kernel_name: str = "python3", prepare: bool = True, timeout: float | None = None,
                update_indexes: bool = True, reuse_kernels: bool = True,
                on_notebook: Callable[[NotebookResult], None] | None = None,
-               session: KernelSession | None = None) -> ReportResult:
+               session: KernelSession | None = None, strict: bool = False) -> ReportResult:
     """Execute the notebooks due in ``period`` for ``city`` and write ``reports/<city>/<period>/``.
 
     ``jobs`` > 1 runs the city's notebooks in parallel. With ``reuse_kernels`` (the default) each
@@ -155,6 +156,8 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
     is left untouched), and :class:`ReportLockedError` when another run holds the period. A failing notebook does not
     raise: the result's ``status`` is ``partial`` or ``failed``, and the next run re-runs the set.
     ``on_notebook`` is called with each notebook's result as soon as it finishes (progress lines).
+    The data-quality gate runs first (:mod:`.corrections`): ``strict`` raises
+    :class:`~sckpi_helpers.reports.corrections.QualityGateError` while findings are open.
     """
     ctx = resolve_city(city, period, source=source)  # the one place this city is decided
     city, p = ctx.code, ctx.period
@@ -172,6 +175,9 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
     t0 = time.perf_counter()
     check_city_known(ctx)  # a mistyped code is refused before anything is built
     prepare_error = prepare_data(ctx) if prepare else None
+    gate = run_gate(ctx)  # the data-quality gate, before anything is published
+    if strict:
+        refuse_open(gate, city, p.label)
     lanes = max(1, min(jobs, len(names)))
     with contextlib.ExitStack() as stack:
         # kernels boot (and import pandas, matplotlib, the kit) while the folder is prepared
@@ -185,7 +191,7 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
         status, results, seconds, finished = _run_locked(
             ctx, names, nb_dir, root, force=force, jobs=jobs, kernel_name=kernel_name,
             timeout=timeout, sessions=sessions, keep=session is not None, kernels0=k0, on_notebook=on_notebook,
-            started=started, t0=t0, prepare_error=prepare_error, warnings=warnings)
+            started=started, t0=t0, prepare_error=prepare_error, warnings=warnings, gate=gate)
     result = ReportResult(city_code=city, period=p.label, status=status, folder=target,
                           city_name=ctx.name_ja, period_ja=p.label_ja, notebooks=results,
                           started=started, finished=finished, seconds=seconds,
@@ -201,7 +207,8 @@ def _run_locked(ctx: CityContext, names: list[str], nb_dir: Path, root: Path, *,
                 force: bool, jobs: int, kernel_name: str, timeout: float | None,
                 sessions: list[KernelSession] | None, keep: bool, kernels0: int, on_notebook, started: str,
                 t0: float,
-                prepare_error: str | None, warnings: list[str]) -> tuple[str, list[NotebookResult], float, str]:
+                prepare_error: str | None, warnings: list[str],
+                gate: Gate | None = None) -> tuple[str, list[NotebookResult], float, str]:
     """The part of :func:`run_report` under the period's lock: notebooks, pages, manifest."""
     city, p, city_name = ctx.code, ctx.period, ctx.name_ja
     city_dir = root / city
@@ -214,6 +221,7 @@ def _run_locked(ctx: CityContext, names: list[str], nb_dir: Path, root: Path, *,
             raise ReportExistsError(f"a finished report for {city} {p.label} already exists at {target}; "
                                     "rerun with --force to replace it")
         with atomic_directory(target, overwrite=True) as folder:
+            gate = record(folder, target if previous is not None else None, gate or Gate(), started)
             params_by_nb = {n: build_parameters(ctx, p.label, output_dir=f"files/{n}") for n in names}
             results = run_notebooks(names, nb_dir, folder, params_by_nb, jobs=jobs, sessions=sessions,
                                      on_notebook=on_notebook, kernel_name=kernel_name, timeout=timeout,
@@ -235,7 +243,8 @@ def _run_locked(ctx: CityContext, names: list[str], nb_dir: Path, root: Path, *,
                 notebooks=[rh.NotebookEntry(name=r.name, status=r.status, html=r.html, ipynb=r.ipynb,
                                             partial_html=r.partial_html, error=r.error, seconds=r.seconds,
                                             summary=r.summary) for r in results],
-                status=status, started=started, finished=finished, version=__version__, catalog=catalog_file)
+                status=status, started=started, finished=finished, version=__version__, catalog=catalog_file,
+                **gate.page())
             (folder / "index.html").write_text(landing, encoding="utf-8")
             attach(folder, inputs)  # downloads, tables.xlsx, inputs/ linked from index.html
             redactions = scrub_folder(folder)
@@ -256,5 +265,6 @@ def _run_locked(ctx: CityContext, names: list[str], nb_dir: Path, root: Path, *,
                 "started": started, "finished": finished, "seconds": seconds, "status": status,
                 "notebooks": [asdict(r) for r in results], "redactions": redactions,
                 "kernels": {"reused": sessions is not None, "started": kernels},
+                "quality": gate.summary(),
             })
     return status, results, seconds, finished

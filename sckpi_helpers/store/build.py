@@ -21,18 +21,14 @@ API JSON pages are read exactly as the cache of a real run), ``estat-api`` (live
 ``ESTAT_APP_ID``, cache under ``data/raw/estat``), ``estat-csv`` (downloaded files only),
 ``ssdse`` (the bundled SSDSE-A, every municipality: the national build ``data/processed/ssdse/``
 serves every real city without settings, :func:`ensure_processed` makes it on first use),
-``estat-json`` (saved getStatsData responses). Police crime files (``police:``, ``--police``) are
-read with the areas' names; a year's 犯罪オープンデータ 手口 files are added up. Units and valid
-ranges are checked before anything is written (:mod:`.validity`).
-Raw files are only read. Outputs are written atomically and only after every input has been read
-and validated, so a failure leaves the previous outputs intact. Two sources giving one cell
-different values is an error naming both, never "the first wins" (the rules: :mod:`.combine`;
-the files read and the per-file report: :mod:`.plan`, :mod:`.inputs`; reading the result:
-:mod:`.processed`).
-
-Stage: ``store`` — imports ``errors``, ``atomic``, ``config``, ``catalog``, ``sources`` and
-other ``store`` modules. (One upward call remains: the e-Stat area request asks
-``store.peer_groups.peer_group`` for the peer group.)
+``estat-json`` (saved getStatsData responses). Police files (``police:``, ``--police``) are read with
+the areas' names (a year's 手口 files added up). Units and ranges are checked first (:mod:`.validity`).
+Raw files are only read. Outputs are written atomically after every input was read and validated
+(a failure leaves the previous ones); a figure re-published differently is logged (:mod:`.revisions`).
+Two sources giving one cell different values is an error naming both (:mod:`.combine`; the files
+read: :mod:`.plan`, :mod:`.inputs`; reading the result: :mod:`.processed`).
+Stage: ``store`` — imports ``errors``, ``atomic``, ``config``, ``catalog``, ``sources``, ``store``
+(the e-Stat area request asks ``store.peer_groups.peer_group`` for the peer group).
 """
 
 from __future__ import annotations
@@ -58,6 +54,7 @@ from sckpi_helpers.sources.base import PANEL_COLUMNS, Ignored
 from sckpi_helpers.sources.external import SOURCE_PREFIX, panel_frame
 from sckpi_helpers.sources.local_workbook import LOCAL_COLUMNS, local_frame
 from sckpi_helpers.store import inputs as inputs_mod
+from sckpi_helpers.store import revisions as revisions_mod
 from sckpi_helpers.store.combine import (
     KEY,
     apply_external,
@@ -274,11 +271,12 @@ def ingest(target: CitySettings | Build, *, source: str | None = None, inputs: S
     count_drops(reports, replaced, "外部統計で置き換え (replaced by external statistics)")
     # 3. mergers, years, areas; the areas table; what each file gave
     panel = _select(panel, mergers, year_list, area_list, settings.city_code, reports)
+    source_files = revisions_mod.source_files(panel)  # the findings name the raw file (before _file goes)
     panel, areas_df = _with_areas(panel, overrides)
     local_df = _local_rows([r for r in rest if r.target == "local"], reports)
 
     outputs = {"panel": panel, "areas": areas_df, "local": local_df, "items": items}
-    written = write_outputs(outputs, build)
+    written = revisions_mod.write_logged(build, outputs, write_outputs)  # + the revisions log
     manifest = {
         "format_version": FORMAT_VERSION, "city_code": settings.city_code, "source": source,
         "scope": build.scope, "given": given.to_json() if given else None,
@@ -289,6 +287,7 @@ def ingest(target: CitySettings | Build, *, source: str | None = None, inputs: S
         "overridden_by_external": len(replaced),
         "unmapped_items": sorted({i.reason for i in unmapped}),
         "files": [r.to_json() for r in reports.values()],
+        "source_files": source_files,  # the panel's source label → the raw files it came from (quality findings)
         "unrecognised": [str(p) for p in unrecognised],
     }
     atomic.atomic_write_text(processed_paths(build)["manifest"],

@@ -165,6 +165,7 @@ def plan_inputs(settings: CitySettings, source: str, inputs: Sequence[str | Path
               if p is not None] + resolve_all(settings, settings.catalog_extensions)
     if settings.base_dir is not None:
         config.append(Path(settings.base_dir) / "settings.yaml")
+        config.append(Path(settings.base_dir) / "quality_reviewed.yaml")  # the gate's, not statistics
     return {"csv": unique(csvs), "inputs": unique(given), "config": config, "external": unique(ext), "local": unique(loc),
             "police": unique(pol),
             "overrides": overrides, "mergers": mergers_file(settings, source),
