@@ -124,6 +124,31 @@ class Period:
         return self.label
 
 
+#: the first day of each era (an era's year 1 is the calendar year it began)
+ERA_STARTS = [("令和", date(2019, 5, 1)), ("平成", date(1989, 1, 8)), ("昭和", date(1926, 12, 25))]
+
+
+def fiscal_year_ja(year: int) -> str:
+    """A fiscal year with its 和暦 beside it: ``2022`` → ``2022年度（令和4年度）``. The 年度 is named by the
+    era in force on 1 April; one whose era changed later that calendar year names both
+    (``2019`` → ``2019年度（平成31年度／令和元年度）``; 平成 began in January 1989, so 1989 is 平成元年度)."""
+    y = int(year)
+    april = date(y, 4, 1)
+
+    def label(name: str, start: date) -> str:
+        n = y - start.year + 1
+        return f"{name}{'元' if n == 1 else n}年度"
+
+    current = next(((n, d) for n, d in ERA_STARTS if d <= april), None)
+    if current is None:
+        return f"{y}年度"
+    text = label(*current)
+    later = [(n, d) for n, d in ERA_STARTS if april < d and d.year == y]
+    if later:
+        text += "／" + label(*later[-1])
+    return f"{y}年度（{text}）"
+
+
 def fiscal_year(y: int) -> Period:
     """Fiscal year ``y`` (April y … March y+1)."""
     return Period(date(y, 4, 1), 12, "year")

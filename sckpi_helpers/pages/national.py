@@ -26,11 +26,11 @@ import pandas as pd
 
 from sckpi_helpers import __version__
 from sckpi_helpers.atomic import atomic_write_bytes, atomic_write_parquet, atomic_write_text
-from sckpi_helpers.config.periods import parse_period
+from sckpi_helpers.config.formatting import SCORE_DECIMALS, format_number
+from sckpi_helpers.config.periods import fiscal_year_ja
 from sckpi_helpers.config.vocabulary import DIRECTION_JA, MUNICIPAL_TYPE_JA, PREFECTURE_JA
 from sckpi_helpers.indicators.national import indicator_summary
 from sckpi_helpers.indicators.reasons import reason_ja
-from sckpi_helpers.config.formatting import SCORE_DECIMALS, format_number
 from sckpi_helpers.pages import html as rh
 from sckpi_helpers.viz.distribution import histogram_svg
 
@@ -89,7 +89,7 @@ def write_national_site(root: str | Path, year: int, table: pd.DataFrame, catalo
     """
     folder = national_dir(root, year)
     href = city_href or (lambda code: None)
-    year_ja = parse_period(str(int(year))).label_ja
+    year_ja = fiscal_year_ja(year)
     footer = f"sckpi {__version__} ／ 全国 ／ {year_ja} ／ 作成 {rh.human_time(generated)}"
     written = write_bulk_table(folder, table)
     summary = indicator_summary(table)
@@ -125,6 +125,8 @@ def _write_indicator_page(folder: Path, table: pd.DataFrame, catalog: Any, s: di
         else:
             inputs.append({"name_ja": "補正人口" if name == "adjusted_population" else name, "source": "—"})
     missing = [(reason_ja(k, catalog), n) for k, n in s["top_reasons"]]
+    ap = catalog.adjusted_population
+    chain_ja = " → ".join(ap.definitions[d].name_ja for d in [ap.default, *ap.fallbacks] if d in ap.definitions)
     values = sub["value"].to_numpy(dtype=float)
     svg = histogram_svg(values)
     med = s["median_text"]
@@ -139,7 +141,7 @@ def _write_indicator_page(folder: Path, table: pd.DataFrame, catalog: Any, s: di
     } for r in sub.itertuples(index=False)]
     page = rh.render_page("national_indicator.html.j2", title=f"{s['name_ja']} — 全国 {year_ja}",
                           nav=[("../index.html", "全国の一覧"), ("../../../index.html", "報告一覧")],
-                          footer=footer, ind=ind, s=s, inputs=inputs, year_ja=year_ja,
+                          footer=footer, ind=ind, s=s, inputs=inputs, year_ja=year_ja, chain_ja=chain_ja,
                           direction_ja=DIRECTION_JA.get(str(getattr(ind, "direction", "")), ""),
                           median_text=f"{med} {s['unit'] or ''}".strip(), missing_reasons=missing,
                           histogram=rh.Markup(svg) if svg else "", histogram_alt=alt,
@@ -147,5 +149,12 @@ def _write_indicator_page(folder: Path, table: pd.DataFrame, catalog: Any, s: di
     return atomic_write_text(folder / "indicators" / indicator_file(iid), page)
 
 
-__all__ = ["NATIONAL_DIR", "indicator_file", "index_rows", "national_dir", "write_bulk_table",
-           "write_national_site", "PREFECTURE_JA"]
+__all__ = [
+    "NATIONAL_DIR",
+    "PREFECTURE_JA",
+    "index_rows",
+    "indicator_file",
+    "national_dir",
+    "write_bulk_table",
+    "write_national_site",
+]
