@@ -14,7 +14,10 @@ everything a reviewer needs and drops only the copies:
 - the figure files are stored as 64-colour palette PNGs (charts: lines, dots and text; about a third
   of the bytes, legible as before);
 - the executed ``.ipynb`` names each such figure's file (an ``<img>`` output with the same alt
-  text) instead of repeating its bytes; text, tables and everything else are as executed.
+  text) instead of repeating its bytes, as compact JSON; text, tables and everything else are as
+  executed;
+- every page of the set (the notebook pages, ``index.html``) links the kit's stylesheet from
+  ``reports/_shared/`` too.
 
 Shared files are named by their content's hash, so sets made by different kit versions never
 point at a changed file. Stage 11 (reports): imports stages 0–11.
@@ -40,9 +43,10 @@ from sckpi_helpers.pages.redact import redact
 SHARED_DIR = "_shared"
 #: from a set folder ``reports/<city>/<period>/`` to ``reports/_shared/``
 _UP = f"../../{SHARED_DIR}/"
-#: an inline stylesheet this long is one of JupyterLab's (the kit's own ``sckpi.css`` is ~9 KB)
-_BIG_STYLE = 12_000
-_STYLE = re.compile(r'<style type="text/css">(.*?)</style>', re.DOTALL)
+#: an inline stylesheet at least this long is shared (JupyterLab's ~250 KB and ~16 KB, the kit's
+#: ``sckpi.css`` ~9 KB); small page-specific rules stay inline
+_BIG_STYLE = 4_000
+_STYLE = re.compile(r'<style(?: type="text/css")?>(.*?)</style>', re.DOTALL)
 _DATA_PNG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"')
 
 
@@ -168,10 +172,13 @@ def lighten_set(folder: str | Path, root: str | Path, notebooks: list[str]) -> N
             if page.is_file():
                 page.write_text(lighten_page(page.read_text(encoding="utf-8"), figures, css), encoding="utf-8")
         ipynb = folder / f"{name}.ipynb"
-        if ipynb.is_file() and figures:
+        if ipynb.is_file():  # compact JSON (valid nbformat; Jupyter re-indents it when it saves)
             nb = json.loads(ipynb.read_text(encoding="utf-8"))
-            if lighten_notebook(nb, figures):
-                ipynb.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            lighten_notebook(nb, figures)
+            ipynb.write_text(json.dumps(nb, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    index = folder / "index.html"
+    if index.is_file():
+        index.write_text(lighten_page(index.read_text(encoding="utf-8"), {}, css), encoding="utf-8")
 
 
 __all__ = ["SHARED_DIR", "lighten_notebook", "lighten_page", "lighten_set", "shared_catalog"]

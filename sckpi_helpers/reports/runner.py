@@ -247,7 +247,6 @@ def _run_locked(ctx: CityContext, names: list[str], nb_dir: Path, root: Path, *,
                 session.discard()  # the kernels' work is done
             if layout == "light":
                 catalog_file, catalog_problem = shared_catalog(root, ctx.catalog), None
-                lighten_set(folder, root, [r.name for r in results])
             else:
                 catalog_file, catalog_problem = write_catalog_page(
                     folder, ctx.catalog, footer=f"sckpi {__version__} ／ {city_name} ／ {p.label_ja}")
@@ -265,6 +264,8 @@ def _run_locked(ctx: CityContext, names: list[str], nb_dir: Path, root: Path, *,
                                             summary=r.summary) for r in results],
                 status=status, started=started, finished=finished, version=__version__, catalog=catalog_file)
             (folder / "index.html").write_text(landing, encoding="utf-8")
+            if layout == "light":
+                lighten_set(folder, root, [r.name for r in results])
             attach(folder, inputs)  # downloads, tables.xlsx, inputs/ linked from index.html
             redactions = scrub_folder(folder)
             seconds = round(time.perf_counter() - t0, 2)
