@@ -18,8 +18,11 @@ them) but are returned as the result's ``warnings`` so the console shows every l
 The folder is built in a temporary sibling and moved into place at the end
 (:func:`atomic.atomic_directory`); a lock file ``reports/<city>/.<period>.lock`` (``flock``) keeps a
 second concurrent run for the same city and period out, and temporary folders an interrupted run
-left behind are removed at the start. A *finished* set (every notebook succeeded) is never
-overwritten without ``force``; a failed or partial set is re-run by the next run. A failing
+left behind are removed at the start. A *finished* set (every notebook succeeded) is not
+overwritten without ``force`` unless its inputs, settings or the kit changed
+(:mod:`.rerun`: the manifest records the fingerprints and why the set was rendered); a failed or
+partial set is re-run by the next run. ``layout="light"`` (national runs) writes light sets
+(:mod:`.lighten`). A failing
 notebook does not stop the others. Secrets are scrubbed (:mod:`sckpi_helpers.pages.redact`) before
 the folder is moved into place. Which notebooks run is :mod:`.plan`, running them :mod:`.notebook_run`,
 batches :mod:`.executors`, the pages :mod:`sckpi_helpers.pages`; the console table is the CLI's.
@@ -152,9 +155,10 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
     ``jobs`` > 1 runs the city's notebooks in parallel. With ``reuse_kernels`` (the default) each
     worker keeps one kernel for its notebooks and cleans it between them
     (:class:`~sckpi_helpers.reports.kernel.KernelSession`); otherwise every notebook gets a kernel of
-    its own; a batch worker passes its own ``session`` (kept after the run, one lane). ``on_notebook`` is called with each notebook's result as it finishes. Raises
-    :class:`ReportExistsError` when the period has a finished set and ``force`` is false (the folder
-    is left untouched), and :class:`ReportLockedError` when another run holds the period. A failing notebook does not
+    its own; a batch worker passes its own ``session`` (kept after the run, one lane). Raises
+    :class:`ReportExistsError` when the period has a finished set that is up to date (same input
+    files, settings and kit, the notebooks asked for already in it) and ``force`` is false (the folder
+    is left untouched); the result's ``rerun_reason`` says why a set was rendered, and :class:`ReportLockedError` when another run holds the period. A failing notebook does not
     raise: the result's ``status`` is ``partial`` or ``failed``, and the next run re-runs the set.
     ``on_notebook`` is called with each notebook's result as soon as it finishes (progress lines).
     """
