@@ -238,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(REPO / "data" / "raw" / "demo", tmp / "data" / "raw" / "demo")
         shutil.copytree(REPO / "data" / "raw" / "ssdse", tmp / "data" / "raw" / "ssdse")
         os.environ["SCKPI_HOME"] = str(tmp)
+        # the baseline's papermill kernels must import this tree's kit too (as sckpi's kernels do)
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
         os.environ.setdefault("MPLBACKEND", "Agg")
         os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
         rc = compare(args) if args.cities > 0 else 0
