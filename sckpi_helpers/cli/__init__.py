@@ -221,6 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--cities", type=_area_codes, metavar="CODES", help="comma-separated area codes (batch)")
     who.add_argument("--peer-group", dest="batch_peer_group", metavar="G",
                      help="batch over a peer group of the demo/processed areas")
+    who.add_argument("--all", dest="all_cities", action="store_true",
+                     help="every municipality of the national build (Check4 by default), then the national "
+                          "pages reports/national/<year>/; finished, up-to-date sets are skipped (resumes)")
     r.add_argument("--period", required=True, type=_report_period,
                    help="2025 (fiscal year: Check1-4), 2025Q3 / 2025-10 / 2025H1 (Check1-2)")
     r.add_argument("--jobs", type=_positive_int, default=1, help="parallel workers (default 1)")

@@ -21,7 +21,9 @@ from sckpi_helpers.reports.preflight import check_period_year
 
 def _cities_from_args(args: argparse.Namespace) -> list[str]:
     """The cities of a run: --city, --cities (codes already read by the parser), or the demo
-    prefecture's --peer-group."""
+    prefecture's --peer-group (``--all``: :func:`_report_all`)."""
+    if getattr(args, "all_cities", False):
+        return []
     if args.city:
         return [args.city]
     if args.cities:
@@ -64,9 +66,13 @@ def cli_report(args: argparse.Namespace) -> int:
               "only": getattr(args, "only", None), "strict": bool(getattr(args, "strict", False))}
     root = paths.reports_dir()
     quiet = bool(getattr(args, "quiet", False))
+    if getattr(args, "all_cities", False):
+        return _report_all(args, p, jobs, scheduler, common, quiet)
     if len(cities) == 1 and not scheduler:
         r = runner.run_report(cities[0], p, jobs=jobs, on_notebook=print_notebook, **common)
         results = [r]
+        if r.rerun_reason:
+            print(f"why: {r.rerun_reason}")
         print_warnings(results)
         print(f"report: {r.index_path}")
     else:
@@ -82,9 +88,32 @@ def cli_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_all(args: argparse.Namespace, p, jobs: int, scheduler, common: dict, quiet: bool) -> int:
+    """``sckpi report --all``: every municipality, then the national pages; 0 when every set is finished
+    (rendered now or already up to date)."""
+    from sckpi_helpers.reports.national_run import run_national
+
+    n = run_national(p, jobs=jobs, scheduler=scheduler, only=common["only"], force=common["force"],
+                     progress=False if quiet else None)
+    print_warnings(n.results)
+    rendered = [r for r in n.results if r.status != "exists"]
+    if rendered:
+        print(summary_table(rendered), end="")
+    print(f"{len(n.results)} cities: {len(rendered)} rendered, {len(n.results) - len(rendered)} up to date")
+    print(f"national: {n.index} ({'書き直しました: ' + n.why if n.rewritten else n.why})")
+    print(f"index: {paths.reports_dir() / 'index.html'}")
+    if not n.complete:
+        bad = sum(not (r.ok or r.status == "exists") for r in n.results)
+        print(f"sckpi report: {bad} of {len(n.results)} report sets not complete", file=sys.stderr)
+        return 1
+    return 0
+
+
 def summary_table(results) -> str:
-    """The batch table on the console: city, name, status, seconds, failed notebooks / message."""
+    """The batch table on the console: city, name, status, seconds, why it was rendered, failed
+    notebooks / message."""
     rows = [[r.city_code, r.city_name or "", r.status, format_number(r.seconds, decimals=1),
+             getattr(r, "rerun_reason", None) or "",
              ", ".join(r.failed_notebooks) or ("" if r.ok else r.message)] for r in results]
-    return render(["city", "name", "status", "seconds", "failed / message"], rows,
-                  align=["left", "left", "left", "right", "left"])
+    return render(["city", "name", "status", "seconds", "why", "failed / message"], rows,
+                  align=["left", "left", "left", "right", "left", "left"])

@@ -125,6 +125,7 @@ class Period:
         return self.label
 
 
+
 def fiscal_year(y: int) -> Period:
     """Fiscal year ``y`` (April y … March y+1)."""
     return Period(date(y, 4, 1), 12, "year")

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sckpi_helpers.config.vocabulary import PREFECTURE_JA, RESULT_STATUS_SHORT_JA, similar_class_ja
+from sckpi_helpers.config.vocabulary import FLAG_JA, PREFECTURE_JA, RESULT_STATUS_SHORT_JA, similar_class_ja
 from sckpi_helpers.indicators.engine import _attr, tier3_indicators
 from sckpi_helpers.indicators.peers import scores
 from sckpi_helpers.store.peer_groups import similar_classes
@@ -42,11 +42,12 @@ def input_years(provenance: Any) -> str:
     return str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
 
 
-def _flags(status: str, reason: Any) -> str:
-    """The value's flags in words: 推計 for a value built on carried or interpolated inputs."""
-    if status == "estimated":
-        return "推計"
-    return ""
+def _flags(status: str, flag: Any) -> str:
+    """The value's flag in words (``config.vocabulary.FLAG_JA``): 代替 where 補正人口 fell back along
+    the area's chain or an input was substituted, 推計 for carried or interpolated inputs."""
+    if isinstance(flag, str) and flag in FLAG_JA:
+        return FLAG_JA[flag]
+    return FLAG_JA["estimated"] if status == "estimated" else ""
 
 
 def national_table(results: pd.DataFrame, catalog: Any, areas: pd.DataFrame, panel: pd.DataFrame | None,
@@ -107,7 +108,8 @@ def national_table(results: pd.DataFrame, catalog: Any, areas: pd.DataFrame, pan
     base["similar_class"] = base["area_code"].map(cls_by_code)
     base["similar_class_ja"] = base["similar_class"].map(lambda c: similar_class_ja(c) if isinstance(c, str) else None)
     base["status_ja"] = base["status"].map(RESULT_STATUS_SHORT_JA)
-    base["flags"] = [_flags(s, x) for s, x in zip(base["status"], base["reason"], strict=True)]
+    flag = base["flag"] if "flag" in base else pd.Series(None, index=base.index, dtype=object)
+    base["flags"] = [_flags(s, x) for s, x in zip(base["status"], flag, strict=True)]
     base["input_years"] = base["provenance"].map(input_years) if "provenance" in base else ""
     for col in ("n", "similar_n"):
         base[col] = base[col].fillna(0).astype(int)

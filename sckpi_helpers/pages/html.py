@@ -13,7 +13,7 @@ stylesheet — no page is put together from strings. Stage 9 (pages): imports st
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
 from typing import Any
@@ -300,10 +300,11 @@ def city_index_page(*, city_code: str, city_name: str, rows: list[Mapping[str, A
                        rows=rows)
 
 
-def root_index_page(*, rows: list[Mapping[str, Any]], version: str, generated: str) -> str:
-    """``reports/index.html``: one row per city."""
+def root_index_page(*, rows: list[Mapping[str, Any]], version: str, generated: str,
+                    national: Sequence[tuple[str, str]] = ()) -> str:
+    """``reports/index.html``: one row per city; first the national pages ((href, 年度) each)."""
     return render_page("root_index.html.j2", title="スマートシティKPI評価報告 — 自治体一覧",
-                       footer=f"sckpi {version} ／ {human_time(generated)}", rows=rows)
+                       footer=f"sckpi {version} ／ {human_time(generated)}", rows=rows, national=national)
 
 
 def error_page(*, name: str, city_name: str, period_ja: str, error: str, partial_html: str | None,

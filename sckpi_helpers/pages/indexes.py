@@ -14,6 +14,7 @@ from typing import Any
 
 from sckpi_helpers import __version__
 from sckpi_helpers.atomic import atomic_write_text
+from sckpi_helpers.config.periods import year_ja
 from sckpi_helpers.pages import html as rh
 from sckpi_helpers.pages.redact import redact
 
@@ -37,5 +38,8 @@ def write_root_index(root: str | Path, by_city: dict[str, list[dict[str, Any]]])
     root = Path(root)
     rows = [{"city_code": c, "city_name": reps[0].get("city_name") or c, "latest": reps[0], "count": len(reps)}
             for c, reps in sorted(by_city.items()) if reps]
-    text = rh.root_index_page(rows=rows, version=__version__, generated=now())
+    national = [(f"national/{d.name}/index.html", year_ja(int(d.name)))
+                for d in sorted((root / "national").glob("[0-9][0-9][0-9][0-9]"), reverse=True)
+                if (d / "index.html").is_file()]
+    text = rh.root_index_page(rows=rows, version=__version__, generated=now(), national=national)
     return atomic_write_text(root / "index.html", redact(text))

@@ -125,6 +125,8 @@ def _write_indicator_page(folder: Path, table: pd.DataFrame, catalog: Any, s: di
         else:
             inputs.append({"name_ja": "補正人口" if name == "adjusted_population" else name, "source": "—"})
     missing = [(reason_ja(k, catalog), n) for k, n in s["top_reasons"]]
+    ap = catalog.adjusted_population
+    chain_ja = " → ".join(ap.definitions[d].name_ja for d in [ap.default, *ap.fallbacks] if d in ap.definitions)
     values = sub["value"].to_numpy(dtype=float)
     svg = histogram_svg(values)
     med = s["median_text"]
@@ -139,7 +141,7 @@ def _write_indicator_page(folder: Path, table: pd.DataFrame, catalog: Any, s: di
     } for r in sub.itertuples(index=False)]
     page = rh.render_page("national_indicator.html.j2", title=f"{s['name_ja']} — 全国 {year_ja}",
                           nav=[("../index.html", "全国の一覧"), ("../../../index.html", "報告一覧")],
-                          footer=footer, ind=ind, s=s, inputs=inputs, year_ja=year_ja,
+                          footer=footer, ind=ind, s=s, inputs=inputs, year_ja=year_ja, chain_ja=chain_ja,
                           direction_ja=DIRECTION_JA.get(str(getattr(ind, "direction", "")), ""),
                           median_text=f"{med} {s['unit'] or ''}".strip(), missing_reasons=missing,
                           histogram=rh.Markup(svg) if svg else "", histogram_alt=alt,

@@ -205,10 +205,12 @@ def run_batch(cities: Iterable[str], period: str | Period, *, jobs: int = 1, sch
               force: bool = False, source: str | None = None, only: str | Sequence[str] | None = None,
               reports_root: str | Path | None = None, notebooks_dir: str | Path | None = None,
               kernel_name: str = "python3", prepare: bool = True, progress: bool | None = None,
-              executor=None, strict: bool = False) -> list[ReportResult]:
+              executor=None, strict: bool = False, layout: str = "full") -> list[ReportResult]:
     """Report sets for many cities, one city per task on an executor (``--jobs``/``--scheduler``).
 
-    Results come back in the order of ``cities``. Indexes are rewritten once at the end. A progress
+    ``layout="light"`` writes light sets (:mod:`.lighten`, what national runs use). A city whose set
+    is finished and up to date comes back as ``exists`` (not rendered); the others carry
+    ``rerun_reason``. Results come back in the order of ``cities``. Indexes are rewritten once at the end. A progress
     bar (cities × notebooks) runs on stderr when it is a terminal (``progress`` forces it on or off):
     per notebook when the cities run in this process, per finished city on a pool.
     """
@@ -222,7 +224,7 @@ def run_batch(cities: Iterable[str], period: str | Period, *, jobs: int = 1, sch
             runner.prepare_data(resolve_city(c, p, source=source))
     kwargs = {"jobs": 1, "force": force, "source": source, "only": only, "reports_root": str(root),
               "notebooks_dir": str(notebooks_dir) if notebooks_dir else None, "kernel_name": kernel_name,
-              "prepare": prepare, "update_indexes": False, "strict": strict}
+              "prepare": prepare, "update_indexes": False, "strict": strict, "layout": layout}
     ex = executor or make_executor(jobs, scheduler)
     results: dict[str, ReportResult] = {}
     bar = progress_bar(len(cities) * per_city, f"sckpi report {p.label}", "notebook", progress)

@@ -9,7 +9,6 @@ stages 0–11.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -20,16 +19,15 @@ from sckpi_helpers.config.periods import parse_period
 from sckpi_helpers.errors import SckpiError
 from sckpi_helpers.pages.indexes import write_city_index, write_root_index
 from sckpi_helpers.pages.redact import redact
+from sckpi_helpers.reports.rerun import file_sha256
 
 MANIFEST = "manifest.json"
 
 
 def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """SHA-256 of a file, hashed once per process while it is unchanged (a national run lists the same
+    bundled statistics for each of its 1,741 cities): :func:`~sckpi_helpers.reports.rerun.file_sha256`."""
+    return file_sha256(path)
 
 
 def _rel(path: Path) -> str:

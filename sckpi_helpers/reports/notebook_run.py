@@ -42,7 +42,11 @@ class NotebookResult:
 
 
 def _tidy_metadata(nb, src: Path, name: str) -> None:
-    """Executed-notebook metadata without temporary paths."""
+    """Executed-notebook metadata without temporary paths, and papermill's parameters cell with a
+    fixed id instead of a random one (the same run gives the same files, on any machine)."""
+    for cell in nb.cells:
+        if "injected-parameters" in (cell.get("metadata", {}).get("tags") or []):
+            cell["id"] = "injected-parameters"
     meta = nb.metadata.get("papermill")
     if meta is not None:
         meta["input_path"] = f"notebooks/{src.name}"

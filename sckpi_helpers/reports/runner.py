@@ -18,8 +18,11 @@ them) but are returned as the result's ``warnings`` so the console shows every l
 The folder is built in a temporary sibling and moved into place at the end
 (:func:`atomic.atomic_directory`); a lock file ``reports/<city>/.<period>.lock`` (``flock``) keeps a
 second concurrent run for the same city and period out, and temporary folders an interrupted run
-left behind are removed at the start. A *finished* set (every notebook succeeded) is never
-overwritten without ``force``; a failed or partial set is re-run by the next run. A failing
+left behind are removed at the start. A *finished* set (every notebook succeeded) is not
+overwritten without ``force`` unless its inputs, settings or the kit changed
+(:mod:`.rerun`: the manifest records the fingerprints and why the set was rendered); a failed or
+partial set is re-run by the next run. ``layout="light"`` (national runs) writes light sets
+(:mod:`.lighten`). A failing
 notebook does not stop the others. Secrets are scrubbed (:mod:`sckpi_helpers.pages.redact`) before
 the folder is moved into place. Which notebooks run is :mod:`.plan`, running them :mod:`.notebook_run`,
 batches :mod:`.executors`, the pages :mod:`sckpi_helpers.pages`; the console table is the CLI's.
@@ -48,10 +51,10 @@ from sckpi_helpers.pages.indexes import now as _now
 from sckpi_helpers.pages.redact import redact, scrub_folder
 from sckpi_helpers.reports.corrections import Gate, record, refuse_open, run_gate
 from sckpi_helpers.reports.kernel import KernelSession
+from sckpi_helpers.reports.lighten import lighten_set, shared_catalog
 from sckpi_helpers.reports.manifest import (
     collect_inputs,
     collect_processed,
-    is_finished,
     read_manifest,
     refresh_indexes,
     tool_versions,
@@ -66,6 +69,7 @@ from sckpi_helpers.reports.preflight import (
     logic_model_problems,
     report_lock,
 )
+from sckpi_helpers.reports.rerun import fingerprints, rerun_reason
 
 
 class ReportExistsError(SckpiError):
@@ -87,6 +91,7 @@ class ReportResult:
     finished: str = ""
     seconds: float = 0.0
     message: str = ""
+    rerun_reason: str | None = None  # why the set was rendered (None: not rendered)
     warnings: list[str] = field(default_factory=list)  # printed on the console (e.g. logic-model problems)
 
     @property
@@ -145,15 +150,16 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
                kernel_name: str = "python3", prepare: bool = True, timeout: float | None = None,
                update_indexes: bool = True, reuse_kernels: bool = True,
                on_notebook: Callable[[NotebookResult], None] | None = None,
-               session: KernelSession | None = None, strict: bool = False) -> ReportResult:
+               session: KernelSession | None = None, strict: bool = False, layout: str = "full") -> ReportResult:
     """Execute the notebooks due in ``period`` for ``city`` and write ``reports/<city>/<period>/``.
 
     ``jobs`` > 1 runs the city's notebooks in parallel. With ``reuse_kernels`` (the default) each
     worker keeps one kernel for its notebooks and cleans it between them
     (:class:`~sckpi_helpers.reports.kernel.KernelSession`); otherwise every notebook gets a kernel of
-    its own; a batch worker passes its own ``session`` (kept after the run, one lane). ``on_notebook`` is called with each notebook's result as it finishes. Raises
-    :class:`ReportExistsError` when the period has a finished set and ``force`` is false (the folder
-    is left untouched), and :class:`ReportLockedError` when another run holds the period. A failing notebook does not
+    its own; a batch worker passes its own ``session`` (kept after the run, one lane). Raises
+    :class:`ReportExistsError` when the period has a finished set that is up to date (same input
+    files, settings and kit, the notebooks asked for already in it) and ``force`` is false (the folder
+    is left untouched); the result's ``rerun_reason`` says why a set was rendered, and :class:`ReportLockedError` when another run holds the period. A failing notebook does not
     raise: the result's ``status`` is ``partial`` or ``failed``, and the next run re-runs the set.
     ``on_notebook`` is called with each notebook's result as soon as it finishes (progress lines).
     The data-quality gate runs first (:mod:`.corrections`): ``strict`` raises
@@ -168,9 +174,12 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
     city_dir = root / city
     target = city_dir / p.label
     warnings = logic_model_problems(ctx)
-    if target.exists() and not force and is_finished(read_manifest(target)):
-        raise ReportExistsError(f"a finished report for {city} {p.label} already exists at {target}; "
-                                "finished periods are not overwritten — rerun with --force to replace it")
+    inputs = collect_inputs(ctx)
+    current = fingerprints(inputs, ctx.settings)
+    reason = _why_render(read_manifest(target) if target.exists() else None, current, names, layout, force)
+    if reason is None:
+        raise ReportExistsError(f"a finished report for {city} {p.label} already exists at {target} and is up to "
+                                "date (inputs, settings and kit unchanged) — rerun with --force to replace it")
     started = _now()
     t0 = time.perf_counter()
     check_city_known(ctx)  # a mistyped code is refused before anything is built
@@ -191,8 +200,9 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
         status, results, seconds, finished = _run_locked(
             ctx, names, nb_dir, root, force=force, jobs=jobs, kernel_name=kernel_name,
             timeout=timeout, sessions=sessions, keep=session is not None, kernels0=k0, on_notebook=on_notebook,
-            started=started, t0=t0, prepare_error=prepare_error, warnings=warnings, gate=gate)
-    result = ReportResult(city_code=city, period=p.label, status=status, folder=target,
+            started=started, t0=t0, prepare_error=prepare_error, warnings=warnings, gate=gate, inputs=inputs,
+            current=current, layout=layout)
+    result = ReportResult(city_code=city, period=p.label, status=status, folder=target, rerun_reason=reason,
                           city_name=ctx.name_ja, period_ja=p.label_ja, notebooks=results,
                           started=started, finished=finished, seconds=seconds,
                           warnings=[redact(w) for w in warnings],
@@ -203,23 +213,41 @@ def run_report(city: str, period: str | Period, *, jobs: int = 1, force: bool = 
     return result
 
 
+def _why_render(previous: dict | None, current: dict[str, str], names: list[str], layout: str,
+                force: bool) -> str | None:
+    """Why the set must be rendered (Japanese, for the manifest and the console); None: it is finished
+    and up to date (:func:`~sckpi_helpers.reports.rerun.rerun_reason`, plus the notebooks asked for and
+    the set's layout)."""
+    if force:
+        return "--force が指定されました" + (f"（{why}）" if (why := rerun_reason(previous, current)) else "")
+    why = rerun_reason(previous, current)
+    if why is not None or previous is None:
+        return why
+    done = {n.get("name") for n in previous.get("notebooks") or []}
+    if not set(names) <= done:
+        return "作成する帳票が増えました（" + "、".join(sorted(set(names) - done)) + "）"
+    if previous.get("layout", "full") != layout:
+        return "報告の形式が変わりました（" + layout + "）"
+    return None
+
+
 def _run_locked(ctx: CityContext, names: list[str], nb_dir: Path, root: Path, *,
                 force: bool, jobs: int, kernel_name: str, timeout: float | None,
                 sessions: list[KernelSession] | None, keep: bool, kernels0: int, on_notebook, started: str,
-                t0: float,
-                prepare_error: str | None, warnings: list[str],
-                gate: Gate | None = None) -> tuple[str, list[NotebookResult], float, str]:
+                t0: float, prepare_error: str | None, warnings: list[str], inputs: list[dict],
+                current: dict[str, str], layout: str, gate: Gate | None = None
+                ) -> tuple[str, list[NotebookResult], float, str]:
     """The part of :func:`run_report` under the period's lock: notebooks, pages, manifest."""
     city, p, city_name = ctx.code, ctx.period, ctx.name_ja
     city_dir = root / city
     target = city_dir / p.label
-    inputs = collect_inputs(ctx)
     with report_lock(city_dir, p.label):
         clean_stale(city_dir, p.label)
         previous = read_manifest(target) if target.exists() else None
-        if previous is not None and not force and is_finished(previous):  # finished while we waited
-            raise ReportExistsError(f"a finished report for {city} {p.label} already exists at {target}; "
-                                    "rerun with --force to replace it")
+        reason = _why_render(previous, current, names, layout, force)
+        if reason is None:  # finished while we waited
+            raise ReportExistsError(f"a finished report for {city} {p.label} already exists at {target} and is "
+                                    "up to date — rerun with --force to replace it")
         with atomic_directory(target, overwrite=True) as folder:
             gate = record(folder, target if previous is not None else None, gate or Gate(), started)
             params_by_nb = {n: build_parameters(ctx, p.label, output_dir=f"files/{n}") for n in names}
@@ -229,8 +257,11 @@ def _run_locked(ctx: CityContext, names: list[str], nb_dir: Path, root: Path, *,
             kernels = sum(x.kernels for x in sessions) - kernels0 if sessions else len(results)
             for session in () if keep else sessions or ():
                 session.discard()  # the kernels' work is done
-            catalog_file, catalog_problem = write_catalog_page(
-                folder, ctx.catalog, footer=f"sckpi {__version__} ／ {city_name} ／ {p.label_ja}")
+            if layout == "light":
+                catalog_file, catalog_problem = shared_catalog(root, ctx.catalog), None
+            else:
+                catalog_file, catalog_problem = write_catalog_page(
+                    folder, ctx.catalog, footer=f"sckpi {__version__} ／ {city_name} ／ {p.label_ja}")
             n_ok = sum(r.status == "ok" for r in results)
             status = "ok" if n_ok == len(results) else ("failed" if n_ok == 0 else "partial")
             finished = _now()
@@ -246,6 +277,8 @@ def _run_locked(ctx: CityContext, names: list[str], nb_dir: Path, root: Path, *,
                 status=status, started=started, finished=finished, version=__version__, catalog=catalog_file,
                 **gate.page())
             (folder / "index.html").write_text(landing, encoding="utf-8")
+            if layout == "light":
+                lighten_set(folder, root, [r.name for r in results])
             attach(folder, inputs)  # downloads, tables.xlsx, inputs/ linked from index.html
             redactions = scrub_folder(folder)
             seconds = round(time.perf_counter() - t0, 2)
@@ -260,6 +293,7 @@ def _run_locked(ctx: CityContext, names: list[str], nb_dir: Path, root: Path, *,
                 "parameters": {k: v for k, v in common.items() if k != "output_dir"},
                 "parameters_by_notebook": params_by_nb, "kernel_name": kernel_name, "jobs": jobs, "force": force,
                 "replaced": previous.get("status") if previous else None,
+                "fingerprints": current, "rerun_reason": reason, "layout": layout,
                 "inputs": inputs, "processed": collect_processed(ctx), "prepare_error": prepare_error,
                 "logic_model_problems": warnings, "catalog": catalog_file, "catalog_problem": catalog_problem,
                 "started": started, "finished": finished, "seconds": seconds, "status": status,

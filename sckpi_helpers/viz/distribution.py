@@ -41,7 +41,10 @@ def histogram_svg(values: np.ndarray, *, bins: int = 40, width: float = 6.4, hei
         ax.tick_params(labelsize=8)
         fig.tight_layout(pad=0.3)
         buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        # a fixed salt: the SVG's ids come from its content, so the same data give the same page
+        # (a run on another machine or a Dask worker writes identical files)
+        with plt.rc_context({"svg.hashsalt": "sckpi"}):
+            fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     finally:
         plt.close(fig)
     text = buf.getvalue()
