@@ -214,7 +214,8 @@ def _callers(pattern: str) -> set[str]:
     ("the catalog with the city's extensions", r"\bload_catalog\(extra=", {"city/context.py", "store/build.py"}),
     ("the period", r"\bparse_period\(", {"city/context.py", "cli/__init__.py", "config/periods.py",
                                          "checks/kpi.py", "checks/diagnosis.py", "checks/template.py", "notebook/sections.py",
-                                         "sources/logic_model.py", "reports/executors.py", "reports/manifest.py"}),
+                                         "sources/logic_model.py", "reports/executors.py", "reports/national_run.py",
+                                         "reports/manifest.py"}),
 ])
 def test_each_decision_about_a_city_is_made_in_one_place(decision, pattern, allowed):
     """Only the city context decides (the store's build reads its own settings' catalog, and ``sckpi

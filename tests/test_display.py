@@ -175,7 +175,12 @@ def test_every_page_is_a_jinja2_template_on_the_shared_chrome():
     pkg = Path(show.__file__).resolve().parents[1]
     own = []
     for path in pkg.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        patterns = {id(a) for n in ast.walk(tree) if isinstance(n, ast.Call)
+                    and isinstance(n.func, ast.Attribute) and n.func.attr == "compile" for a in n.args}
+        for node in ast.walk(tree):
+            if id(node) in patterns:  # a pattern that reads a page (re.compile) writes none
+                continue
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and (
                     "<!DOCTYPE" in node.value or "<html" in node.value or "<style" in node.value):
                 own.append(f"{path.relative_to(pkg)}:{node.lineno}")

@@ -133,6 +133,11 @@ def cli_indicators(args: argparse.Namespace) -> int:
         footer.append("coverage: " + ", ".join(f"{r.state} {r.count}" for r in cov.itertuples()))
         text = render_text(table, header, footer, None if out else terminal_width())
         encoding = "utf-8"
+    return _emit(text, encoding, out)
+
+
+def _emit(text: str, encoding: str, out: str | None) -> int:
+    """The command's output: to ``--out`` (written atomically) or the terminal."""
     if out:
         path = atomic_write_bytes(Path(out), text.encode(encoding))
         print(f"wrote {path}", file=sys.stderr)
@@ -166,9 +171,4 @@ def _print_missing(args: argparse.Namespace, results: pd.DataFrame, catalog: obj
         text = (f"{head}\n\n{body}\n\n"
                 + fit_lines("算出できない第3階層指標 (indicators the city lacks):", width) + f"\n{tail}\n")
         encoding = "utf-8"
-    if out:
-        path = atomic_write_bytes(Path(out), text.encode(encoding))
-        print(f"wrote {path}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return 0
+    return _emit(text, encoding, out)
