@@ -216,6 +216,19 @@ def enter_notebook(cwd: str) -> None:
     os.chdir(cwd)
 
 
+async def _heartbeat_started(kc: Any, wait: float = 2.0) -> None:
+    """Wait (at most ``wait`` seconds) until the heartbeat thread has made its socket: a kernel discarded
+    right after it started (a run refused by the lock) would otherwise close the zmq context under the
+    thread still creating its socket ("ZMQError: Too many open files" from that thread)."""
+    hb = getattr(kc, "_hb_channel", None)
+    if hb is None or not hb.is_alive():
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while getattr(hb, "socket", None) is None and hb.is_alive() and loop.time() < deadline:
+        await asyncio.sleep(0.01)
+
+
 class KernelSession:
     """One kernel at a time, reused for the notebooks of one report run (see the module docstring).
 
@@ -296,6 +309,7 @@ class KernelSession:
         async def stop() -> None:
             try:
                 if kc is not None:
+                    await _heartbeat_started(kc)
                     kc.stop_channels()  # closes the client's five sockets and its zmq context
                 km.shutdown_wait_time = 2.0
                 await km.shutdown_kernel(now=False)  # ends with cleanup_resources: control socket, context
