@@ -36,11 +36,19 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from sckpi_helpers.config.periods import era_year
 from sckpi_helpers.errors import InputFileError, SckpiError
 from sckpi_helpers.sources.areas import from_lg_code
-from sckpi_helpers.sources.base import Ignored, Reader, ReadResult, register
-from sckpi_helpers.sources.spreadsheet import cell_value, is_workbook, item_frame, sheet_rows, text
+from sckpi_helpers.sources.base import Ignored, register
+from sckpi_helpers.sources.spreadsheet import (
+    WorkbookReader,
+    cell_value,
+    item_frame,
+    sheet_rows,
+    text,
+)
 
 DATASET = "juki"
 TITLE = "住民基本台帳に基づく人口、人口動態及び世帯数"
@@ -78,25 +86,17 @@ def _label_row(rows: list[list[Any]]) -> int | None:
     return None
 
 
-class JukiReader(Reader):
+class JukiReader(WorkbookReader):
     """住民基本台帳人口・人口動態・世帯数 → ``items`` rows, dataset ``juki``."""
 
     kind = "juki"
     title_ja = "住民基本台帳に基づく人口、人口動態及び世帯数（総務省）"
-    target = "items"
 
-    def recognise(self, path: Path, head: bytes) -> bool:
-        if not is_workbook(path):
-            return False
-        try:
-            rows = sheet_rows(path)
-        except InputFileError:
-            return False
+    def looks_like(self, rows: list[list[Any]]) -> bool:
         return reference_year(rows) is not None and _label_row(rows) is not None
 
-    def read(self, path: Path, **context: Any) -> ReadResult:
-        frame, ignored = read_juki(path)
-        return ReadResult(self.kind, self.target, frame, ignored, file=str(path))
+    def read_file(self, path: Path) -> tuple[pd.DataFrame, list[Ignored]]:
+        return read_juki(path)
 
 
 def read_juki(path: str | Path):

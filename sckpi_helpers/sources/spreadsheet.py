@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sckpi_helpers.errors import InputFileError
-from sckpi_helpers.sources.base import ITEM_COLUMNS
+from sckpi_helpers.sources.base import ITEM_COLUMNS, Ignored, Reader, ReadResult
 from sckpi_helpers.sources.cells import canonical_mark
 from sckpi_helpers.sources.numbers import parse_number
 
@@ -55,6 +55,31 @@ def sheet_rows(path: str | Path, sheet: int = 0) -> list[list[Any]]:
 def is_workbook(path: Path) -> bool:
     """True for a ``.xls``/``.xlsx`` file name."""
     return path.suffix.lower() in WORKBOOK_SUFFIXES
+
+
+class WorkbookReader(Reader):
+    """A published workbook recognised by its first sheet's layout (:meth:`looks_like`) and read by
+    one function of the file (:meth:`read_file`): the recognise/read half every workbook reader shares."""
+
+    target = "items"
+
+    def looks_like(self, rows: list[list[Any]]) -> bool:
+        raise NotImplementedError
+
+    def read_file(self, path: Path) -> tuple[pd.DataFrame, list[Ignored]]:
+        raise NotImplementedError
+
+    def recognise(self, path: Path, head: bytes) -> bool:
+        if not is_workbook(path):
+            return False
+        try:
+            return self.looks_like(sheet_rows(path))
+        except InputFileError:
+            return False
+
+    def read(self, path: Path, **context: Any) -> ReadResult:
+        frame, ignored = self.read_file(path)
+        return ReadResult(self.kind, self.target, frame, ignored, file=str(path))
 
 
 def text(cell: Any) -> str:

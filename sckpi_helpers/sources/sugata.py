@@ -28,10 +28,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from sckpi_helpers.errors import InputFileError
-from sckpi_helpers.sources.base import Ignored, Reader, ReadResult, register
-from sckpi_helpers.sources.spreadsheet import cell_value, is_workbook, item_frame, sheet_rows, text
+from sckpi_helpers.sources.base import Ignored, register
+from sckpi_helpers.sources.spreadsheet import (
+    WorkbookReader,
+    cell_value,
+    item_frame,
+    sheet_rows,
+    text,
+)
 
 DATASET = "sugata-2019"
 TITLE = "統計でみる市区町村のすがた"
@@ -64,24 +71,17 @@ def edition_of(path: Path) -> str:
     return m["edition"] if m else ""
 
 
-class SugataReader(Reader):
+class SugataReader(WorkbookReader):
     """統計でみる市区町村のすがた → ``items`` rows keyed by SSDS item code, dataset ``sugata-2019``."""
 
     kind = "sugata"
     title_ja = "統計でみる市区町村のすがた（総務省統計局）"
-    target = "items"
 
-    def recognise(self, path: Path, head: bytes) -> bool:
-        if not is_workbook(path):
-            return False
-        try:
-            return looks_like_sugata(sheet_rows(path))
-        except InputFileError:
-            return False
+    def looks_like(self, rows: list[list[Any]]) -> bool:
+        return looks_like_sugata(rows)
 
-    def read(self, path: Path, **context: Any) -> ReadResult:
-        frame, ignored = read_sugata(path)
-        return ReadResult(self.kind, self.target, frame, ignored, file=str(path))
+    def read_file(self, path: Path) -> tuple[pd.DataFrame, list[Ignored]]:
+        return read_sugata(path)
 
 
 def read_sugata(path: str | Path):

@@ -21,11 +21,19 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from sckpi_helpers.config.periods import era_year
 from sckpi_helpers.errors import InputFileError, SckpiError
 from sckpi_helpers.sources.areas import from_lg_code
-from sckpi_helpers.sources.base import Ignored, Reader, ReadResult, register
-from sckpi_helpers.sources.spreadsheet import cell_value, is_workbook, item_frame, sheet_rows, text
+from sckpi_helpers.sources.base import Ignored, register
+from sckpi_helpers.sources.spreadsheet import (
+    WorkbookReader,
+    cell_value,
+    item_frame,
+    sheet_rows,
+    text,
+)
 
 DATASET = "zaisei"
 TITLE = "地方公共団体の主要財政指標一覧"
@@ -47,24 +55,17 @@ def _is_zaisei(rows: list[list[Any]]) -> bool:
             and tuple(text(c) for c in rows[1][:3]) == ID_HEADINGS)
 
 
-class ZaiseiReader(Reader):
+class ZaiseiReader(WorkbookReader):
     """主要財政指標一覧 → ``items`` rows, dataset ``zaisei``."""
 
     kind = "zaisei"
     title_ja = "地方公共団体の主要財政指標一覧（総務省）"
-    target = "items"
 
-    def recognise(self, path: Path, head: bytes) -> bool:
-        if not is_workbook(path):
-            return False
-        try:
-            return _is_zaisei(sheet_rows(path))
-        except InputFileError:
-            return False
+    def looks_like(self, rows: list[list[Any]]) -> bool:
+        return _is_zaisei(rows)
 
-    def read(self, path: Path, **context: Any) -> ReadResult:
-        frame, ignored = read_zaisei(path)
-        return ReadResult(self.kind, self.target, frame, ignored, file=str(path))
+    def read_file(self, path: Path) -> tuple[pd.DataFrame, list[Ignored]]:
+        return read_zaisei(path)
 
 
 def read_zaisei(path: str | Path):
