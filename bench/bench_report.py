@@ -4,7 +4,8 @@ Check❹ for real municipalities from the bundled SSDSE-A, projected to all 1,74
     .venv/bin/python bench/bench_report.py                       # 5 demo cities, 100 real, --jobs 2
     .venv/bin/python bench/bench_report.py --cities 2 --real 10  # a quick run
 
-Both sides do the same work in the same run, on a temporary copy of the demo data:
+Both sides do the same work in the same run, on a temporary copy of the bundled data (the demo and
+every real file the national build reads, as on a fresh clone):
 the Check❶–❹ notebooks of fiscal year 2024 executed and rendered to HTML without code, per city.
 
 - **sckpi**: ``report.run_batch(cities, "2024", jobs=2)`` — a process pool, in-process nbconvert,
@@ -235,8 +236,11 @@ def main(argv: list[str] | None = None) -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="sckpi-bench-report-"))
     try:
-        shutil.copytree(REPO / "data" / "raw" / "demo", tmp / "data" / "raw" / "demo")
-        shutil.copytree(REPO / "data" / "raw" / "ssdse", tmp / "data" / "raw" / "ssdse")
+        # every bundled file (the national build reads them all, as on a fresh clone), never a user's data
+        from sckpi_helpers.sources.bundled import BUNDLED
+
+        for top in sorted({"demo", "boundaries", *(Path(f.path).parts[0] for f in BUNDLED)}):
+            shutil.copytree(REPO / "data" / "raw" / top, tmp / "data" / "raw" / top)
         os.environ["SCKPI_HOME"] = str(tmp)
         # the baseline's papermill kernels must import this tree's kit too (as sckpi's kernels do)
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)

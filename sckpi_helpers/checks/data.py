@@ -98,6 +98,8 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
     d = CheckData(params=params, catalog=catalog, panel=panel, local=local, areas=areas, city_name=ctx.name_ja,
                   build=build, extensions=ctx.extensions)
 
+    # the city's peers first: the tier-3 rows read are the city's and its peers' (gate, tables, figures)
+    peer_codes, peer_problem = ctx.peers_or_self(areas, panel)
     need_results = tier3
     if params.logic_model_path is not None:
         from sckpi_helpers.checks import diagnosis
@@ -113,7 +115,7 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
         d.model_problem = ("この自治体にはロジックモデルが設定されていません"
                            "（settings.yaml の logic_model）。")
     if need_results:
-        d.results = indicator_results(ctx, panel)
+        d.results = indicator_results(ctx, panel, areas=peer_codes)
     if d.model is not None:
         from sckpi_helpers.checks import diagnosis
 
@@ -131,11 +133,7 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
         except NoEvaluationYear as exc:  # shown on the page; the tables stay empty
             d.year, d.year_note = params.fiscal_year, str(exc)
         d.coverage = coverage.coverage(d.results, catalog, params.city_code, d.year)
-        try:
-            d.peer_codes = ctx.peers_in(areas, panel)
-        except SckpiError as exc:
-            d.peer_problem = str(exc)
-            d.peer_codes = [params.city_code]
+        d.peer_codes, d.peer_problem = peer_codes, peer_problem
         d.comparison = peers.compare(d.results, catalog, params.city_code, d.year, d.peer_codes)
         d.pillars = peers.pillar_summary(d.comparison, catalog)
     _add_quality(d)

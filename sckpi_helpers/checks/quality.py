@@ -51,14 +51,11 @@ def city_findings(city: CityContext, year: int | None = None, *, panel: pd.DataF
         ingest.ensure_processed(build)
     panel = processed.load_panel(build) if panel is None else panel
     areas = processed.load_areas(build) if areas is None else areas
+    codes, _ = city.peers_or_self(areas, panel)
     if results is None:
         ensure_indicators(city)
-        results = indicator_results(city, panel)
+        results = indicator_results(city, panel, areas=codes)
     year = report_year(city, results) if year is None else int(year)
-    try:
-        codes = city.peers_in(areas, panel)
-    except SckpiError:
-        codes = [city.code]
     reviewed = read_reviewed(gate.reviewed_file(city.settings, city.code))
     found = gate.city_findings(panel, results, city.catalog, city.code, year, codes,
                                revisions=revisions.load(build), reviewed=reviewed,

@@ -118,6 +118,14 @@ class CityContext:
 
         return list(peer_group(areas, self.code, self.peer_group.spec, panel))
 
+    def peers_or_self(self, areas: Any, panel: Any = None) -> tuple[list[str], str | None]:
+        """:meth:`peers_in`, or the city alone with the reason when its group cannot be formed
+        (the pages show the reason; the gate and the tables then compare the city with itself)."""
+        try:
+            return self.peers_in(areas, panel), None
+        except SckpiError as exc:
+            return [self.code], str(exc)
+
 
 def _where(settings: CitySettings, option: str | None) -> str:
     """Where a value came from, for messages: the command-line option, or the settings file."""

@@ -19,6 +19,7 @@ Stage 6 (indicators): imports config, atomic, store, city and the other indicato
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from sckpi_helpers.city.context import AdjustedPopulationChoice, CityContext
 from sckpi_helpers.indicators.engine import ADJUSTED, compute, settings_chain, tier3_indicators
 from sckpi_helpers.store.plan import fingerprint
 from sckpi_helpers.store.processed import Target, load_panel, processed_paths
+from sckpi_helpers.store.reads import read_rows
 
 INDICATORS_FILE = "indicators.parquet"
 KEY_FILE = "indicators.json"
@@ -70,8 +72,11 @@ def write_indicators(build: Target, results: pd.DataFrame, key: dict[str, Any]) 
     return out
 
 
-def read_indicators(build: Target) -> pd.DataFrame:
-    stored = pd.read_parquet(indicators_path(build))
+def read_indicators(build: Target, areas: Iterable[str] | None = None) -> pd.DataFrame:
+    """The stored rows (of ``areas`` only, when given: a city's page needs the city and its peers,
+    not the nation's 1.2 million rows), text columns as plain objects. The file stays in memory
+    while it is unchanged (:mod:`sckpi_helpers.store.reads`)."""
+    stored = read_rows(indicators_path(build), "area_code", areas)
     return stored.astype({c: object for c in stored.columns if isinstance(stored[c].dtype, pd.StringDtype)})
 
 
@@ -147,16 +152,22 @@ def ensure_build_indicators(build: Target, catalog: Any, adjusted_population: Ad
     return write_indicators(build, results, key)
 
 
-def indicator_results(ctx: CityContext, panel: pd.DataFrame | None = None, definition: str | None = None) -> pd.DataFrame:
+def indicator_results(ctx: CityContext, panel: pd.DataFrame | None = None, definition: str | None = None,
+                      *, areas: Iterable[str] | None = None) -> pd.DataFrame:
     """Tier-3 results for the city: its chain applied to the stored results when they are current
     (``definition``: that one definition alone), else computed over ``panel`` (default: the build's)
-    — never read from another key."""
+    — never read from another key. ``areas``: only these areas' rows (the city's are always in);
+    the values are the same as in the whole table, since the chain's pick is the city's."""
     ap = ctx.adjusted_population
     chain = chain_of(ctx) if definition is None else [definition]
+    wanted = None if areas is None else [ctx.code, *areas]
     if is_current(ctx.build, ap, ctx.extensions) and (definition is None or definition in chain_of(ctx)):
-        return for_city(read_indicators(ctx.build), chain, ctx.code)
+        return for_city(read_indicators(ctx.build, wanted), chain, ctx.code)
     panel = load_panel(ctx.build) if panel is None else panel
-    return for_city(compute_all(panel, ctx.catalog, chain), chain, ctx.code)
+    results = compute_all(panel, ctx.catalog, chain)  # every area: a formula may read another area's inputs
+    if wanted is not None:
+        results = results[results["area_code"].astype(str).isin(set(wanted))].reset_index(drop=True)
+    return for_city(results, chain, ctx.code)
 
 
 __all__ = ["INDICATORS_FILE", "KEY_FILE", "cache_key", "chain_for", "chain_of", "compute_all", "ensure_build_indicators",

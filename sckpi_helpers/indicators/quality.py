@@ -114,6 +114,25 @@ def _with_per(g: pd.DataFrame, per: pd.DataFrame, max_years: int = 9) -> pd.Seri
     return g["value"] / denom.where(denom > 0)
 
 
+def _per_values(values: pd.DataFrame, vals: pd.DataFrame, per_of: dict[tuple[str, str], str]) -> pd.Series:
+    """Each input row of ``vals`` whose subject is compared per unit (``per_of``: (subject, kind) →
+    the denominators in order) divided by the first denominator its area has: one ``merge_asof``
+    per (list of denominators, denominator) for all the subjects sharing the list. A subject is
+    never divided by itself."""
+    x = pd.Series(np.nan, index=vals.index)
+    by_spec: dict[str, list[str]] = {}
+    for (subject, _), spec in per_of.items():
+        by_spec.setdefault(spec, []).append(subject)
+    for spec, subjects in by_spec.items():
+        rows = vals[(vals["kind"] == "input") & vals["subject"].isin(subjects)]
+        got = pd.Series(np.nan, index=rows.index)
+        for name in [n.strip() for n in spec.split(",") if n.strip()]:
+            ratio = _with_per(rows, _carried(values, name))
+            got = got.fillna(ratio.where(rows["subject"] != name))
+        x.loc[rows.index] = got
+    return x
+
+
 def peers(values: pd.DataFrame, groups: pd.Series, thresholds: Thresholds,
           areas: set[str] | None = None) -> pd.DataFrame:
     """Robust z-score and scale against the area's peers, per (peer group, subject, year).
@@ -126,30 +145,37 @@ def peers(values: pd.DataFrame, groups: pd.Series, thresholds: Thresholds,
     rows = []
     vals = values[values["area_code"].isin(groups.index)].copy()
     vals["group"] = vals["area_code"].map(groups)
-    per_cache: dict[str, pd.DataFrame] = {}
-    for (subject, kind), g in vals.groupby(["subject", "kind"], sort=False):
-        th = thresholds(subject, kind)
-        if not th.z_threshold and not th.scale_factor:
-            continue
+    pairs = vals[["subject", "kind"]].drop_duplicates()
+    judged = {(s, k): th for s, k in zip(pairs["subject"], pairs["kind"], strict=True)
+              if ((th := thresholds(s, k)).z_threshold or th.scale_factor)}
+    per_of = {sk: th.per for sk, th in judged.items() if sk[1] == "input" and th.per}
+    x_all = _per_values(values, vals, per_of)
+    # every (subject, kind) at once: the statistics per (subject, kind, peer group, year) by groupby
+    pair = pd.MultiIndex.from_frame(vals[["subject", "kind"]])
+    vals = vals[pair.isin(list(judged))]
+    pair = pd.MultiIndex.from_frame(vals[["subject", "kind"]])
+    per_row = pair.isin(list(per_of))
+    vals = vals.assign(x=np.where(per_row, x_all.reindex(vals.index).to_numpy(), vals["value"].to_numpy()))
+    vals = vals[np.isfinite(vals["x"].to_numpy(dtype=float))]
+    keys = ["subject", "kind"]
+    wants_log = pd.MultiIndex.from_frame(vals[keys]).map(lambda sk: bool(judged[sk].log)).to_numpy(dtype=bool)
+    positive = vals["x"].to_numpy(dtype=float) > 0
+    vals = vals.assign(_log=wants_log, _pos=positive)
+    use_log_pair = (vals["_log"] & vals.groupby(keys, sort=False)["_pos"].transform("any")).to_numpy(dtype=bool)
+    keep = ~use_log_pair | positive
+    vals, use_log_row = vals[keep], use_log_pair[keep]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vals = vals.assign(t=np.where(use_log_row, np.log10(vals["x"].to_numpy(dtype=float)), vals["x"]))
+    cells = vals.groupby([*keys, "group", "year"], sort=False)["t"]
+    vals = vals.assign(med=cells.transform("median"), n=cells.transform("count"))
+    vals = vals.assign(dev=(vals["t"] - vals["med"]).abs())
+    vals = vals.assign(mad=vals.groupby([*keys, "group", "year"], sort=False)["dev"].transform("median"))
+    vals["use_log"] = use_log_row
+    for (subject, kind), g in vals.groupby(keys, sort=False):
+        th = judged[subject, kind]
         per = th.per if kind == "input" else ""
-        x = g["value"]
-        if per:  # the first of the listed denominators each area has (e.g. resident register, census)
-            x = pd.Series(np.nan, index=g.index)
-            for name in [n.strip() for n in per.split(",") if n.strip() and n.strip() != subject]:
-                if name not in per_cache:
-                    per_cache[name] = _carried(values, name)
-                x = x.fillna(_with_per(g, per_cache[name]))
-        g = g.assign(x=x)
-        g = g[np.isfinite(g["x"])]
-        use_log = bool(th.log) and (g["x"] > 0).any()
-        g = g[g["x"] > 0] if use_log else g
-        g = g.assign(t=np.log10(g["x"]) if use_log else g["x"])
-        stats = g.groupby(["group", "year"])["t"].agg(["median", "count"])
-        mad = g.assign(med=g.set_index(["group", "year"]).index.map(stats["median"]).to_numpy())
-        mad = mad.assign(dev=(mad["t"] - mad["med"]).abs()).groupby(["group", "year"])["dev"].median()
-        stats = stats.assign(mad=mad)
-        key = pd.MultiIndex.from_frame(g[["group", "year"]])
-        med, n, sig = (stats[c].reindex(key).to_numpy() for c in ("median", "count", "mad"))
+        use_log = bool(g["use_log"].iloc[0])
+        med, n, sig = (g[c].to_numpy(dtype=float) for c in ("med", "n", "mad"))
         floor = np.log10(1 + MIN_SPREAD) if use_log else MIN_SPREAD * np.abs(med)
         sig = np.maximum(sig * MAD_SCALE, floor)
         enough = n >= (th.min_peers or 5)
@@ -162,6 +188,8 @@ def peers(values: pd.DataFrame, groups: pd.Series, thresholds: Thresholds,
             dec, tol = np.log10(th.scale_factor), th.scale_tolerance or 0.5
             scale_hit = enough & target & (np.abs(np.abs(ratio_t) - dec) <= tol)
         z_hit = enough & target & ~scale_hit & (sig > 0) & (np.abs(z) > (th.z_threshold or np.inf))
+        if not (scale_hit | z_hit).any():
+            continue
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = g["value"].to_numpy() / g["x"].to_numpy()  # back to the published unit
         for j in np.flatnonzero(scale_hit | z_hit):

@@ -13,6 +13,8 @@ stylesheet — no page is put together from strings. Stage 9 (pages): imports st
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
@@ -162,12 +164,20 @@ def used_lab_css(page: str) -> str:
     kept (or the page) refers to it. The page looks the same and weighs ~240 KB less (the lab template
     inlines the whole stylesheet, icon data URIs included, into every page). ``@font-face`` and
     ``@keyframes`` go (the page uses the system's fonts and no animation)."""
-    import re
+    used = frozenset(c for m in re.findall(r'class="([^"]*)"', page) for c in m.split())
+    return _lab_css_for(used, frozenset(_VAR_REF.findall(page)))
 
+
+_VAR_REF = re.compile(r"var\(\s*(--[\w-]+)")
+
+
+@functools.lru_cache(maxsize=64)
+def _lab_css_for(used: frozenset[str], page_refs: frozenset[str]) -> str:
+    """:func:`used_lab_css` for a page's classes and custom-property references (pages of one kind
+    share both: a national run parses the 256 KB stylesheet once, not once per city)."""
     import tinycss2
 
-    used = {c for m in re.findall(r'class="([^"]*)"', page) for c in m.split()}
-    var_ref = re.compile(r"var\(\s*(--[\w-]+)")
+    var_ref = _VAR_REF
 
     def keep_selector(prelude: str) -> bool:
         return any(set(re.findall(r"\.(-?[_a-zA-Z][\w-]*)", sel)) <= used for sel in prelude.split(","))
@@ -190,7 +200,7 @@ def used_lab_css(page: str) -> str:
 
     kept = collect(tinycss2.parse_stylesheet(_lab_index_css(), skip_comments=True, skip_whitespace=True))
     defined: dict[str, str] = {}
-    refs = set(var_ref.findall(page))
+    refs = set(page_refs)
     for _, _, decls in kept:
         for dcl in decls:
             value = tinycss2.serialize(dcl.value)

@@ -6,7 +6,8 @@ table (:func:`sckpi_helpers.indicators.national.national_table`), so the index, 
 pages, ``indicators.csv`` and ``indicators.parquet`` cannot disagree::
 
     index.html                      every municipality: search, filter by 都道府県 / 種別 / 類似団体
-    indicators/<indicator>.html     one tier-3 indicator: distribution, why values are missing, ranking
+    indicators/<indicator>.html     one tier-3 indicator: distribution, map, why values are missing, ranking
+    indicators/<indicator>-map.svg  its national map (偏差値 classes; no value: hatched)
     indicators.csv / .parquet       every area × indicator (value, status, flags, rank, 偏差値, …)
 
 Pages open from disk without a server (plain HTML, one small inline script for the filter). Every
@@ -18,7 +19,7 @@ Stage 9 (pages): imports config, atomic, indicators, viz and the page chrome.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,9 @@ from sckpi_helpers.config.vocabulary import DIRECTION_JA, MUNICIPAL_TYPE_JA, PRE
 from sckpi_helpers.indicators.national import indicator_summary
 from sckpi_helpers.indicators.reasons import reason_ja
 from sckpi_helpers.pages import html as rh
+from sckpi_helpers.pages.display import figure_html, figure_svg
 from sckpi_helpers.viz.distribution import histogram_svg
+from sckpi_helpers.viz.maps import national_shapes, plot_national_map
 
 NATIONAL_DIR = "national"
 
@@ -81,11 +84,13 @@ def index_rows(table: pd.DataFrame, city_href: Callable[[str], str | None]) -> l
 
 def write_national_site(root: str | Path, year: int, table: pd.DataFrame, catalog: Any, *,
                         sources: str, generated: str, city_href: Callable[[str], str | None] | None = None,
-                        map_html: Mapping[str, str] | None = None) -> list[Path]:
+                        geo: Any = None) -> list[Path]:
     """Write ``reports/national/<year>/`` from the bulk table; return the files written.
 
     ``city_href(code)`` gives a city's Check❹ page relative to the national folder (None: no link);
-    ``map_html`` optionally maps an indicator id to a ready map figure (HTML) for its page.
+    ``geo`` (:func:`sckpi_helpers.sources.boundaries.load_boundaries`) adds each indicator's national
+    map (``indicators/<indicator>-map.svg``, the city maps' 偏差値 classes); without it the pages say
+    there is no map.
     """
     folder = national_dir(root, year)
     href = city_href or (lambda code: None)
@@ -105,10 +110,41 @@ def write_national_site(root: str | Path, year: int, table: pd.DataFrame, catalo
                            prefectures=prefs, types=types, classes=classes, indicators=ind_rows,
                            year_ja=year_ja, sources=sources)
     written.append(atomic_write_text(folder / "index.html", index))
+    shapes = national_shapes(geo) if geo is not None else None
     for s in ind_rows:
+        map_html = ""
+        if shapes is not None:
+            svg, map_html = _national_map(table, s, shapes, year_ja)
+            written.append(atomic_write_bytes(folder / "indicators" / map_file(s["indicator_id"]), svg))
         written.append(_write_indicator_page(folder, table, catalog, s, year_ja=year_ja, footer=footer,
-                                             href=href, map_html=(map_html or {}).get(s["indicator_id"], "")))
+                                             href=href, map_html=map_html))
     return written
+
+
+def map_file(indicator_id: str) -> str:
+    """The national map of an indicator, beside its page."""
+    return f"{indicator_id}-map.svg"
+
+
+def _national_map(table: pd.DataFrame, s: dict[str, Any], shapes: Any, year_ja: str) -> tuple[bytes, str]:
+    """(the map's SVG, its figure HTML with the alternative text) for one indicator."""
+    import matplotlib.pyplot as plt
+
+    sub = table[table["indicator_id"] == s["indicator_id"]]
+    scores = dict(zip(sub["area_code"].astype(str), sub["deviation_score"].astype(float), strict=True))
+    fig = plot_national_map(shapes, scores, title=f"{s['name_ja']}（{year_ja}）")
+    try:
+        svg = figure_svg(fig)
+    finally:
+        plt.close(fig)
+    have = sum(1 for v in scores.values() if math.isfinite(v))
+    drawn = set(shapes[0])
+    no_shape = sorted(set(scores) - drawn)
+    alt = (f"地図：{s['name_ja']}の全国の偏差値を5段階で色分け（色覚の違いに配慮した配色、各段階は凡例に記載）。"
+           f"値のある {have} 団体、データのない {len(scores) - have} 団体は斜線。")
+    caption = alt + (f"境界データのない {len(no_shape)} 団体（{'、'.join(no_shape[:10])}"
+                     f"{' ほか' if len(no_shape) > 10 else ''}）は地図になく、順位表にあります。" if no_shape else "")
+    return svg, figure_html(map_file(s["indicator_id"]), alt, caption=caption)
 
 
 def _write_indicator_page(folder: Path, table: pd.DataFrame, catalog: Any, s: dict[str, Any], *,

@@ -169,10 +169,11 @@ def run_gate(city: CityContext) -> Gate:
 
     try:
         panel, local = processed.load_panel(city.build), processed.load_local(city.build)
+        areas = processed.load_areas(city.build)
         ensure_indicators(city)
-        results = indicator_results(city, panel)
+        results = indicator_results(city, panel, areas=city.peers_or_self(areas, panel)[0])
         year = report_year(city, results)
-        found = city_findings(city, year, panel=panel, results=results)
+        found = city_findings(city, year, panel=panel, results=results, areas=areas)
         return Gate(found, set_values(results, panel, local, city.catalog, city.code, year), catalog=city.catalog)
     except Exception as exc:  # noqa: BLE001 - the set says the gate could not run; --strict refuses
         return Gate(problem=f"{type(exc).__name__}: {exc}")

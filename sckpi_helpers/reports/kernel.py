@@ -392,7 +392,14 @@ def _register_engine() -> str:
                 client = PapermillNotebookClient(nb_man, km=session.km, **merge_kwargs(
                     kwargs, timeout=timeout, kernel_name=kernel_name, log=logger))
                 client.kc = session.kc  # owns_km is False: nbclient neither starts nor stops them
-                return client.execute()
+                # papermill writes the whole notebook at every cell's start and end (a live view for
+                # long notebooks); a report's notebook is written once, when papermill completes it
+                # (its ``finally``, so a failed or timed-out notebook is written as far as it ran)
+                save, nb_man.save = nb_man.save, lambda **kw: None
+                try:
+                    return client.execute()
+                finally:
+                    nb_man.save = save
 
         papermill_engines.register(_ENGINE, SessionEngine)
         _ENGINE_REGISTERED = True

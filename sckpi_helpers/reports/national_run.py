@@ -100,6 +100,17 @@ def _sources(ctx: CityContext) -> str:
     return "同梱の政府統計（" + "、".join(names) + "）" if names else "同梱の政府統計"
 
 
+def _boundaries():
+    """The bundled municipal boundaries for the national maps; None when they cannot be read (the
+    pages then say there is no map)."""
+    from sckpi_helpers.sources.boundaries import load_boundaries
+
+    try:
+        return load_boundaries()
+    except SckpiError:
+        return None
+
+
 def write_national(root: str | Path, period: Period, ctx: CityContext, *, rendered: bool) -> tuple[Path, bool, str]:
     """The national pages of ``period`` from the national build; rewritten only when something
     changed. Returns (index path, rewritten, why)."""
@@ -127,7 +138,8 @@ def write_national(root: str | Path, period: Period, ctx: CityContext, *, render
     if why:
         links = set(linked)
         write_national_site(root, year, table, ctx.catalog, sources=_sources(ctx), generated=_now(),
-                            city_href=lambda c: f"{c}/{period.label}/{CHECK4_PAGE}" if c in links else None)
+                            city_href=lambda c: f"{c}/{period.label}/{CHECK4_PAGE}" if c in links else None,
+                            geo=_boundaries())
         atomic_write_text(folder / STATE_FILE, json.dumps({**state, "why": why, "period": period.label},
                                                           ensure_ascii=False, indent=1) + "\n")
     return folder / "index.html", bool(why), why or "変更なし（最新）"

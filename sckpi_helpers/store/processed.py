@@ -7,7 +7,7 @@ city is the one rule :func:`sckpi_helpers.store.scopes.serving_build`), whether 
 themselves (:func:`load_panel`, :func:`load_local`, :func:`load_areas`). Building it is
 :mod:`sckpi_helpers.store.build` (``ingest``, ``ensure_processed``).
 
-Stage: ``store`` — imports ``errors``, ``config``, :mod:`.plan` and :mod:`.scopes`.
+Stage: ``store`` — imports ``errors``, ``config``, :mod:`.plan`, :mod:`.reads` and :mod:`.scopes`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sckpi_helpers.config import paths
 from sckpi_helpers.config.settings import CitySettings, demo_settings
 from sckpi_helpers.errors import InputFileError
 from sckpi_helpers.store.plan import NATIONAL_SCOPE, fingerprint, raw_inputs
+from sckpi_helpers.store.reads import read_parquet
 from sckpi_helpers.store.scopes import MANIFEST, Build, Given
 
 #: file names under data/processed/<scope>/
@@ -121,7 +122,7 @@ def _load(key: str, settings: Target | None) -> pd.DataFrame:
     if not p.exists():
         raise InputFileError(f"{OUTPUT_FILES[key]} がありません (not built yet): run "
                              f"'{ingest_command(settings)}' first", p)
-    return pd.read_parquet(p)
+    return read_parquet(p)  # kept in memory while the file is unchanged (national runs)
 
 
 def load_panel(settings: Target | None = None) -> pd.DataFrame:

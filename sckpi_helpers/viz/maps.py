@@ -19,8 +19,10 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.path import Path
 
 from sckpi_helpers.config.palette import DEVIATION_BINS, DEVIATION_COLOURS, DEVIATION_LABELS, GREY
 from sckpi_helpers.viz import style
@@ -57,6 +59,28 @@ def frame_codes(geo: Any, codes: list[str], city: str) -> tuple[list[str], list[
     return list(sub["area_code"][inside]), list(sub["area_code"][~inside])
 
 
+def _paths(geometries: Any) -> list[Path | None]:
+    """Each (multi)polygon as one matplotlib path (holes included), for a ``PathCollection``;
+    None for an empty shape."""
+    from shapely.plotting import patch_from_polygon
+
+    return [patch_from_polygon(g).get_path() if g is not None and not g.is_empty else None for g in geometries]
+
+
+def _layer(ax: Any, paths: list[Path], **style: Any) -> None:
+    """``paths`` drawn alike as one compound path (one SVG element, not one per municipality)."""
+    if paths:
+        ax.add_collection(PathCollection([Path.make_compound_path(*paths)], **style))
+
+
+def _classes(ax: Any, paths: list[Path], classes: list[int | None], **edge: Any) -> None:
+    """Each 偏差値 class's shapes in its colour; shapes without a value (None) white and hatched."""
+    for k, colour in enumerate(DEVIATION_COLOURS):
+        _layer(ax, [p for p, c in zip(paths, classes, strict=True) if c == k], facecolors=colour, **edge)
+    _layer(ax, [p for p, c in zip(paths, classes, strict=True) if c is None], facecolors="white",
+           hatch=MISSING_HATCH, **{**edge, "edgecolors": GREY})
+
+
 def plot_deviation_maps(geo: Any, panels: list[tuple[str, pd.DataFrame]], city: str, peer_codes: list[str],
                         *, ncols: int = 2, title: str = "") -> Figure:
     """One map per panel: ``(title, frame with area_code, deviation_score)``; peers coloured by class,
@@ -81,25 +105,20 @@ def plot_deviation_maps(geo: Any, panels: list[tuple[str, pd.DataFrame]], city: 
     aspect = 1 / math.cos(math.radians((y0 + y1) / 2))
     w = 4.4 if ncols > 1 else 6.0
     h = w * (y1 - y0 + 2 * pady) * aspect / max(x1 - x0 + 2 * padx, 1e-6)
-    tol = (x1 - x0 + y1 - y0) / 1500  # finer than a line's width at print size
+    tol = (x1 - x0 + y1 - y0) / 700  # about a line's width at the panel's size (4–6 inches)
     shown = shown.assign(geometry=shown.geometry.simplify(tol, preserve_topology=True))
     context = context.assign(geometry=context.geometry.simplify(tol * 2, preserve_topology=True))
     fig, axes = plt.subplots(nrows, ncols, figsize=(w * ncols, min(max(h, 2.5), 6.0) * nrows + 0.9), squeeze=False)
+    # shapes → matplotlib paths once per figure; each panel draws its layers as one collection each
+    shapes = {c: p for c, p in zip(shown["area_code"], _paths(shown.geometry), strict=True) if p is not None}
+    context_paths = [p for p in _paths(context.geometry) if p is not None]
     for ax, (ptitle, frame) in zip(axes.flat, panels, strict=False):
         score = dict(zip(frame["area_code"].astype(str), frame["deviation_score"].astype(float), strict=False))
-        if len(context):
-            context.plot(ax=ax, color=CONTEXT_FILL, edgecolor="#D0D0D0", linewidth=0.3)
-        cls = [deviation_class(score.get(c, math.nan)) for c in shown["area_code"]]
-        have = shown[[c is not None for c in cls]]
-        miss = shown[[c is None for c in cls]]
-        if len(have):
-            have.plot(ax=ax, color=[DEVIATION_COLOURS[c] for c in cls if c is not None], edgecolor="#666666",
-                      linewidth=0.4)
-        if len(miss):
-            miss.plot(ax=ax, facecolor="white", edgecolor=GREY, hatch=MISSING_HATCH, linewidth=0.4)
-        mine = shown[shown["area_code"] == city]
-        if len(mine):
-            mine.boundary.plot(ax=ax, color="#000000", linewidth=2.2)
+        _layer(ax, context_paths, facecolors=CONTEXT_FILL, edgecolors="#D0D0D0", linewidths=0.3)
+        cls = {c: deviation_class(score.get(c, math.nan)) for c in shapes}
+        _classes(ax, [shapes[c] for c in shapes], list(cls.values()), edgecolors="#666666", linewidths=0.4)
+        if city in shapes:
+            _layer(ax, [shapes[city]], facecolors="none", edgecolors="#000000", linewidths=2.2)
         ax.set_xlim(x0 - padx, x1 + padx)
         ax.set_ylim(y0 - pady, y1 + pady)
         ax.set_aspect(aspect)
@@ -118,4 +137,40 @@ def plot_deviation_maps(geo: Any, panels: list[tuple[str, pd.DataFrame]], city: 
         fig.suptitle("\n".join(x for x in (title, note) if x), fontsize=11 if title else 9)
     top = 1 - 0.05 * (bool(title) + bool(note)) / max(nrows, 1)
     fig.tight_layout(rect=(0, 0.12 if nrows == 1 else 0.08, 1, top))
+    return fig
+
+
+def national_shapes(geo: Any, *, detail: float = 900.0) -> tuple[list[str], list[Path], tuple[float, ...]]:
+    """Every municipality's shape as a path, simplified for a map of the whole country (1/``detail``
+    of the extent: finer than a line at page size), made once for all of a national site's maps:
+    (codes, paths, (x0, y0, x1, y1))."""
+    x0, y0, x1, y1 = (float(v) for v in geo.total_bounds)
+    simple = geo.geometry.simplify((x1 - x0 + y1 - y0) / detail, preserve_topology=True)
+    pairs = [(c, p) for c, p in zip(geo["area_code"].astype(str), _paths(simple), strict=True) if p is not None]
+    return [c for c, _ in pairs], [p for _, p in pairs], (x0, y0, x1, y1)
+
+
+def plot_national_map(shapes: tuple[list[str], list[Path], tuple[float, ...]], scores: dict[str, float], *,
+                      title: str = "") -> Figure:
+    """Every municipality coloured by its national 偏差値 class (the classes of the city maps); a
+    municipality without a value hatched, never coloured. ``shapes`` from :func:`national_shapes`."""
+    style.use_japanese_font()
+    codes, paths, (x0, y0, x1, y1) = shapes
+    aspect = 1 / math.cos(math.radians((y0 + y1) / 2))
+    fig, ax = plt.subplots(figsize=(7.0, 7.0 * (y1 - y0) * aspect / (x1 - x0) + 0.9))
+    cls = [deviation_class(scores.get(c, math.nan)) for c in codes]
+    miss = sum(k is None for k in cls)
+    _classes(ax, paths, cls, edgecolors="#777777", linewidths=0.15)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect(aspect)
+    ax.set_axis_off()
+    handles = [Patch(facecolor=c, edgecolor="#666666", label=lbl) for c, lbl in
+               zip(DEVIATION_COLOURS, DEVIATION_LABELS, strict=True)]
+    handles.append(Patch(facecolor="white", edgecolor=GREY, hatch=MISSING_HATCH, label=f"データなし（{miss}団体）"))
+    ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False, title="全国の偏差値（高いほど良い）",
+              title_fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=11)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.95 if title else 0.99)
     return fig
