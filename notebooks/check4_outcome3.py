@@ -26,11 +26,12 @@ source = ""               # empty: from the city's settings (demo | estat-api | 
 peer_group = ""           # empty: from the city's settings (prefecture, similar, ...)
 lang = "ja"               # ja | en
 output_dir = ""           # where figures/tables are saved; empty: none
+layout = "full"           # full | light (national runs: maps and time series on the national pages)
 
 # %%
 from sckpi_helpers.notebook.params import validate_parameters
 
-P = validate_parameters(city_code, period, logic_model_path, source, peer_group, lang, output_dir)
+P = validate_parameters(city_code, period, logic_model_path, source, peer_group, lang, output_dir, layout)
 
 # %%
 from sckpi_helpers.checks.data import load_check_data

@@ -9,6 +9,7 @@ import base64
 import contextlib
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -175,7 +176,8 @@ def national(tmp_path_factory):
     from sckpi_helpers.reports.national_run import run_national
 
     home = tmp_path_factory.mktemp("national")
-    shutil.copytree(REPO / "data" / "raw" / "ssdse", home / "data" / "raw" / "ssdse")
+    for folder in ("ssdse", "boundaries"):  # the national maps are drawn from the bundled boundaries
+        shutil.copytree(REPO / "data" / "raw" / folder, home / "data" / "raw" / folder)
     old = os.environ.get("SCKPI_HOME")
     os.environ["SCKPI_HOME"] = str(home)
     try:
@@ -225,3 +227,41 @@ def test_a_fallen_back_adjusted_population_is_flagged_substitute_in_the_bulk_tab
     page = next((home / "reports" / "national" / "2022" / "indicators").glob("*.html")).parent
     texts = [p.read_text(encoding="utf-8") for p in page.glob("*.html")]
     assert any("代替" in x and "補正人口" in x for x in texts)
+
+
+def test_a_national_set_links_the_national_maps_instead_of_drawing_its_own(national):
+    """Light sets draw no per-city map or time-series chart: those sections link the indicators'
+    national pages (drawn once for every municipality) and show the series as tables."""
+    home, _, _ = national
+    folder = home / "reports" / "13101" / "2022"
+    files = {p.name for p in (folder / "files" / "check4_outcome3").iterdir()}
+    assert not any(n.endswith(".svg") and n.startswith(("map_", "timeseries_")) for n in files)
+    assert any(n.startswith("timeseries_") and n.endswith(".csv") for n in files)
+    page = (folder / "check4_outcome3.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="(\.\./\.\./national/2022/indicators/[^"]+\.html)"', page)
+    assert links and all((folder / href).resolve().is_file() for href in links)
+    assert not (folder / "tables.xlsx").exists()
+    assert "indicators.csv" in (folder / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_national_set_keeps_its_executed_notebook_gzip_compressed(national):
+    import gzip
+
+    import nbformat
+
+    home, _, _ = national
+    folder = home / "reports" / "13101" / "2022"
+    assert not (folder / "check4_outcome3.ipynb").exists()
+    nb = nbformat.reads(gzip.decompress((folder / "check4_outcome3.ipynb.gz").read_bytes()).decode("utf-8"),
+                        as_version=4)
+    assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    assert 'href="check4_outcome3.ipynb.gz"' in (folder / "index.html").read_text(encoding="utf-8")
+
+
+def test_each_national_indicator_page_shows_its_national_map(national):
+    home, _, _ = national
+    folder = home / "reports" / "national" / "2022" / "indicators"
+    pages = sorted(folder.glob("*.html"))
+    assert pages and len(list(folder.glob("*-map.svg"))) == len(pages)
+    text = pages[0].read_text(encoding="utf-8")
+    assert f'src="{pages[0].stem}-map.svg"' in text and "地図：" in text and "斜線" in text

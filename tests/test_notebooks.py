@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 NB_DIR = REPO / "notebooks"
 NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
 DESIGN_PARAMS = {"city_code": "99201", "period": "2024", "logic_model_path": "", "source": "",
-                 "peer_group": "", "lang": "ja", "output_dir": ""}
+                 "peer_group": "", "lang": "ja", "output_dir": "", "layout": "full"}
 
 
 def _cells(nb) -> list[tuple[str, str, list[str]]]:
@@ -51,7 +51,7 @@ def test_committed_notebook_shape(path):
     values = {t.targets[0].id: ast.literal_eval(t.value) for t in tree.body if isinstance(t, ast.Assign)}
     assert values == DESIGN_PARAMS
     after = code[code.index(tagged[0]) + 1]
-    assert "validate_parameters(city_code, period, logic_model_path, source, peer_group, lang, output_dir)" in \
+    assert "validate_parameters(city_code, period, logic_model_path, source, peer_group, lang, output_dir, layout)" in \
         "".join(after["source"])
     headings = [line for c in nb["cells"] if c["cell_type"] == "markdown"
                 for line in "".join(c["source"]).splitlines() if line.startswith("#")]

@@ -284,3 +284,25 @@ def test_peers_across_prefectures_carry_their_prefecture(peers_page):
         "area_code": ["13000", "13101"], "area_name": ["東京都", "千代田区"], "level": ["prefecture", "municipality"]})])
     names = area_names(peers_page)
     assert names["13101"] == "東京都千代田区" and names["99202"] == "サンプル県北市"
+
+
+def test_the_national_map_colours_each_class_once_and_hatches_municipalities_without_a_value(geo):
+    """The national pages' map: one drawing per 偏差値 class (1,741 municipalities stay light), those
+    without a value white and hatched, never coloured."""
+    from sckpi_helpers.pages.display import figure_svg
+    from sckpi_helpers.viz.maps import MISSING_HATCH, national_shapes, plot_national_map
+
+    shapes = national_shapes(geo)
+    codes = shapes[0]
+    scores = {c: 35.0 if i % 2 else 65.0 for i, c in enumerate(codes[:100])}
+    fig = plot_national_map(shapes, scores, title="防犯性")
+    ax = fig.axes[0]
+    hatched = [c for c in ax.collections if c.get_hatch() == MISSING_HATCH]
+    coloured = [c for c in ax.collections if c.get_hatch() != MISSING_HATCH]
+    assert len(hatched) == 1 and len(coloured) == 2  # the two classes used, one compound path each
+    assert {tuple(np.round(c.get_facecolor()[0], 3)) for c in coloured} == {
+        tuple(np.round(matplotlib.colors.to_rgba(palette.DEVIATION_COLOURS[k]), 3)) for k in (0, 4)}
+    assert any("データなし" in t.get_text() for t in ax.get_legend().get_texts())
+    svg = figure_svg(fig)
+    plt.close(fig)
+    assert svg.count(b"<path") < 200 and len(svg) < 400_000

@@ -237,3 +237,19 @@ def test_ingest_and_check_list_the_findings_in_japanese(demo_home, capsys):
     assert lines and all("2024年" in x and "想定" in x for x in lines if "yoy" not in x)
     table = pd.read_csv(out_file, encoding="utf-8-sig")
     assert {"地域", "年", "値", "想定範囲", "理由", "出典（ファイル）"} <= set(table.columns) and len(table) == len(lines)
+
+
+def test_a_year_without_a_value_has_no_row_and_a_value_that_appears_is_a_correction():
+    """values.csv lists what a set published; diff reads an absent row as missing."""
+    from sckpi_helpers.reports.corrections import diff, set_values
+
+    results = pd.DataFrame({"area_code": ["13101"] * 3, "year": [2020, 2021, 2022],
+                            "indicator_id": ["t3.soc.crime_rate"] * 3, "value": [1.5, float("nan"), 2.0],
+                            "provenance": ["", "", ""]})
+    empty = pd.DataFrame(columns=["area_code", "variable", "year", "value"])
+    cat = load_catalog()
+    values = set_values(results, empty, None, cat, "13101", 2022)
+    assert values["year"].tolist() == ["2020", "2022"]
+    later = set_values(results.assign(value=[1.5, 1.7, 2.0]), empty, None, cat, "13101", 2022)
+    changes = diff(values, later, "2026-12-02", cat)
+    assert [(c["year"], c["old_value"], c["new_value"]) for c in changes] == [("2021", "—", "1.7")]

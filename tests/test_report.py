@@ -105,7 +105,7 @@ def test_report_set_manifest_and_indexes(home):
     assert m["period"] == "2024" and m["period_ja"] == "2024年度（令和6年度）" and m["checks_due"] == [1, 2, 3, 4]
     assert m["kit_version"] and m["python_version"].count(".") == 2
     assert m["parameters"] == {"city_code": "99201", "period": "2024", "logic_model_path": "",
-                               "source": "demo", "peer_group": "prefecture", "lang": "ja"}
+                               "source": "demo", "peer_group": "prefecture", "lang": "ja", "layout": "full"}
     assert m["adjusted_population"]["definition"] == "resident_plus_inflow"
     assert m["status"] == "ok" and m["started"] <= m["finished"]
     assert [(n["name"], n["status"], n["error"]) for n in m["notebooks"]] == [(n, "ok", None) for n in names]
@@ -250,7 +250,7 @@ def test_app_id_never_written(home, monkeypatch):
     assert "[REDACTED:ESTAT_APP_ID]" in (res.folder / "check1_outputs.html").read_text(encoding="utf-8")
     for params in m["parameters_by_notebook"].values():
         assert set(params) == {"city_code", "period", "logic_model_path", "source", "peer_group", "lang",
-                               "output_dir"}
+                               "output_dir", "layout"}
         assert FAKE_APP_ID not in json.dumps(params)
 
 
@@ -260,7 +260,7 @@ def test_parameters_come_from_settings_not_environment(monkeypatch):
 
     p = report.build_parameters(resolve_city("13101", source="estat-api"), "2025")
     assert p == {"city_code": "13101", "period": "2025", "logic_model_path": "", "source": "estat-api",
-                 "peer_group": "prefecture", "lang": "ja", "output_dir": ""}
+                 "peer_group": "prefecture", "lang": "ja", "output_dir": "", "layout": "full"}
 
 
 def test_redact_and_secret_values():

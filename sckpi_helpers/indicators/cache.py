@@ -77,7 +77,8 @@ def read_indicators(build: Target, areas: Iterable[str] | None = None) -> pd.Dat
     not the nation's 1.2 million rows), text columns as plain objects. The file stays in memory
     while it is unchanged (:mod:`sckpi_helpers.store.reads`)."""
     stored = read_rows(indicators_path(build), "area_code", areas)
-    return stored.astype({c: object for c in stored.columns if isinstance(stored[c].dtype, pd.StringDtype)})
+    text = (pd.StringDtype, pd.CategoricalDtype)
+    return stored.astype({c: object for c in stored.columns if isinstance(stored[c].dtype, text)})
 
 
 def chain_of(ctx: CityContext) -> list[str]:

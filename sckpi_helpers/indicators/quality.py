@@ -72,23 +72,29 @@ def year_over_year(values: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame
     (the previous year it has, within five years: census inputs come every five). Pairs where
     either value is 0 or negative, or both are below ``yoy_min``, are not judged."""
     rows = []
-    for (subject, kind), g in values.groupby(["subject", "kind"], sort=False):
-        th = thresholds(subject, kind)
-        if not th.yoy_factor:
-            continue
-        g = g.sort_values(["area_code", "year"])
-        prev_v = g.groupby("area_code")["value"].shift()
-        prev_y = g.groupby("area_code")["year"].shift()
-        ok = (prev_v > 0) & (g["value"] > 0) & ((g["year"] - prev_y) <= 5)
-        ok &= np.maximum(prev_v.abs(), g["value"].abs()) >= (th.yoy_min or 0)
-        ratio = g["value"] / prev_v
-        hit = g[ok & ((ratio > th.yoy_factor) | (ratio < 1 / th.yoy_factor))]
-        for i, r in hit.iterrows():
-            f, pv, py = ratio[i], prev_v[i], int(prev_y[i])
-            rows.append({**r[["area_code", "year", "subject", "kind", "value", "source"]].to_dict(), "rule": "yoy",
-                         "expected_low": pv / th.yoy_factor, "expected_high": pv * th.yoy_factor,
-                         "reason": f"{py}年の {format_number(pv)} の {format_number(f)} 倍"
-                                   f"（許容 1/{format_number(th.yoy_factor)}～{format_number(th.yoy_factor)} 倍）"})
+    pairs = values[["subject", "kind"]].drop_duplicates()
+    judged = {(s, k): th for s, k in zip(pairs["subject"], pairs["kind"], strict=True)
+              if (th := thresholds(s, k)).yoy_factor}
+    if not judged:
+        return _frame(rows)
+    # every judged (subject, kind) at once: each area's previous value within its own series
+    g = values[pd.MultiIndex.from_frame(values[["subject", "kind"]]).isin(list(judged))]
+    g = g.sort_values(["subject", "kind", "area_code", "year"], kind="stable")
+    series = g.groupby(["subject", "kind", "area_code"], sort=False)
+    prev_v, prev_y = series["value"].shift(), series["year"].shift()
+    th_of = pd.MultiIndex.from_frame(g[["subject", "kind"]]).map(judged)
+    factor = np.array([t.yoy_factor for t in th_of], dtype=float)
+    floor = np.array([t.yoy_min or 0 for t in th_of], dtype=float)
+    ok = (prev_v > 0) & (g["value"] > 0) & ((g["year"] - prev_y) <= 5)
+    ok &= np.maximum(prev_v.abs(), g["value"].abs()) >= floor
+    ratio = g["value"] / prev_v
+    hit = ok & ((ratio > factor) | (ratio < 1 / factor))
+    for j in np.flatnonzero(hit.to_numpy()):
+        r, f, pv, py, k = g.iloc[j], ratio.iloc[j], prev_v.iloc[j], int(prev_y.iloc[j]), factor[j]
+        rows.append({**r[["area_code", "year", "subject", "kind", "value", "source"]].to_dict(), "rule": "yoy",
+                     "expected_low": pv / k, "expected_high": pv * k,
+                     "reason": f"{py}年の {format_number(pv)} の {format_number(f)} 倍"
+                               f"（許容 1/{format_number(k)}～{format_number(k)} 倍）"})
     return _frame(rows)
 
 
@@ -170,46 +176,44 @@ def peers(values: pd.DataFrame, groups: pd.Series, thresholds: Thresholds,
     vals = vals.assign(med=cells.transform("median"), n=cells.transform("count"))
     vals = vals.assign(dev=(vals["t"] - vals["med"]).abs())
     vals = vals.assign(mad=vals.groupby([*keys, "group", "year"], sort=False)["dev"].transform("median"))
-    vals["use_log"] = use_log_row
-    for (subject, kind), g in vals.groupby(keys, sort=False):
+    # each row's thresholds, then every rule at once; only the findings are built one by one
+    ths = [judged[sk] for sk in zip(vals["subject"], vals["kind"], strict=True)]
+    med, n, sig = (vals[c].to_numpy(dtype=float) for c in ("med", "n", "mad"))
+    t = vals["t"].to_numpy(dtype=float)
+    floor = np.where(use_log_row, np.log10(1 + MIN_SPREAD), MIN_SPREAD * np.abs(med))
+    sig = np.maximum(sig * MAD_SCALE, floor)
+    enough = n >= np.array([th.min_peers or 5 for th in ths], dtype=float)
+    target = vals["area_code"].isin(areas).to_numpy() if areas is not None else np.ones(len(vals), bool)
+    scale_factor = np.array([th.scale_factor or np.nan for th in ths], dtype=float)
+    z_threshold = np.array([th.z_threshold or np.inf for th in ths], dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (t - med) / sig
+        ratio_t = np.where(use_log_row, t - med, np.log10(t / med))
+        tol = np.array([th.scale_tolerance or 0.5 for th in ths], dtype=float)
+        scale_hit = enough & target & (np.abs(np.abs(ratio_t) - np.log10(scale_factor)) <= tol)
+        factor = vals["value"].to_numpy(dtype=float) / vals["x"].to_numpy(dtype=float)  # back to the published unit
+    z_hit = enough & target & ~scale_hit & (sig > 0) & (np.abs(z) > z_threshold)
+    for j in np.flatnonzero(scale_hit | z_hit):
+        r = vals.iloc[j]
+        subject, kind = r["subject"], r["kind"]
         th = judged[subject, kind]
         per = th.per if kind == "input" else ""
-        use_log = bool(g["use_log"].iloc[0])
-        med, n, sig = (g[c].to_numpy(dtype=float) for c in ("med", "n", "mad"))
-        floor = np.log10(1 + MIN_SPREAD) if use_log else MIN_SPREAD * np.abs(med)
-        sig = np.maximum(sig * MAD_SCALE, floor)
-        enough = n >= (th.min_peers or 5)
-        target = g["area_code"].isin(areas).to_numpy() if areas is not None else np.ones(len(g), bool)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = (g["t"].to_numpy() - med) / sig
-            ratio_t = g["t"].to_numpy() - med if use_log else np.log10(g["t"].to_numpy() / med)
-        scale_hit = np.zeros(len(g), bool)
-        if th.scale_factor:
-            dec, tol = np.log10(th.scale_factor), th.scale_tolerance or 0.5
-            scale_hit = enough & target & (np.abs(np.abs(ratio_t) - dec) <= tol)
-        z_hit = enough & target & ~scale_hit & (sig > 0) & (np.abs(z) > (th.z_threshold or np.inf))
-        if not (scale_hit | z_hit).any():
-            continue
-        with np.errstate(divide="ignore", invalid="ignore"):
-            factor = g["value"].to_numpy() / g["x"].to_numpy()  # back to the published unit
-        for j in np.flatnonzero(scale_hit | z_hit):
-            r = g.iloc[j]
-            back = partial(_back, use_log=use_log, factor=factor[j])
-            base = {"area_code": r["area_code"], "year": int(r["year"]), "subject": subject, "kind": kind,
-                    "value": float(r["value"]), "source": r["source"]}
-            per_txt = f"；{'（なければ'.join(per.replace(' ', '').split(','))}{'）' * per.count(',')} あたりで比較" if per else ""
-            if scale_hit[j]:
-                times = 10 ** ratio_t[j]
-                rows.append({**base, "rule": "scale", "expected_low": back(med[j] - (th.z_threshold or 3) * sig[j]),
-                             "expected_high": back(med[j] + (th.z_threshold or 3) * sig[j]),
-                             "reason": f"比較団体の中央値の約 {format_number(times) if times >= 1 else '1/' + format_number(1 / times)} 倍"
-                                       f"{per_txt}：人と千人、円と千円などの単位の取り違えの疑い"})
-            else:
-                lo, hi = med[j] - th.z_threshold * sig[j], med[j] + th.z_threshold * sig[j]
-                rows.append({**base, "rule": "peer", "expected_low": back(lo), "expected_high": back(hi),
-                             "reason": f"比較団体（{int(n[j])} 団体）の中央値 {format_number(back(med[j]))} から頑健 z = "
-                                       f"{'+' if z[j] >= 0 else ''}{format_number(z[j], decimals=SCORE_DECIMALS)}"
-                                       f"（閾値 ±{format_number(th.z_threshold)}、中央値と MAD による）{per_txt}"})
+        back = partial(_back, use_log=bool(use_log_row[j]), factor=factor[j])
+        base = {"area_code": r["area_code"], "year": int(r["year"]), "subject": subject, "kind": kind,
+                "value": float(r["value"]), "source": r["source"]}
+        per_txt = f"；{'（なければ'.join(per.replace(' ', '').split(','))}{'）' * per.count(',')} あたりで比較" if per else ""
+        if scale_hit[j]:
+            times = 10 ** ratio_t[j]
+            rows.append({**base, "rule": "scale", "expected_low": back(med[j] - (th.z_threshold or 3) * sig[j]),
+                         "expected_high": back(med[j] + (th.z_threshold or 3) * sig[j]),
+                         "reason": f"比較団体の中央値の約 {format_number(times) if times >= 1 else '1/' + format_number(1 / times)} 倍"
+                                   f"{per_txt}：人と千人、円と千円などの単位の取り違えの疑い"})
+        else:
+            lo, hi = med[j] - th.z_threshold * sig[j], med[j] + th.z_threshold * sig[j]
+            rows.append({**base, "rule": "peer", "expected_low": back(lo), "expected_high": back(hi),
+                         "reason": f"比較団体（{int(n[j])} 団体）の中央値 {format_number(back(med[j]))} から頑健 z = "
+                                   f"{'+' if z[j] >= 0 else ''}{format_number(z[j], decimals=SCORE_DECIMALS)}"
+                                   f"（閾値 ±{format_number(th.z_threshold)}、中央値と MAD による）{per_txt}"})
     return _frame(rows)
 
 

@@ -2,7 +2,8 @@
 
 One clear message lists every problem at once (:class:`ParameterError`); on success the notebook
 is also set up (inline figures, the Japanese font, pandas display). The parameters themselves
-are DESIGN.md's contract (city_code, period, logic_model_path, source, peer_group, lang, output_dir).
+are DESIGN.md's contract (city_code, period, logic_model_path, source, peer_group, lang, output_dir,
+layout).
 Stage 10 (notebook): imports stages 0–10.
 """
 
@@ -18,6 +19,9 @@ from sckpi_helpers.config.settings import CitySettings
 from sckpi_helpers.errors import SckpiError
 
 LANGS = ("ja", "en")
+#: a report set's layout (reports.lighten): ``light`` sets of a national run show the maps and time
+#: series as links to the national pages and their data as tables, not as 1,741 more drawings
+LAYOUTS = ("full", "light")
 
 
 class ParameterError(SckpiError, ValueError):
@@ -35,6 +39,7 @@ class Params:
     peer_group: str
     lang: str
     output_dir: Path | None
+    layout: str = "full"
     settings: CitySettings | None = None
     city: CityContext | None = None  # the one resolved city (every field above is read from it)
     notes: list[str] = field(default_factory=list)
@@ -86,7 +91,7 @@ def setup_notebook() -> None:
 
 def validate_parameters(city_code: Any = "99201", period: Any = "2024", logic_model_path: Any = "",
                         source: Any = "", peer_group: Any = "", lang: Any = "ja", output_dir: Any = "",
-                        *, setup: bool = True) -> Params:
+                        layout: Any = "full", *, setup: bool = True) -> Params:
     """Check the parameters cell; raise :class:`ParameterError` listing every problem at once.
 
     The city is resolved once here (:func:`sckpi_helpers.city.resolve_city`, the same function the
@@ -100,6 +105,9 @@ def validate_parameters(city_code: Any = "99201", period: Any = "2024", logic_mo
     lg = str(lang or "ja").strip()
     if lg not in LANGS:
         problems.append(f"lang '{lang}' must be one of {', '.join(LANGS)}")
+    lay = str(layout or "full").strip()
+    if lay not in LAYOUTS:
+        problems.append(f"layout '{layout}' must be one of {', '.join(LAYOUTS)}")
     out = Path(str(output_dir)).expanduser() if str(output_dir or "").strip() else None
     ctx = None
     try:
@@ -115,7 +123,7 @@ def validate_parameters(city_code: Any = "99201", period: Any = "2024", logic_mo
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     params = Params(city_code=ctx.code, period=ctx.period, logic_model_path=ctx.logic_model_path,
-                    source=ctx.source, peer_group=ctx.peer_group.spec, lang=lg, output_dir=out,
+                    source=ctx.source, peer_group=ctx.peer_group.spec, lang=lg, output_dir=out, layout=lay,
                     settings=ctx.settings, city=ctx)
     if setup:
         setup_notebook()

@@ -17,7 +17,7 @@ import pandas as pd
 from sckpi_helpers.config.formatting import format_number
 from sckpi_helpers.config.periods import year_ja
 from sckpi_helpers.config.vocabulary import DIRECTION_JA, FIELD_JA, PILLAR_JA, peer_group_ja
-from sckpi_helpers.pages.display import _display_html, e, show_figure, show_notice
+from sckpi_helpers.pages.display import _display_html, e, show_figure, show_links, show_notice
 
 #: how many tier-3 indicators the page maps and draws over time
 HEADLINE = 4
@@ -174,6 +174,9 @@ def show_maps(d: Any) -> None:
     if not ids or len(d.peer_codes) < 2:
         show_notice("地図に描ける指標・比較団体がありません。")
         return
+    if d.params.layout == "light":
+        show_national_links(d, ids, "地図")
+        return
     try:
         geo = load_boundaries()
     except SckpiError as exc:
@@ -201,6 +204,16 @@ def show_maps(d: Any) -> None:
     missing = len(codes) - len(drawable)
     caption = f"出典：{CREDIT}（行政区域 2021年1月1日現在）" + (f"。境界データのない団体 {missing} 件は地図に描いていません" if missing else "")
     show_figure(fig, "map_deviation", d.params, alt=alt, table=table, caption=caption)
+
+
+def show_national_links(d: Any, ids: list[str], what: str) -> None:
+    """A light set's (``layout="light"``, a national run) pointer to the national pages, where each
+    headline indicator's map and distribution over every municipality are drawn once for all."""
+    from sckpi_helpers.pages.national import indicator_href_from_set
+
+    cmp = d.comparison.set_index("indicator_id")
+    show_links(f"全国一括作成の報告のため、{what}は指標ごとの全国ページにあります（全市区町村の地図・分布・順位）。",
+               [(indicator_href_from_set(i, d.params.fiscal_year), str(cmp.loc[i, "name_ja"])) for i in ids])
 
 
 # ------------------------------------------------------------------------------------ radar

@@ -513,11 +513,18 @@ def show_timeseries(d: CheckData, *, max_charts: int = 6) -> None:
         return
     ids = headline_indicators(d, n=max_charts)
     rows = cmp.set_index("indicator_id")
+    light = d.params.layout == "light"  # a national run's set: the series as tables, no drawings
+    if light:
+        from sckpi_helpers.notebook.peer_page import show_national_links
+
+        show_national_links(d, ids, "全国の分布と地図")
     for i in ids:
         base, targets = model_targets(d, i)
+        fig = None
         try:
-            fig = plot_timeseries_with_peers(d.results, i, d.params.city_code, d.peer_codes, d.catalog,
-                                             baseline=base, targets=targets)
+            if not light:
+                fig = plot_timeseries_with_peers(d.results, i, d.params.city_code, d.peer_codes, d.catalog,
+                                                 baseline=base, targets=targets)
         except SckpiError as exc:
             show_notice(f"{i}：{exc}")
             continue
@@ -533,8 +540,12 @@ def show_timeseries(d: CheckData, *, max_charts: int = 6) -> None:
                f"最新：{standing_text(rows.loc[i].to_dict())}。傾向：{trend}。"
                + (f"基準値 {format_number(base[1])}（{base[0]}）、目標 " + "、".join(f"{format_number(v)}（{y}）" for y, v in targets)
                   + "。" if base else ""))
-        show_figure(fig, f"timeseries_{i}", d.params, alt=alt, table=table,
-                    table_columns={"year": "年", "city": d.city_name, "median": "比較団体の中央値"})
+        columns = {"year": "年", "city": d.city_name, "median": "比較団体の中央値"}
+        if fig is None:  # light: the figure's data, with the sentence its alternative text would say
+            show_table(table, status_col=(), columns=columns, caption=f"{rows.loc[i, 'name_ja']}の推移（傾向：{trend}）",
+                       name=f"timeseries_{i}", params=d.params)
+            continue
+        show_figure(fig, f"timeseries_{i}", d.params, alt=alt, table=table, table_columns=columns)
 
 
 def year_label(y: Any) -> str:

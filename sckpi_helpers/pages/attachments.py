@@ -263,16 +263,19 @@ def downloads_html(files: dict[str, list[Download]], workbook: Download | None, 
         groups=groups, workbook=workbook, inputs=inputs, notes=notes)
 
 
-def attach(folder: str | Path, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+def attach(folder: str | Path, inputs: list[dict[str, Any]], *, workbook_note: str | None = None) -> dict[str, Any]:
     """Copy the ``inputs`` (the manifest's input entries), write the workbook and link everything
-    from ``folder/index.html``.
+    from ``folder/index.html``. ``workbook_note``: write no workbook and say this instead (a national
+    run's light sets: its bulk table holds every municipality's values).
 
     Returns what was added (for the manifest or a log): workbook, inputs, notes.
     """
     folder = Path(folder)
     files = notebook_files(folder)
-    workbook = write_workbook(folder, files)
+    workbook = write_workbook(folder, files) if workbook_note is None else None
     copies, notes = copy_inputs(folder, inputs, paths.project_root())
+    if workbook_note is not None:
+        notes = [workbook_note, *notes]
     index = folder / "index.html"
     if index.is_file():
         page = index.read_text(encoding="utf-8")

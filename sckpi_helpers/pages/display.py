@@ -54,6 +54,13 @@ def show_notice(text: str, kind: str = "info") -> None:
                   f'margin:0.5em 0">{body}</div>')
 
 
+def show_links(text: str, links: Sequence[tuple[str, str]]) -> None:
+    """A boxed note (escaped) followed by links (address, label), each escaped."""
+    items = "".join(f'<li><a href="{e(href)}">{e(label)}</a></li>' for href, label in links)
+    _display_html(f'<div style="border-left:4px solid {NOTICE["info"]};background:#f7f7f7;padding:0.4em 0.9em;'
+                  f'margin:0.5em 0">{e(text)}<ul>{items}</ul></div>')
+
+
 def _slug(text: str) -> str:
     s = re.sub(r"[^0-9A-Za-z_-]+", "_", str(text)).strip("_")
     return s or "figure"
@@ -86,9 +93,13 @@ def figure_svg(fig) -> bytes:
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None}, dpi=96)
     text = buf.getvalue().decode("utf-8")
     text = re.sub(r"font-family: ?'?[^;'\"]+'?", f"font-family: {SVG_FONTS}", text)
-    # path coordinates to 0.1 pt (matplotlib writes six decimals): a map of 62 municipalities halves,
-    # nothing visible changes; text and attributes other than path data are left exactly as written
-    text = re.sub(r'(<path\b[^>]*?\bd=")([^"]*)"', lambda m: m[1] + _PATH_DECIMALS.sub(r"\1", m[2]) + '"', text)
+    # path coordinates to 0.1 pt (matplotlib writes six decimals) and one space between commands (it
+    # writes " \n"): a map of 62 municipalities halves, nothing visible changes; text and attributes
+    # other than path data are left exactly as written
+    text = re.sub(r'(<path\b[^>]*?\bd=")([^"]*)"',
+                  lambda m: m[1] + _PATH_DECIMALS.sub(r"\1", m[2]).replace(" \n", " ").strip() + '"', text)
+    # matplotlib's RDF block names only itself (the page's footer names the kit and its versions)
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.DOTALL)
     return text.encode("utf-8")
 
 

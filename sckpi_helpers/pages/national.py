@@ -50,6 +50,11 @@ def indicator_file(indicator_id: str) -> str:
     return f"{indicator_id}.html"
 
 
+def indicator_href_from_set(indicator_id: str, year: int) -> str:
+    """An indicator's national page as linked from a report set ``reports/<city>/<period>/``."""
+    return f"../../{NATIONAL_DIR}/{int(year)}/indicators/{indicator_file(indicator_id)}"
+
+
 def _rank_text(rank: Any, n: Any) -> str:
     if rank is None or (isinstance(rank, float) and math.isnan(rank)):
         return "—"
@@ -190,6 +195,8 @@ __all__ = [
     "PREFECTURE_JA",
     "index_rows",
     "indicator_file",
+    "indicator_href_from_set",
+    "map_file",
     "national_dir",
     "write_bulk_table",
     "write_national_site",

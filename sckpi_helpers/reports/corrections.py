@@ -74,10 +74,12 @@ class Gate:
 def set_values(results: pd.DataFrame, panel: pd.DataFrame, local: pd.DataFrame, catalog: Any, city: str,
                year: int) -> pd.DataFrame:
     """The city's tier-3 values up to ``year`` (with ``inputs``: input@year=value of the panel) and
-    its KPI values from local data (``inputs``: the file they came from)."""
+    its KPI values from local data (``inputs``: the file they came from). A year without a value has
+    no row: :func:`diff` reads an absent row as missing, so a value that appears or goes is still a
+    correction, and the file lists what the set published (not the ~500 empty years of a real city)."""
     from sckpi_helpers.indicators.quality import input_years
 
-    res = results[(results["area_code"] == city) & (results["year"] <= year)]
+    res = results[(results["area_code"] == city) & (results["year"] <= year) & results["value"].notna()]
     cell = panel[panel["area_code"] == city].set_index(["variable", "year"])["value"]
     cell = cell[~cell.index.duplicated()]
     rows = []

@@ -178,6 +178,10 @@ def close_worker_session() -> None:
 
 def _batch_task(city: str, period: str, kwargs: dict[str, Any]) -> ReportResult:
     """One city of a batch; never raises (problems become the result's status)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()  # a worker's modules and kept tables are not rescanned by every collection of the next city
     t0 = time.perf_counter()
     try:
         kw = {k: v for k, v in kwargs.items() if k != "keep_kernel"}

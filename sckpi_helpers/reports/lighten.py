@@ -15,7 +15,11 @@ everything a reviewer needs and drops only the copies:
   of the bytes, legible as before);
 - the executed ``.ipynb`` names each such figure's file (an ``<img>`` output with the same alt
   text) instead of repeating its bytes, as compact JSON; text, tables and everything else are as
-  executed;
+  executed; it is stored gzip-compressed (``<notebook>.ipynb.gz``, :func:`compress_notebooks`);
+- the notebooks draw no per-city map or time-series chart (``layout="light"``): those sections link
+  the national pages, where each indicator's map and distribution are drawn once for every
+  municipality, and show the series as tables; there is no ``tables.xlsx`` (the national bulk table
+  holds every municipality's values);
 - every page of the set (the notebook pages, ``index.html``) links the kit's stylesheet from
   ``reports/_shared/`` too.
 
@@ -182,4 +186,26 @@ def lighten_set(folder: str | Path, root: str | Path, notebooks: list[str]) -> N
         index.write_text(lighten_page(index.read_text(encoding="utf-8"), {}, css), encoding="utf-8")
 
 
-__all__ = ["SHARED_DIR", "lighten_notebook", "lighten_page", "lighten_set", "shared_catalog"]
+def compress_notebooks(folder: str | Path, notebooks: list[str]) -> None:
+    """The set's executed notebooks gzip-compressed (``<name>.ipynb.gz``; a notebook's tables are
+    the page's tables again, and text compresses ~8×), the landing page linking them. Called after
+    the secrets were scrubbed (:func:`~sckpi_helpers.pages.redact.scrub_folder` reads text, not gzip).
+    Deterministic (no name or time in the gzip header). The pages name the ``.gz`` file already
+    (:func:`packed_name`)."""
+    import gzip
+
+    folder = Path(folder)
+    for name in notebooks:
+        ipynb = folder / f"{name}.ipynb"
+        if ipynb.is_file():
+            (folder / packed_name(ipynb.name)).write_bytes(gzip.compress(ipynb.read_bytes(), compresslevel=9, mtime=0))
+            ipynb.unlink()
+
+
+def packed_name(ipynb: str) -> str:
+    """A light set's file name of an executed notebook."""
+    return f"{ipynb}.gz"
+
+
+__all__ = ["SHARED_DIR", "compress_notebooks", "lighten_notebook", "lighten_page", "lighten_set", "packed_name",
+           "shared_catalog"]

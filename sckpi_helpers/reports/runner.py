@@ -51,7 +51,7 @@ from sckpi_helpers.pages.indexes import now as _now
 from sckpi_helpers.pages.redact import redact, scrub_folder
 from sckpi_helpers.reports.corrections import Gate, record, refuse_open, run_gate
 from sckpi_helpers.reports.kernel import KernelSession
-from sckpi_helpers.reports.lighten import lighten_set, shared_catalog
+from sckpi_helpers.reports.lighten import compress_notebooks, lighten_set, packed_name, shared_catalog
 from sckpi_helpers.reports.manifest import (
     collect_inputs,
     collect_processed,
@@ -111,7 +111,7 @@ class ReportResult:
 # planning and checks before anything runs
 # ---------------------------------------------------------------------------------------------
 
-def build_parameters(city: CityContext, period: str, *, output_dir: str = "") -> dict[str, str]:
+def build_parameters(city: CityContext, period: str, *, output_dir: str = "", layout: str = "full") -> dict[str, str]:
     """The papermill parameters (DESIGN.md), from the city's context — never from the environment.
     The notebook resolves the same city again from them (``validate_parameters``)."""
     return {
@@ -122,6 +122,7 @@ def build_parameters(city: CityContext, period: str, *, output_dir: str = "") ->
         "peer_group": city.peer_group.spec,
         "lang": "ja",
         "output_dir": output_dir,
+        "layout": layout,
     }
 
 
@@ -250,7 +251,8 @@ def _run_locked(ctx: CityContext, names: list[str], nb_dir: Path, root: Path, *,
                                     "up to date — rerun with --force to replace it")
         with atomic_directory(target, overwrite=True) as folder:
             gate = record(folder, target if previous is not None else None, gate or Gate(), started)
-            params_by_nb = {n: build_parameters(ctx, p.label, output_dir=f"files/{n}") for n in names}
+            params_by_nb = {n: build_parameters(ctx, p.label, output_dir=f"files/{n}", layout=layout)
+                            for n in names}
             results = run_notebooks(names, nb_dir, folder, params_by_nb, jobs=jobs, sessions=sessions,
                                      on_notebook=on_notebook, kernel_name=kernel_name, timeout=timeout,
                                      city_name=city_name, period_ja=p.label_ja)
@@ -262,11 +264,14 @@ def _run_locked(ctx: CityContext, names: list[str], nb_dir: Path, root: Path, *,
             else:
                 catalog_file, catalog_problem = write_catalog_page(
                     folder, ctx.catalog, footer=f"sckpi {__version__} ／ {city_name} ／ {p.label_ja}")
+            if layout == "light":  # stored compressed at the end (compress_notebooks); pages name that file
+                for r in results:
+                    r.ipynb = packed_name(r.ipynb) if r.ipynb else None
             n_ok = sum(r.status == "ok" for r in results)
             status = "ok" if n_ok == len(results) else ("failed" if n_ok == 0 else "partial")
             finished = _now()
             ap = ctx.adjusted_population
-            common = params_by_nb[names[0]] if names else build_parameters(ctx, p.label)
+            common = params_by_nb[names[0]] if names else build_parameters(ctx, p.label, layout=layout)
             landing = rh.report_set_page(
                 city_code=city, city_name=city_name, period=p.label, period_ja=p.label_ja,
                 adjusted_population=ap.id, adjusted_population_ja=ap.name_ja, adjusted_population_formula=ap.formula,
@@ -279,8 +284,12 @@ def _run_locked(ctx: CityContext, names: list[str], nb_dir: Path, root: Path, *,
             (folder / "index.html").write_text(landing, encoding="utf-8")
             if layout == "light":
                 lighten_set(folder, root, [r.name for r in results])
-            attach(folder, inputs)  # downloads, tables.xlsx, inputs/ linked from index.html
+            attach(folder, inputs, workbook_note=None if layout != "light" else (  # downloads, tables.xlsx, inputs/
+                f"全国一括作成の報告のため、表の Excel ファイルはありません。全市区町村の値は全国の一括表 "
+                f"（national/{p.fiscal_year}/indicators.csv・.parquet）にあります。"))
             redactions = scrub_folder(folder)
+            if layout == "light":  # after the scrub: it reads the notebooks as text
+                compress_notebooks(folder, [r.name for r in results])
             seconds = round(time.perf_counter() - t0, 2)
             write_manifest(folder, {
                 "kit": "sckpi", "kit_version": __version__, "python_version": platform.python_version(),

@@ -61,6 +61,7 @@ def plot_peer_strip(data: pd.DataFrame, catalog: Any, city: str, year: int, peer
     ax.axvspan(40, 60, color="#f0f0f0", zorder=0)
     ax.axvline(50, color=palette.DARK_GREY, lw=1, zorder=1)
     rng = np.random.default_rng(0)
+    dots_x, dots_y, city_x, city_y = [], [], [], []
     for pos, iid in enumerate(ids):
         sub = sc[sc["indicator_id"] == iid]
         peers_ = sub[sub["area_code"] != city]["deviation_score"].to_numpy(dtype=float)
@@ -69,13 +70,17 @@ def plot_peer_strip(data: pd.DataFrame, catalog: Any, city: str, year: int, peer
                        patch_artist=True, boxprops={"facecolor": BAND_COLOUR, "edgecolor": PEER_COLOUR},
                        medianprops={"color": PEER_COLOUR}, whiskerprops={"color": PEER_COLOUR},
                        capprops={"color": PEER_COLOUR}, zorder=2)
-            ax.scatter(peers_, pos + rng.uniform(-0.18, 0.18, len(peers_)), s=9, color=PEER_COLOUR,
-                       alpha=0.5, zorder=3, label="比較団体" if pos == 0 else None,
-                       rasterized=True)  # one small image inside the SVG instead of a node per dot
+            dots_x.append(peers_)
+            dots_y.append(pos + rng.uniform(-0.18, 0.18, len(peers_)))
         mine = sub[sub["area_code"] == city]["deviation_score"].to_numpy(dtype=float)
-        if len(mine):
-            ax.scatter(mine, [pos], s=70, marker="D", color=CITY_COLOUR, edgecolor="white", zorder=4,
-                       label="対象都市" if pos == 0 else None)
+        city_x += list(mine)
+        city_y += [pos] * len(mine)
+    if dots_x:  # every indicator's peers in one collection: one small image inside the SVG (not a node
+        # per dot, nor an image per indicator)
+        ax.scatter(np.concatenate(dots_x), np.concatenate(dots_y), s=9, color=PEER_COLOUR, alpha=0.5, zorder=3,
+                   label="比較団体", rasterized=True)
+    if city_x:
+        ax.scatter(city_x, city_y, s=70, marker="D", color=CITY_COLOUR, edgecolor="white", zorder=4, label="対象都市")
     ax.set_yticks(range(len(ids)), [_short(_name(catalog, i)) for i in ids])
     ax.invert_yaxis()
     ax.set_xlabel("偏差値（右ほど良い。低いほど良い指標は向きを反転）")

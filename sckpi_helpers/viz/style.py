@@ -11,18 +11,25 @@ from __future__ import annotations
 
 import matplotlib
 
-_DONE = False
+_REGISTERED = False
 
 
 def use_japanese_font() -> str:
-    """Register the bundled Japanese font and make it the default; return its family name."""
-    global _DONE
+    """Register the bundled Japanese font (once per process) and make it the default; return its
+    family name.
+
+    Why once: ``matplotlib_fontja.japanize()`` walks the font folder, parses the TTF and appends it to
+    matplotlib's font list again on every call — a national run's kernel draws thousands of figures,
+    and each call made every later font lookup slower. The rc settings are applied every time (a
+    notebook kernel restores matplotlib's defaults between notebooks)."""
+    global _REGISTERED
     import matplotlib_fontja
 
-    matplotlib_fontja.japanize()
+    if not _REGISTERED:
+        matplotlib_fontja.japanize()  # registers the font file and sets the family
+        _REGISTERED = True
+    matplotlib.rc("font", family=matplotlib_fontja.matplotlib_fontja.FONT_NAME)
     family = matplotlib.rcParams["font.family"][0]
     matplotlib.rcParams["axes.unicode_minus"] = False  # IPAexGothic lacks U+2212
     matplotlib.rcParams["svg.fonttype"] = "path"  # embedded SVG shows the glyphs, not a font name
-    _DONE = True
     return family
-
