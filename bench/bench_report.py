@@ -146,9 +146,11 @@ def run_real(n: int, jobs: int) -> int:
     write_national(root, p, _anchor(cities, p), rendered=True)  # the national pages alone, timed
     t_pages = time.perf_counter() - t3
     per_set = [_size(root / c / p.label) for c in cities]
-    mb_city = sum(per_set) / len(per_set) / 1e6
     shared = _size(root / "_shared") / 1e6
     national = _size(root / "national") / 1e6
+    # everything of a city: its set and its own index page (reports/<city>/index.html); the root index once
+    mb_city = sum(_size(root / c) for c in cities) / len(cities) / 1e6
+    shared += (root / "index.html").stat().st_size / 1e6 if (root / "index.html").is_file() else 0
     print(f"\nreal municipalities ({len(munis)} in the national build, made in {t1 - t0:.1f} s)")
     print(f"run_national FY{REAL_PERIOD}, {len(cities)} municipalities (every {step}th code), --jobs {jobs}: "
           f"{t_run:.1f} s, {ok}/{len(cities)} ok"
@@ -156,8 +158,9 @@ def run_real(n: int, jobs: int) -> int:
     per_city = (t_run - t_pages) / len(cities)
     print(f"per city: {per_city:.2f} s wall with {jobs} workers ({per_city * jobs:.2f} worker-seconds); "
           f"national pages (1,741 rows, every indicator): {t_pages:.1f} s")
-    print(f"size: {mb_city:.3f} MB per city set (min {min(per_set) / 1e6:.3f}, max {max(per_set) / 1e6:.3f}); "
-          f"shared {shared:.2f} MB once; national pages {national:.1f} MB once")
+    print(f"size: {mb_city:.3f} MB per city (its set and index page; sets min {min(per_set) / 1e6:.3f}, "
+          f"max {max(per_set) / 1e6:.3f}); shared and the top index {shared:.2f} MB once; "
+          f"national pages {national:.1f} MB once")
     print(f"memory: peak {s.peak_worker / 2**20:.0f} MiB per worker (process + kernel), "
           f"{s.peak_total / 2**20:.0f} MiB all together; open fds at most {s.peak_fds} per process")
     total_min = (per_city * NATION + t_pages) / 60

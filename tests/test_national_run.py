@@ -265,3 +265,14 @@ def test_each_national_indicator_page_shows_its_national_map(national):
     assert pages and len(list(folder.glob("*-map.svg"))) == len(pages)
     text = pages[0].read_text(encoding="utf-8")
     assert f'src="{pages[0].stem}-map.svg"' in text and "地図：" in text and "斜線" in text
+
+
+def test_a_national_citys_index_and_manifest_stay_small(national):
+    """What 1,741 cities repeat is not stored 1,741 times: a city's index links the kit's stylesheet
+    in reports/_shared/, and a light set's manifest is compact JSON."""
+    home, _, _ = national
+    page = (home / "reports" / "13101" / "index.html").read_text(encoding="utf-8")
+    css = re.findall(r'<link rel="stylesheet" href="\.\./(_shared/notebook-[0-9a-f]+\.css)">', page)
+    assert css and (home / "reports" / css[0]).is_file()
+    text = (home / "reports" / "13101" / "2022" / "manifest.json").read_text(encoding="utf-8")
+    assert "\n " not in text and json.loads(text)["layout"] == "light"

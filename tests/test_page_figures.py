@@ -306,3 +306,21 @@ def test_the_national_map_colours_each_class_once_and_hatches_municipalities_wit
     svg = figure_svg(fig)
     plt.close(fig)
     assert svg.count(b"<path") < 200 and len(svg) < 400_000
+
+
+def test_an_image_inside_an_svg_figure_is_a_palette_png():
+    """A rasterised part of a figure (the strip plot's dots) is stored with a small palette."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from sckpi_helpers.pages.display import figure_svg
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    rng = np.random.default_rng(0)
+    ax.scatter(rng.normal(size=300), rng.normal(size=300), s=9, alpha=0.5, rasterized=True)
+    svg = figure_svg(fig).decode("utf-8")
+    plt.close(fig)
+    data = re.search(r'xlink:href="data:image/png;base64,([A-Za-z0-9+/=\s]+)"', svg)[1]
+    assert Image.open(io.BytesIO(base64.b64decode("".join(data.split())))).mode == "P"

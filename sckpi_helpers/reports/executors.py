@@ -179,9 +179,11 @@ def close_worker_session() -> None:
 def _batch_task(city: str, period: str, kwargs: dict[str, Any]) -> ReportResult:
     """One city of a batch; never raises (problems become the result's status)."""
     import gc
+    import multiprocessing
 
-    gc.collect()
-    gc.freeze()  # a worker's modules and kept tables are not rescanned by every collection of the next city
+    if multiprocessing.parent_process() is not None:  # a pool worker (not the caller's own process):
+        gc.collect()  # its modules and kept tables are not rescanned by every collection of the next city
+        gc.freeze()
     t0 = time.perf_counter()
     try:
         kw = {k: v for k, v in kwargs.items() if k != "keep_kernel"}

@@ -42,6 +42,7 @@ from typing import Any
 from sckpi_helpers import __version__
 from sckpi_helpers.atomic import atomic_write_text
 from sckpi_helpers.pages.catalog_page import render_catalog_html
+from sckpi_helpers.pages.display import palette_png
 from sckpi_helpers.pages.redact import redact
 
 SHARED_DIR = "_shared"
@@ -58,13 +59,14 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _write_shared(root: Path, stem: str, suffix: str, text: str) -> str:
-    """``reports/_shared/<stem>-<hash>.<suffix>`` (written once), as a link from a set folder."""
+def _write_shared(root: Path, stem: str, suffix: str, text: str, up: str = _UP) -> str:
+    """``reports/_shared/<stem>-<hash>.<suffix>`` (written once), as a link from a set folder (or,
+    with ``up``, from another folder)."""
     name = f"{stem}-{_sha(text.encode())[:16]}{suffix}"
     target = Path(root) / SHARED_DIR / name
     if not target.is_file():
         atomic_write_text(target, text)
-    return _UP + name
+    return up + name
 
 
 _CATALOG_PAGES: dict[str, str] = {}
@@ -94,31 +96,6 @@ def _figure_files(folder: Path, notebook: str) -> dict[str, str]:
         figures[_sha(data)] = f"files/{notebook}/{f.name}"
         f.write_bytes(palette_png(data))
     return figures
-
-
-#: colours of a light set's figure files (charts have few; 64 keep anti-aliased text legible)
-PALETTE_COLOURS = 64
-
-
-def palette_png(data: bytes) -> bytes:
-    """A chart PNG as a palette PNG of :data:`PALETTE_COLOURS` colours (about a third of the bytes);
-    transparency is kept. Returns ``data`` unchanged when that is not smaller or not a PNG."""
-    import io
-
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        im = Image.open(io.BytesIO(data))
-        im.load()
-    except (UnidentifiedImageError, OSError):
-        return data
-    opaque = im.mode != "RGBA" or im.getchannel("A").getextrema()[0] == 255
-    # fast octree: ~25 ms a chart, and smaller than median cut on these images
-    q = (im.convert("RGB") if opaque else im).quantize(PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE,
-                                                        dither=Image.Dither.NONE)
-    out = io.BytesIO()
-    q.save(out, "PNG", optimize=True)
-    return out.getvalue() if out.tell() < len(data) else data
 
 
 def _decode(b64: str) -> bytes | None:
@@ -186,6 +163,15 @@ def lighten_set(folder: str | Path, root: str | Path, notebooks: list[str]) -> N
         index.write_text(lighten_page(index.read_text(encoding="utf-8"), {}, css), encoding="utf-8")
 
 
+def lighten_city_index(root: str | Path, city: str) -> None:
+    """A city's ``reports/<city>/index.html`` linking the kit's stylesheet in ``reports/_shared/``
+    (a national run writes 1,741 of them; inlined, the stylesheet alone was 17 MB)."""
+    page = Path(root) / city / "index.html"
+    if page.is_file():
+        css = functools.partial(_write_shared, Path(root), "notebook", ".css", up=f"../{SHARED_DIR}/")
+        atomic_write_text(page, lighten_page(page.read_text(encoding="utf-8"), {}, css))
+
+
 def compress_notebooks(folder: str | Path, notebooks: list[str]) -> None:
     """The set's executed notebooks gzip-compressed (``<name>.ipynb.gz``; a notebook's tables are
     the page's tables again, and text compresses ~8×), the landing page linking them. Called after
@@ -207,5 +193,6 @@ def packed_name(ipynb: str) -> str:
     return f"{ipynb}.gz"
 
 
-__all__ = ["SHARED_DIR", "compress_notebooks", "lighten_notebook", "lighten_page", "lighten_set", "packed_name",
+__all__ = ["SHARED_DIR", "compress_notebooks", "lighten_city_index", "lighten_notebook", "lighten_page", "lighten_set",
+           "packed_name",
            "shared_catalog"]

@@ -5,10 +5,12 @@ Why one function: the command line, the tests (a few codes), the benchmark and a
 resumable because :func:`~sckpi_helpers.reports.runner.run_report` skips every set that is finished
 and up to date (its manifest's fingerprints): an interrupted run picks up the cities it did not
 finish. The sets are *light* (:mod:`.lighten`: one shared catalog page and stylesheet, figures
-stored once). The national pages (``reports/national/<year>/``,
+stored once; the notebook's ``layout="light"`` links each indicator's national page for its map and
+distribution instead of drawing them for every city). The national pages (``reports/national/<year>/``,
 :func:`~sckpi_helpers.pages.national.write_national_site`) are drawn from the national build's
 stored tier-3 results, each area with its own 補正人口 chain (``for_city(stored, chain, None)``,
-flagged 代替 where it fell back), and are rewritten when any set was rendered, the bulk table or
+flagged 代替 where it fell back), with a national map per indicator from the bundled boundaries,
+and are rewritten when any set was rendered, the bulk table or
 the set of linked cities changed, or the kit changed (``national.json`` records what they show).
 
 Stage 11 (reports): imports stages 0–11.
