@@ -136,16 +136,18 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
         d.peer_codes, d.peer_problem = peer_codes, peer_problem
         d.comparison = peers.compare(d.results, catalog, params.city_code, d.year, d.peer_codes)
         d.pillars = peers.pillar_summary(d.comparison, catalog)
-    _add_quality(d)
+    _add_quality(d, peer_codes)
     return d
 
 
-def _add_quality(d: CheckData) -> None:
-    """The gate's findings for the page's city and year (shown, never hiding a value)."""
+def _add_quality(d: CheckData, peer_codes: list[str]) -> None:
+    """The gate's findings for the page's city and year (shown, never hiding a value), against the
+    peers :func:`load_check_data` decided."""
     from sckpi_helpers.checks.quality import city_findings
 
     try:  # the Check❹ page's year; the other pages: the same rule (checks.quality.report_year)
-        d.quality = city_findings(d.params.city, d.year, panel=d.panel, results=d.results, areas=d.areas)
+        d.quality = city_findings(d.params.city, d.year, panel=d.panel, results=d.results, areas=d.areas,
+                                  peer_codes=peer_codes)
     except SckpiError as exc:
         d.quality_problem = str(exc)
 

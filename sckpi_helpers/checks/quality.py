@@ -37,10 +37,12 @@ def report_year(city: CityContext, results: pd.DataFrame) -> int:
 
 
 def city_findings(city: CityContext, year: int | None = None, *, panel: pd.DataFrame | None = None,
-                  results: pd.DataFrame | None = None, areas: pd.DataFrame | None = None) -> pd.DataFrame:
+                  results: pd.DataFrame | None = None, areas: pd.DataFrame | None = None,
+                  peer_codes: list[str] | None = None) -> pd.DataFrame:
     """The findings about ``city``'s report for ``year`` (default: :func:`report_year`), as
     :data:`gate.GATE_COLUMNS`. Reads what is not passed from the city's build: panel, areas, the
-    tier-3 results with the city's 補正人口 chain (:func:`~sckpi_helpers.indicators.cache.indicator_results`)."""
+    peers (:meth:`~sckpi_helpers.city.CityContext.peers_or_self`), the tier-3 results with the
+    city's 補正人口 chain (:func:`~sckpi_helpers.indicators.cache.indicator_results`)."""
     from sckpi_helpers.indicators.cache import ensure_indicators, indicator_results
     from sckpi_helpers.sources.quality_reviewed import read_reviewed
     from sckpi_helpers.store import build as ingest
@@ -51,7 +53,7 @@ def city_findings(city: CityContext, year: int | None = None, *, panel: pd.DataF
         ingest.ensure_processed(build)
     panel = processed.load_panel(build) if panel is None else panel
     areas = processed.load_areas(build) if areas is None else areas
-    codes, _ = city.peers_or_self(areas, panel)
+    codes = peer_codes if peer_codes is not None else city.peers_or_self(areas, panel)[0]
     if results is None:
         ensure_indicators(city)
         results = indicator_results(city, panel, areas=codes)

@@ -67,14 +67,20 @@ def result_values(results: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ the area's own history
+def _judged(values: pd.DataFrame, thresholds: Thresholds,
+            applies: Callable[[QualityThresholds], bool]) -> dict[tuple[str, str], QualityThresholds]:
+    """(subject, kind) → thresholds, for the pairs in ``values`` a rule ``applies`` to."""
+    pairs = values[["subject", "kind"]].drop_duplicates()
+    return {(s, k): th for s, k in zip(pairs["subject"], pairs["kind"], strict=True)
+            if applies(th := thresholds(s, k))}
+
+
 def year_over_year(values: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
     """A value beyond ``yoy_factor`` times (or below 1/``yoy_factor`` of) the area's previous value
     (the previous year it has, within five years: census inputs come every five). Pairs where
     either value is 0 or negative, or both are below ``yoy_min``, are not judged."""
     rows = []
-    pairs = values[["subject", "kind"]].drop_duplicates()
-    judged = {(s, k): th for s, k in zip(pairs["subject"], pairs["kind"], strict=True)
-              if (th := thresholds(s, k)).yoy_factor}
+    judged = _judged(values, thresholds, lambda th: bool(th.yoy_factor))
     if not judged:
         return _frame(rows)
     # every judged (subject, kind) at once: each area's previous value within its own series
@@ -126,6 +132,7 @@ def _per_values(values: pd.DataFrame, vals: pd.DataFrame, per_of: dict[tuple[str
     per (list of denominators, denominator) for all the subjects sharing the list. A subject is
     never divided by itself."""
     x = pd.Series(np.nan, index=vals.index)
+    carried: dict[str, pd.DataFrame] = {}  # a denominator's values, once however many lists name it
     by_spec: dict[str, list[str]] = {}
     for (subject, _), spec in per_of.items():
         by_spec.setdefault(spec, []).append(subject)
@@ -133,7 +140,9 @@ def _per_values(values: pd.DataFrame, vals: pd.DataFrame, per_of: dict[tuple[str
         rows = vals[(vals["kind"] == "input") & vals["subject"].isin(subjects)]
         got = pd.Series(np.nan, index=rows.index)
         for name in [n.strip() for n in spec.split(",") if n.strip()]:
-            ratio = _with_per(rows, _carried(values, name))
+            if name not in carried:
+                carried[name] = _carried(values, name)
+            ratio = _with_per(rows, carried[name])
             got = got.fillna(ratio.where(rows["subject"] != name))
         x.loc[rows.index] = got
     return x
@@ -151,9 +160,7 @@ def peers(values: pd.DataFrame, groups: pd.Series, thresholds: Thresholds,
     rows = []
     vals = values[values["area_code"].isin(groups.index)].copy()
     vals["group"] = vals["area_code"].map(groups)
-    pairs = vals[["subject", "kind"]].drop_duplicates()
-    judged = {(s, k): th for s, k in zip(pairs["subject"], pairs["kind"], strict=True)
-              if ((th := thresholds(s, k)).z_threshold or th.scale_factor)}
+    judged = _judged(vals, thresholds, lambda th: bool(th.z_threshold or th.scale_factor))
     per_of = {sk: th.per for sk, th in judged.items() if sk[1] == "input" and th.per}
     x_all = _per_values(values, vals, per_of)
     # every (subject, kind) at once: the statistics per (subject, kind, peer group, year) by groupby

@@ -519,12 +519,10 @@ def show_timeseries(d: CheckData, *, max_charts: int = 6) -> None:
 
         show_national_links(d, ids, "全国の分布と地図")
     for i in ids:
-        base, targets = model_targets(d, i)
-        fig = None
+        base, targets = (None, []) if light else model_targets(d, i)
         try:
-            if not light:
-                fig = plot_timeseries_with_peers(d.results, i, d.params.city_code, d.peer_codes, d.catalog,
-                                                 baseline=base, targets=targets)
+            fig = None if light else plot_timeseries_with_peers(d.results, i, d.params.city_code, d.peer_codes,
+                                                                d.catalog, baseline=base, targets=targets)
         except SckpiError as exc:
             show_notice(f"{i}：{exc}")
             continue
@@ -536,15 +534,15 @@ def show_timeseries(d: CheckData, *, max_charts: int = 6) -> None:
         table = pd.DataFrame({"year": [year_label(y) for y in years],
                               "city": [mine.get(y) for y in years], "median": [med.get(y) for y in years]})
         trend = rows.loc[i, "trend_ja"] if i in rows.index else ""
+        columns = {"year": "年", "city": d.city_name, "median": "比較団体の中央値"}
+        if light:  # the figure's data, captioned with its trend
+            show_table(table, status_col=(), columns=columns, caption=f"{rows.loc[i, 'name_ja']}の推移（傾向：{trend}）",
+                       name=f"timeseries_{i}", params=d.params)
+            continue
         alt = (f"折れ線グラフ：{rows.loc[i, 'name_ja']}の推移（{years[0]}–{years[-1]}年）と比較団体の中央値・四分位範囲。"
                f"最新：{standing_text(rows.loc[i].to_dict())}。傾向：{trend}。"
                + (f"基準値 {format_number(base[1])}（{base[0]}）、目標 " + "、".join(f"{format_number(v)}（{y}）" for y, v in targets)
                   + "。" if base else ""))
-        columns = {"year": "年", "city": d.city_name, "median": "比較団体の中央値"}
-        if fig is None:  # light: the figure's data, with the sentence its alternative text would say
-            show_table(table, status_col=(), columns=columns, caption=f"{rows.loc[i, 'name_ja']}の推移（傾向：{trend}）",
-                       name=f"timeseries_{i}", params=d.params)
-            continue
         show_figure(fig, f"timeseries_{i}", d.params, alt=alt, table=table, table_columns=columns)
 
 

@@ -46,19 +46,22 @@ def show_heading(text: str, level: int = 2) -> None:
     _display_html(heading_html(text, level))
 
 
-def show_notice(text: str, kind: str = "info") -> None:
-    """A boxed note (``info``, ``warning`` or ``error``), escaped; newlines kept."""
+def _box(body: str, kind: str = "info") -> None:
+    """Markup the kit built (escaped already) in the boxed note of ``kind``."""
     colour = NOTICE.get(kind, NOTICE["info"])
-    body = "<br>".join(e(line) for line in str(text).splitlines())
     _display_html(f'<div style="border-left:4px solid {colour};background:#f7f7f7;padding:0.4em 0.9em;'
                   f'margin:0.5em 0">{body}</div>')
 
 
+def show_notice(text: str, kind: str = "info") -> None:
+    """A boxed note (``info``, ``warning`` or ``error``), escaped; newlines kept."""
+    _box("<br>".join(e(line) for line in str(text).splitlines()), kind)
+
+
 def show_links(text: str, links: Sequence[tuple[str, str]]) -> None:
     """A boxed note (escaped) followed by links (address, label), each escaped."""
-    items = "".join(f'<li><a href="{e(href)}">{e(label)}</a></li>' for href, label in links)
-    _display_html(f'<div style="border-left:4px solid {NOTICE["info"]};background:#f7f7f7;padding:0.4em 0.9em;'
-                  f'margin:0.5em 0">{e(text)}<ul>{items}</ul></div>')
+    _box(e(text) + "<ul>" + "".join(f'<li><a href="{e(href)}">{e(label)}</a></li>' for href, label in links)
+         + "</ul>")
 
 
 def _slug(text: str) -> str:
@@ -143,7 +146,6 @@ def palette_png(data: bytes) -> bytes:
     out = io.BytesIO()
     q.save(out, "PNG", optimize=True)
     return out.getvalue() if out.tell() < len(data) else data
-
 
 
 def figure_html(src: str, alt: str, *, table_html: str = "", caption: str = "") -> str:

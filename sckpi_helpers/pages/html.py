@@ -177,7 +177,6 @@ def _lab_css_for(used: frozenset[str], page_refs: frozenset[str]) -> str:
     share both: a national run parses the 256 KB stylesheet once, not once per city)."""
     import tinycss2
 
-    var_ref = _VAR_REF
 
     def keep_selector(prelude: str) -> bool:
         return any(set(re.findall(r"\.(-?[_a-zA-Z][\w-]*)", sel)) <= used for sel in prelude.split(","))
@@ -207,13 +206,13 @@ def _lab_css_for(used: frozenset[str], page_refs: frozenset[str]) -> str:
             if dcl.name.startswith("--"):
                 defined[dcl.name] = defined.get(dcl.name, "") + value
             else:
-                refs |= set(var_ref.findall(value))
+                refs |= set(_VAR_REF.findall(value))
     wanted: set[str] = set()
     while refs:
         name = refs.pop()
         if name not in wanted:
             wanted.add(name)
-            refs |= set(var_ref.findall(defined.get(name, "")))
+            refs |= set(_VAR_REF.findall(defined.get(name, "")))
     lines = []
     for wrapper, sel, decls in kept:
         body = ";".join(f"{dcl.name}:{tinycss2.serialize(dcl.value).strip()}" + (" !important" if dcl.important else "")

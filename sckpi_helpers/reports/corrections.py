@@ -173,9 +173,10 @@ def run_gate(city: CityContext) -> Gate:
         panel, local = processed.load_panel(city.build), processed.load_local(city.build)
         areas = processed.load_areas(city.build)
         ensure_indicators(city)
-        results = indicator_results(city, panel, areas=city.peers_or_self(areas, panel)[0])
+        codes = city.peers_or_self(areas, panel)[0]
+        results = indicator_results(city, panel, areas=codes)
         year = report_year(city, results)
-        found = city_findings(city, year, panel=panel, results=results, areas=areas)
+        found = city_findings(city, year, panel=panel, results=results, areas=areas, peer_codes=codes)
         return Gate(found, set_values(results, panel, local, city.catalog, city.code, year), catalog=city.catalog)
     except Exception as exc:  # noqa: BLE001 - the set says the gate could not run; --strict refuses
         return Gate(problem=f"{type(exc).__name__}: {exc}")

@@ -194,5 +194,4 @@ def packed_name(ipynb: str) -> str:
 
 
 __all__ = ["SHARED_DIR", "compress_notebooks", "lighten_city_index", "lighten_notebook", "lighten_page", "lighten_set",
-           "packed_name",
-           "shared_catalog"]
+           "packed_name", "shared_catalog"]

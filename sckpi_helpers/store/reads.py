@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 #: files kept in memory per process (panel, areas, local, indicators of one or two builds)
 KEEP = 8
@@ -42,12 +44,8 @@ def _kept(path: Path, by: str | None) -> tuple[pd.DataFrame, dict[str, np.ndarra
     if by is None:
         frame = pd.read_parquet(path)
     else:  # text columns kept dictionary-encoded: a national table's repeated codes, units and reasons
-        import pyarrow.parquet as pq
-
         names = [f.name for f in pq.read_schema(path) if str(f.type) in ("string", "large_string")]
         frame = pq.read_table(path, read_dictionary=names).to_pandas()
-        import pyarrow as pa
-
         pa.default_memory_pool().release_unused()  # the Arrow table's buffers, now in the frame
     rows = None
     if by is not None:  # row positions per value of ``by`` (an area's rows without scanning all)

@@ -116,7 +116,7 @@ def plot_deviation_maps(geo: Any, panels: list[tuple[str, pd.DataFrame]], city: 
         score = dict(zip(frame["area_code"].astype(str), frame["deviation_score"].astype(float), strict=False))
         _layer(ax, context_paths, facecolors=CONTEXT_FILL, edgecolors="#D0D0D0", linewidths=0.3)
         cls = {c: deviation_class(score.get(c, math.nan)) for c in shapes}
-        _classes(ax, [shapes[c] for c in shapes], list(cls.values()), edgecolors="#666666", linewidths=0.4)
+        _classes(ax, list(shapes.values()), list(cls.values()), edgecolors="#666666", linewidths=0.4)
         if city in shapes:
             _layer(ax, [shapes[city]], facecolors="none", edgecolors="#000000", linewidths=2.2)
         ax.set_xlim(x0 - padx, x1 + padx)
