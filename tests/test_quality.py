@@ -115,6 +115,34 @@ def test_a_peer_outlier_is_flagged_by_its_robust_z_score():
     assert list(found["area_code"]) == ["99207"] and list(found["rule"]) == ["peer"]
 
 
+def test_judging_only_a_reports_cells_finds_what_judging_every_cell_finds_there():
+    """A city's page judges its year's cells (and the inputs behind its values) only; each judged cell
+    keeps every peer's row and the denominators of every year, so its findings are the national run's."""
+    from sckpi_helpers.indicators.quality import peers
+
+    areas = [f"9920{i}" for i in range(8)]
+    rows = []
+    for year, out in ((2023, 3), (2024, 7)):
+        for i, a in enumerate(areas):
+            pop = 10_000.0 + 1_000 * i
+            rows += [{"area_code": a, "year": year, "subject": "pop", "kind": "input", "value": pop},
+                     {"area_code": a, "year": year, "subject": "crimes", "kind": "input",
+                      "value": pop * (0.05 if i == out else 0.005)},
+                     {"area_code": a, "year": year, "subject": "x", "kind": "indicator",
+                      "value": 60.0 if i == out else 10.0 + 0.2 * i}]
+    values = pd.DataFrame(rows).assign(source="")
+    values = values[~((values["subject"] == "pop") & (values["year"] == 2024))]  # 2024 divides by 2023
+    ths = {"crimes": QualityThresholds(z_threshold=5, min_peers=5, log=True, per="pop"),
+           "x": QualityThresholds(z_threshold=5, min_peers=5, log=True)}
+    th = lambda s, k: ths.get(s, QualityThresholds())
+    groups = pd.Series("g", index=areas)
+    everything = peers(values, groups, th)
+    assert set(zip(everything["area_code"], everything["year"], strict=True)) == {("99203", 2023), ("99207", 2024)}
+    only_2024 = peers(values, groups, th, cells=lambda v: (v["year"] == 2024).to_numpy())
+    pd.testing.assert_frame_equal(only_2024.reset_index(drop=True),
+                                  everything[everything["year"] == 2024].reset_index(drop=True))
+
+
 def test_a_numerator_much_newer_than_its_denominator_is_flagged():
     from sckpi_helpers.indicators.quality import lag
 

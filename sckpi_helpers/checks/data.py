@@ -61,6 +61,7 @@ class CheckData:
     comparison: Any = None
     pillars: Any = None
     coverage: Any = None
+    missing: Any = None  # the tier-3 indicators the city lacks in ``year`` (indicators.plan.missing_table)
     build: Any = None  # the build that serves the city (``params.city.build``)
     extensions: list[Path] = field(default_factory=list)  # the city's catalog extensions
     quality: Any = None  # the data-quality findings about what the page shows (checks.quality)
@@ -126,6 +127,7 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
         d.flags = diagnosis.system_flags(d.model, d.tracking, params.period)
     if tier3:
         from sckpi_helpers.indicators import coverage, peers
+        from sckpi_helpers.indicators.plan import missing_table
         from sckpi_helpers.indicators.service import NoEvaluationYear, evaluation_year
 
         try:
@@ -133,6 +135,7 @@ def load_check_data(params: Any, *, tier3: bool = False) -> CheckData:
         except NoEvaluationYear as exc:  # shown on the page; the tables stay empty
             d.year, d.year_note = params.fiscal_year, str(exc)
         d.coverage = coverage.coverage(d.results, catalog, params.city_code, d.year)
+        d.missing = missing_table(d.results, catalog, params.city_code, d.year)
         d.peer_codes, d.peer_problem = peer_codes, peer_problem
         d.comparison = peers.compare(d.results, catalog, params.city_code, d.year, d.peer_codes)
         d.pillars = peers.pillar_summary(d.comparison, catalog)

@@ -94,8 +94,9 @@ def finish(found: pd.DataFrame, catalog: Any, names: pd.Series | None,
 
 def run_rules(panel: pd.DataFrame, results: pd.DataFrame | None, catalog: Any, groups: pd.Series, *,
               areas: Iterable[str] | None = None, revisions: pd.DataFrame | None = None,
-              city_quality: QualitySettings | None = None) -> pd.DataFrame:
-    """Every rule over the panel and tier-3 results; ``areas`` limits whom findings are about."""
+              city_quality: QualitySettings | None = None, cells=None) -> pd.DataFrame:
+    """Every rule over the panel and tier-3 results; ``areas`` limits whom findings are about,
+    ``cells`` which (subject, year) cells the peer rule judges (:func:`quality.peers`)."""
     th = partial(catalog_thresholds, catalog, city=city_quality)
     th = _cached(th)
     inputs = q.panel_values(panel)
@@ -103,7 +104,7 @@ def run_rules(panel: pd.DataFrame, results: pd.DataFrame | None, catalog: Any, g
     values = pd.concat([inputs, tier3], ignore_index=True)
     wanted = set(areas) if areas is not None else None
     own = values[values["area_code"].isin(wanted)] if wanted is not None else values
-    parts = [q.year_over_year(own, th), q.peers(values, groups, th, wanted), q.revisions(revisions, inputs, th),
+    parts = [q.year_over_year(own, th), q.peers(values, groups, th, wanted, cells), q.revisions(revisions, inputs, th),
              q.lag(own, th)]
     parts = [p for p in parts if not p.empty]
     found = pd.concat(parts, ignore_index=True) if parts else q.empty_findings()
@@ -136,11 +137,22 @@ def city_findings(panel: pd.DataFrame, results: pd.DataFrame | None, catalog: An
     groups = pd.Series("peers", index=codes)
     sub = panel[panel["area_code"].isin(codes)]
     res = results[results["area_code"].isin(codes)] if results is not None else None
-    found = run_rules(sub, res, catalog, groups, areas=[city], revisions=revisions, city_quality=city_quality)
     used = used_inputs(results, city, year) if results is not None and len(results) else set()
-    keep = np.where(found["kind"] == "indicator", found["year"] == year,
-                    [(s, y) in used or y == year for s, y in zip(found["subject"], found["year"], strict=True)])
-    return finish(found[keep.astype(bool)], catalog, names, reviewed)
+
+    def shown(v: pd.DataFrame) -> np.ndarray:
+        """The report's cells: its year's values and the input values behind them."""
+        mine = (v["year"] == year).to_numpy(dtype=bool, copy=True)
+        if used:  # only the rows of an input behind the values are looked up one by one
+            maybe = ~mine & (v["kind"] != "indicator").to_numpy(dtype=bool) & v["subject"].isin(
+                {s for s, _ in used}).to_numpy(dtype=bool)
+            at = np.flatnonzero(maybe)
+            mine[at] = [(s, int(y)) in used for s, y in
+                        zip(v["subject"].to_numpy(dtype=object)[at], v["year"].to_numpy()[at], strict=True)]
+        return mine
+
+    found = run_rules(sub, res, catalog, groups, areas=[city], revisions=revisions, city_quality=city_quality,
+                      cells=shown)
+    return finish(found[shown(found)], catalog, names, reviewed)
 
 
 def build_findings(panel: pd.DataFrame, results: pd.DataFrame | None, catalog: Any, areas: pd.DataFrame,

@@ -569,9 +569,7 @@ def show_tier3_coverage(d: CheckData) -> None:
                columns={c: h for c, h in (("state_ja", "状態"), ("n", "指標数"), ("count", "指標数"),
                                          ("required", "うち必須"), ("n_required", "うち必須"))
                         if c in summ.columns} or None, name="coverage_summary", params=d.params)
-    from sckpi_helpers.indicators.plan import missing_table
-
-    miss = missing_table(d.results, d.catalog, d.params.city_code, d.year) if d.results is not None else None
+    miss = d.missing
     if miss is None or len(miss) == 0:
         show_notice("すべての第3階層指標を算出できています。")
         return
@@ -589,7 +587,7 @@ def show_missing_plan(d: CheckData) -> None:
     if d.results is None or d.year is None:
         show_notice("指標を計算できないため、追加するデータの案内はありません。")
         return
-    steps = plan(d.results, d.catalog, d.params.city_code, d.year)
+    steps = plan(d.results, d.catalog, d.params.city_code, d.year, missing=d.missing)
     show_table(steps, status_col=(), caption=f"データを追加すると算出できる指標（{d.year}年）",
                columns={"name_ja": "不足する入力", "unlocks": "算出できる指標数", "unlocks_required": "うち必須",
                         "indicators": "算出できる指標", "where_to_get": "入手先"},

@@ -88,12 +88,20 @@ SVG_FONTS = ("'Hiragino Kaku Gothic ProN', 'Hiragino Sans', 'Yu Gothic', YuGothi
 
 def figure_svg(fig) -> bytes:
     """The figure as SVG: vector (prints sharp), text kept as text (searchable, read aloud, and a tenth
-    of the bytes of glyph outlines or a PNG), set in the reader's Japanese font (:data:`SVG_FONTS`)."""
-    import matplotlib
+    of the bytes of glyph outlines or a PNG), set in the reader's Japanese font (:data:`SVG_FONTS`).
 
+    Saved as its plot function laid it out (every one ends with ``tight_layout`` or ``subplots_adjust``;
+    a test checks that its text stays on the canvas): a ``bbox_inches="tight"`` crop, or the
+    placeholder engine ``tight_layout`` leaves behind, makes matplotlib lay out and measure every text
+    once more before drawing — a third of a Check❹ page's time."""
+    import matplotlib
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):  # it lays nothing out
+        fig.set_layout_engine(None)
     buf = io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "sckpi"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None}, dpi=96)
+        fig.savefig(buf, format="svg", metadata={"Date": None}, dpi=96)
     text = buf.getvalue().decode("utf-8")
     text = re.sub(r"font-family: ?'?[^;'\"]+'?", f"font-family: {SVG_FONTS}", text)
     # path coordinates to 0.1 pt (matplotlib writes six decimals) and one space between commands (it

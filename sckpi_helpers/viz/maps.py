@@ -103,12 +103,15 @@ def plot_deviation_maps(geo: Any, panels: list[tuple[str, pd.DataFrame]], city: 
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
     aspect = 1 / math.cos(math.radians((y0 + y1) / 2))
-    w = 4.4 if ncols > 1 else 6.0
-    h = w * (y1 - y0 + 2 * pady) * aspect / max(x1 - x0 + 2 * padx, 1e-6)
+    # each panel as wide as its frame at the height it gets (a tall frame: narrower panels, not white
+    # margins; the figure is saved at this size), never narrower than its title and the legend need
+    ratio = (y1 - y0 + 2 * pady) * aspect / max(x1 - x0 + 2 * padx, 1e-6)
+    h = min(max((4.4 if ncols > 1 else 6.0) * ratio, 2.5), 6.0)
+    w = max(min(4.4 if ncols > 1 else 6.0, h / ratio), 2.9 if ncols > 1 else 5.6)
     tol = (x1 - x0 + y1 - y0) / 700  # about a line's width at the panel's size (4–6 inches)
     shown = shown.assign(geometry=shown.geometry.simplify(tol, preserve_topology=True))
     context = context.assign(geometry=context.geometry.simplify(tol * 2, preserve_topology=True))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(w * ncols, min(max(h, 2.5), 6.0) * nrows + 0.9), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(w * ncols, h * nrows + 0.9), squeeze=False)
     # shapes → matplotlib paths once per figure; each panel draws its layers as one collection each
     shapes = {c: p for c, p in zip(shown["area_code"], _paths(shown.geometry), strict=True) if p is not None}
     context_paths = [p for p in _paths(context.geometry) if p is not None]
