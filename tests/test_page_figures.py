@@ -158,13 +158,19 @@ def test_radar_draws_the_city_and_the_peers_median_ring_with_values_in_the_label
 
     pillars = pd.DataFrame({"label": ["社会", "経済", "環境"], "city": [55.0, 45.0, 61.2],
                             "peer_median": [50.0, 49.0, 51.0]})
+    from sckpi_helpers.viz.radar import radius
+
     fig = plot_radar(pillars)
     ax = fig.axes[0]
-    assert ax.name == "polar"
-    labels = [t.get_text() for t in ax.get_xticklabels()]
-    assert labels == ["社会\n55.0", "経済\n45.0", "環境\n61.2"]
+    labels = [t.get_text() for t in ax.texts if "\n" in t.get_text()]
+    assert labels == ["社会\n55.0", "経済\n45.0", "環境\n61.2"]  # the first axis at the top, then clockwise
+    assert ax.texts[-1].get_position()[0] < 0 < ax.texts[-2].get_position()[0]
     lines = {ln.get_label(): ln for ln in ax.get_lines()}
-    assert list(lines["比較団体の中央値"].get_ydata()) == [50.0, 49.0, 51.0, 50.0]  # closed ring
+    ring = lines["比較団体の中央値"]
+    r = np.hypot(ring.get_xdata(), ring.get_ydata())
+    np.testing.assert_allclose(r, [radius(v) for v in (50.0, 49.0, 51.0, 50.0)])  # closed, one vertex per axis
+    city = lines["対象都市"]
+    assert city.get_xdata()[0] == pytest.approx(0) and city.get_ydata()[0] == pytest.approx(radius(55.0))
     plt.close(fig)
 
 

@@ -61,20 +61,23 @@ def plot_peer_strip(data: pd.DataFrame, catalog: Any, city: str, year: int, peer
     ax.axvspan(40, 60, color="#f0f0f0", zorder=0)
     ax.axvline(50, color=palette.DARK_GREY, lw=1, zorder=1)
     rng = np.random.default_rng(0)
-    dots_x, dots_y, city_x, city_y = [], [], [], []
+    dots_x, dots_y, city_x, city_y, box_pos = [], [], [], [], []
+    by_indicator = {i: g for i, g in sc.groupby("indicator_id", sort=False)}
     for pos, iid in enumerate(ids):
-        sub = sc[sc["indicator_id"] == iid]
+        sub = by_indicator[iid]
         peers_ = sub[sub["area_code"] != city]["deviation_score"].to_numpy(dtype=float)
         if len(peers_):
-            ax.boxplot(peers_, positions=[pos], orientation="horizontal", widths=0.55, showfliers=False,
-                       patch_artist=True, boxprops={"facecolor": BAND_COLOUR, "edgecolor": PEER_COLOUR},
-                       medianprops={"color": PEER_COLOUR}, whiskerprops={"color": PEER_COLOUR},
-                       capprops={"color": PEER_COLOUR}, zorder=2)
+            box_pos.append(pos)
             dots_x.append(peers_)
             dots_y.append(pos + rng.uniform(-0.18, 0.18, len(peers_)))
         mine = sub[sub["area_code"] == city]["deviation_score"].to_numpy(dtype=float)
         city_x += list(mine)
         city_y += [pos] * len(mine)
+    if dots_x:  # one call for every indicator's box (a call each re-scales the axes and its ticks)
+        ax.boxplot(dots_x, positions=box_pos, orientation="horizontal", widths=0.55, showfliers=False,
+                   patch_artist=True, boxprops={"facecolor": BAND_COLOUR, "edgecolor": PEER_COLOUR},
+                   medianprops={"color": PEER_COLOUR}, whiskerprops={"color": PEER_COLOUR},
+                   capprops={"color": PEER_COLOUR}, zorder=2)
     if dots_x:  # every indicator's peers in one collection: one small image inside the SVG (not a node
         # per dot, nor an image per indicator)
         ax.scatter(np.concatenate(dots_x), np.concatenate(dots_y), s=9, color=PEER_COLOUR, alpha=0.5, zorder=3,
