@@ -278,3 +278,24 @@ def test_two_local_files_giving_the_same_period_are_refused(demo_home, tmp_path)
     b.write_text(text, encoding="utf-8")
     with pytest.raises(ValidationError, match="2030Q1 is given by more than one local-data file"):
         ingest.ingest(demo_settings(), source="demo", local=[a, b])
+
+
+def test_the_kits_catalog_counts_by_its_contents_not_by_where_the_kit_is_installed(tmp_path, monkeypatch):
+    """A kernel that imports the kit from another checkout sees the same build as fresh; a changed
+    catalog file (or a raw file) still makes it stale."""
+    import shutil
+
+    from sckpi_helpers.store import plan
+
+    raw = tmp_path / "raw.csv"
+    raw.write_text("a,b\n1,2\n", encoding="utf-8")
+    here = plan.fingerprint([*plan._catalog_files(), raw])
+    other = tmp_path / "other_checkout" / "sckpi_helpers"
+    shutil.copytree(paths.PACKAGE_DIR / "catalog" / "data", other / "catalog" / "data")  # new paths, new mtimes
+    monkeypatch.setattr(paths, "PACKAGE_DIR", other)
+    assert plan.fingerprint([*plan._catalog_files(), raw]) == here
+    (other / "catalog" / "data" / "fields.yaml").write_text("changed\n", encoding="utf-8")
+    assert plan.fingerprint([*plan._catalog_files(), raw]) != here
+    monkeypatch.undo()
+    os.utime(raw, ns=(1, 1))
+    assert plan.fingerprint([*plan._catalog_files(), raw]) != here

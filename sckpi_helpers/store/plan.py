@@ -206,11 +206,23 @@ def raw_inputs(settings: CitySettings, source: str | None = None, inputs: Sequen
 
 
 def fingerprint(files: Iterable[Path]) -> str:
-    """A hash of the files' paths, sizes and modification times (what freshness compares)."""
-    h = hashlib.sha256()
-    for p in sorted(Path(f).resolve() for f in files):
+    """A hash of the files' paths, sizes and modification times (what freshness compares).
+
+    The kit's own files (the catalog) count by their place in the package and their contents, as in
+    ``reports.rerun.kit_fingerprint``: two processes that import the same kit from different
+    checkouts (a kernel started in another clone) must not see every build as changed and rebuild it
+    back and forth."""
+    kit = paths.PACKAGE_DIR.resolve()
+
+    def line(p: Path) -> str:
+        if p.is_relative_to(kit):
+            return f"kit:{p.relative_to(kit).as_posix()}|{hashlib.sha256(p.read_bytes()).hexdigest()}"
         st = p.stat()
-        h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+        return f"{p}|{st.st_size}|{st.st_mtime_ns}"
+
+    h = hashlib.sha256()
+    for text in sorted(line(Path(f).resolve()) for f in files):
+        h.update(f"{text}\n".encode())
     return h.hexdigest()
 
 
