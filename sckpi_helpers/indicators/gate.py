@@ -22,7 +22,7 @@ Stage 6 (indicators): imports ``config``, ``catalog``, ``sources`` and :mod:`.qu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -94,7 +94,8 @@ def finish(found: pd.DataFrame, catalog: Any, names: pd.Series | None,
 
 def run_rules(panel: pd.DataFrame, results: pd.DataFrame | None, catalog: Any, groups: pd.Series, *,
               areas: Iterable[str] | None = None, revisions: pd.DataFrame | None = None,
-              city_quality: QualitySettings | None = None, cells=None) -> pd.DataFrame:
+              city_quality: QualitySettings | None = None,
+              cells: Callable[[pd.DataFrame], Any] | None = None) -> pd.DataFrame:
     """Every rule over the panel and tier-3 results; ``areas`` limits whom findings are about,
     ``cells`` which (subject, year) cells the peer rule judges (:func:`quality.peers`)."""
     th = partial(catalog_thresholds, catalog, city=city_quality)

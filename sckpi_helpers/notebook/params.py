@@ -21,7 +21,8 @@ from sckpi_helpers.errors import SckpiError
 LANGS = ("ja", "en")
 #: a report set's layout (reports.lighten): ``light`` sets of a national run show the maps and time
 #: series as links to the national pages and their data as tables, not as 1,741 more drawings
-LAYOUTS = ("full", "light")
+LIGHT = "light"
+LAYOUTS = ("full", LIGHT)
 
 
 class ParameterError(SckpiError, ValueError):

@@ -17,6 +17,7 @@ import pandas as pd
 from sckpi_helpers.config.formatting import format_number
 from sckpi_helpers.config.periods import year_ja
 from sckpi_helpers.config.vocabulary import DIRECTION_JA, FIELD_JA, PILLAR_JA, peer_group_ja
+from sckpi_helpers.notebook.params import LIGHT
 from sckpi_helpers.pages.display import _display_html, e, show_figure, show_links, show_notice
 
 #: how many tier-3 indicators the page maps and draws over time
@@ -174,7 +175,7 @@ def show_maps(d: Any) -> None:
     if not ids or len(d.peer_codes) < 2:
         show_notice("地図に描ける指標・比較団体がありません。")
         return
-    if d.params.layout == "light":
+    if d.params.layout == LIGHT:
         show_national_links(d, ids, "地図")
         return
     try:

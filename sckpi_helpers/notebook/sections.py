@@ -35,6 +35,7 @@ from sckpi_helpers.config.vocabulary import (
     peer_group_ja,
 )
 from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.notebook.params import LIGHT
 from sckpi_helpers.pages.display import (
     publish_summary,
     show_figure,
@@ -513,7 +514,7 @@ def show_timeseries(d: CheckData, *, max_charts: int = 6) -> None:
         return
     ids = headline_indicators(d, n=max_charts)
     rows = cmp.set_index("indicator_id")
-    light = d.params.layout == "light"  # a national run's set: the series as tables, no drawings
+    light = d.params.layout == LIGHT  # a national run's set: the series as tables, no drawings
     if light:
         from sckpi_helpers.notebook.peer_page import show_national_links
 

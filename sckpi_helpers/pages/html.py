@@ -215,7 +215,6 @@ def _lab_css_for(used: frozenset[str], page_refs: frozenset[str]) -> str:
     share both: a national run parses the 256 KB stylesheet once, not once per city)."""
     import tinycss2
 
-
     def keep_selector(prelude: str) -> bool:
         return any(set(re.findall(r"\.(-?[_a-zA-Z][\w-]*)", sel)) <= used for sel in prelude.split(","))
 

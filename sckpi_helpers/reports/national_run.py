@@ -32,6 +32,7 @@ from sckpi_helpers.config import paths
 from sckpi_helpers.config.codes import parse_code
 from sckpi_helpers.config.periods import Period, parse_period
 from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.notebook.params import LIGHT
 from sckpi_helpers.pages.indexes import now as _now
 from sckpi_helpers.pages.national import national_dir, write_national_site
 from sckpi_helpers.reports.executors import run_batch
@@ -162,7 +163,7 @@ def run_national(period: str | Period, cities: Sequence[str] | None = None, *, j
     ctx = _anchor(codes if cities else codes[:50], p)
     results = run_batch(codes, p, jobs=jobs, scheduler=scheduler, force=force, only=only or NATIONAL_ONLY,
                         reports_root=root, notebooks_dir=notebooks_dir, progress=progress, executor=executor,
-                        layout="light")
+                        layout=LIGHT)
     rendered = any(r.rerun_reason and r.status in ("ok", "partial", "failed") for r in results)
     index, rewritten, why = write_national(root, p, ctx, rendered=rendered)
     refresh_indexes(root, [])  # the top index links the national pages

@@ -44,6 +44,7 @@ from sckpi_helpers.city import CityContext, resolve_city
 from sckpi_helpers.config import paths
 from sckpi_helpers.config.periods import Period, due_checks
 from sckpi_helpers.errors import SckpiError
+from sckpi_helpers.notebook.params import LIGHT
 from sckpi_helpers.pages import html as rh
 from sckpi_helpers.pages.attachments import attach
 from sckpi_helpers.pages.catalog_page import write_catalog_page
@@ -259,14 +260,14 @@ def _run_locked(ctx: CityContext, names: list[str], nb_dir: Path, root: Path, *,
             kernels = sum(x.kernels for x in sessions) - kernels0 if sessions else len(results)
             for session in () if keep else sessions or ():
                 session.discard()  # the kernels' work is done
-            if layout == "light":
+            light = layout == LIGHT
+            if light:
                 catalog_file, catalog_problem = shared_catalog(root, ctx.catalog), None
+                for r in results:  # stored compressed at the end (compress_notebooks); pages name that file
+                    r.ipynb = packed_name(r.ipynb) if r.ipynb else None
             else:
                 catalog_file, catalog_problem = write_catalog_page(
                     folder, ctx.catalog, footer=f"sckpi {__version__} ／ {city_name} ／ {p.label_ja}")
-            if layout == "light":  # stored compressed at the end (compress_notebooks); pages name that file
-                for r in results:
-                    r.ipynb = packed_name(r.ipynb) if r.ipynb else None
             n_ok = sum(r.status == "ok" for r in results)
             status = "ok" if n_ok == len(results) else ("failed" if n_ok == 0 else "partial")
             finished = _now()
@@ -282,13 +283,13 @@ def _run_locked(ctx: CityContext, names: list[str], nb_dir: Path, root: Path, *,
                 status=status, started=started, finished=finished, version=__version__, catalog=catalog_file,
                 **gate.page())
             (folder / "index.html").write_text(landing, encoding="utf-8")
-            if layout == "light":
+            if light:
                 lighten_set(folder, root, [r.name for r in results])
-            attach(folder, inputs, workbook_note=None if layout != "light" else (  # downloads, tables.xlsx, inputs/
+            attach(folder, inputs, workbook_note=None if not light else (  # downloads, tables.xlsx, inputs/
                 f"全国一括作成の報告のため、表の Excel ファイルはありません。全市区町村の値は全国の一括表 "
                 f"（national/{p.fiscal_year}/indicators.csv・.parquet）にあります。"))
             redactions = scrub_folder(folder)
-            if layout == "light":  # after the scrub: it reads the notebooks as text
+            if light:  # after the scrub: it reads the notebooks as text
                 compress_notebooks(folder, [r.name for r in results])
             seconds = round(time.perf_counter() - t0, 2)
             write_manifest(folder, {

@@ -78,8 +78,8 @@ def plot_peer_strip(data: pd.DataFrame, catalog: Any, city: str, year: int, peer
                    patch_artist=True, boxprops={"facecolor": BAND_COLOUR, "edgecolor": PEER_COLOUR},
                    medianprops={"color": PEER_COLOUR}, whiskerprops={"color": PEER_COLOUR},
                    capprops={"color": PEER_COLOUR}, zorder=2)
-    if dots_x:  # every indicator's peers in one collection: one small image inside the SVG (not a node
-        # per dot, nor an image per indicator)
+        # every indicator's peers in one collection: one small image inside the SVG (not a node per dot,
+        # nor an image per indicator)
         ax.scatter(np.concatenate(dots_x), np.concatenate(dots_y), s=9, color=PEER_COLOUR, alpha=0.5, zorder=3,
                    label="比較団体", rasterized=True)
     if city_x:
