@@ -115,9 +115,10 @@ def test_a_peer_outlier_is_flagged_by_its_robust_z_score():
     assert list(found["area_code"]) == ["99207"] and list(found["rule"]) == ["peer"]
 
 
-def test_judging_only_a_reports_cells_finds_what_judging_every_cell_finds_there():
-    """A city's page judges its year's cells (and the inputs behind its values) only; each judged cell
-    keeps every peer's row and the denominators of every year, so its findings are the national run's."""
+def test_a_cell_is_judged_by_its_own_values_whatever_other_years_hold():
+    """The peer rule decides per (subject, year) cell — log scale or not, median, spread — so a year's
+    verdict is the same whether the other years are judged with it or not (a city's page and the
+    national run agree). Only the denominators of earlier years are needed (2024 divides by 2023)."""
     from sckpi_helpers.indicators.quality import peers
 
     areas = [f"9920{i}" for i in range(8)]
@@ -129,7 +130,7 @@ def test_judging_only_a_reports_cells_finds_what_judging_every_cell_finds_there(
                      {"area_code": a, "year": year, "subject": "crimes", "kind": "input",
                       "value": pop * (0.05 if i == out else 0.005)},
                      {"area_code": a, "year": year, "subject": "x", "kind": "indicator",
-                      "value": 60.0 if i == out else 10.0 + 0.2 * i}]
+                      "value": 60.0 if i == out else (10.0 if year == 2024 else -5.0) + 0.2 * i}]
     values = pd.DataFrame(rows).assign(source="")
     values = values[~((values["subject"] == "pop") & (values["year"] == 2024))]  # 2024 divides by 2023
     ths = {"crimes": QualityThresholds(z_threshold=5, min_peers=5, log=True, per="pop"),
@@ -137,10 +138,47 @@ def test_judging_only_a_reports_cells_finds_what_judging_every_cell_finds_there(
     th = lambda s, k: ths.get(s, QualityThresholds())
     groups = pd.Series("g", index=areas)
     everything = peers(values, groups, th)
-    assert set(zip(everything["area_code"], everything["year"], strict=True)) == {("99203", 2023), ("99207", 2024)}
-    only_2024 = peers(values, groups, th, cells=lambda v: (v["year"] == 2024).to_numpy())
+    assert ("99207", 2024) in set(zip(everything["area_code"], everything["year"], strict=True))
+    only_2024 = peers(values[(values["year"] == 2024) | (values["subject"] == "pop")], groups, th)
     pd.testing.assert_frame_equal(only_2024.reset_index(drop=True),
                                   everything[everything["year"] == 2024].reset_index(drop=True))
+
+
+def _peer_group_gate(panel, year=2024):
+    """(findings about each demo municipality judged against all of them, each judged on its own)."""
+    catalog = load_catalog()
+    codes = sorted(panel.loc[panel["area_code"].str.len() == 5, "area_code"].unique())
+    return codes, {c: gate.city_findings(panel, None, catalog, c, year, codes) for c in codes}
+
+
+def test_a_citys_findings_are_the_same_whether_its_peer_group_was_judged_for_it_or_for_a_neighbour(demo_home):
+    """The gate judges a peer group once per process (a national run: one prefecture's cities share
+    it); each city gets exactly what judging it first would have given."""
+    _edit_crimes(demo_home, 2024, factor=10)
+    ingest(demo_settings())
+    from sckpi_helpers.store.processed import load_panel
+
+    panel = load_panel(demo_settings())
+    gate._GROUPS.clear()
+    codes, together = _peer_group_gate(panel)
+    assert len(gate._GROUPS) == 1  # one group judged for every member
+    assert not together[CITY].empty
+    for c in codes:
+        gate._GROUPS.clear()
+        pd.testing.assert_frame_equal(gate.city_findings(panel, None, load_catalog(), c, 2024, codes), together[c])
+
+
+def test_a_changed_value_is_judged_again_not_answered_from_memory(demo_home):
+    ingest(demo_settings())
+    from sckpi_helpers.store.processed import load_panel
+
+    panel = load_panel(demo_settings())
+    _, before = _peer_group_gate(panel)
+    assert before[CITY].empty
+    hit = (panel["area_code"] == CITY) & (panel["variable"] == "crimes_recognised") & (panel["year"] == 2024)
+    panel.loc[hit, "value"] = panel.loc[hit, "value"] * 10
+    _, after = _peer_group_gate(panel)
+    assert "crimes_recognised" in set(after[CITY]["subject"])
 
 
 def test_a_numerator_much_newer_than_its_denominator_is_flagged():

@@ -118,7 +118,7 @@ def for_city(stored: pd.DataFrame, chain: list[str], city: str | None) -> pd.Dat
     if city is not None:
         mine = (ap["area_code"].astype(str) == str(city)) & ok
         pick = order[mine].groupby([ap.loc[mine, "indicator_id"], ap.loc[mine, "year"]]).min()
-        wanted = pd.MultiIndex.from_arrays([ap["indicator_id"], ap["year"]]).map(pick.to_dict()).fillna(0)
+        wanted = pick.reindex(pd.MultiIndex.from_arrays([ap["indicator_id"], ap["year"]])).fillna(0).to_numpy()
         who = f"for {city}"
     else:
         first_ok = order.where(ok).groupby([ap["area_code"], ap["indicator_id"], ap["year"]]).transform("min")

@@ -6,7 +6,8 @@ One entry point per scope, both returning the same findings table (:data:`GATE_C
 - :func:`city_findings` — what one city's report for one year shows: the city's tier-3 values of
   that year and every input value (input@year) they were computed from, judged against the
   city's peers. ``sckpi check``, ``sckpi ingest``, the report runner (``quality.csv``, ``--strict``)
-  and the check pages (要確認) all call it, so they agree.
+  and the check pages (要確認) all call it, so they agree. The city's peer group is judged as a
+  whole (:func:`group_findings`, kept per process by what it judged), and the city's part taken.
 - :func:`build_findings` — every area of a build for some years, each against the areas of its
   municipal type (the national measurement).
 
@@ -22,7 +23,10 @@ Stage 6 (indicators): imports ``config``, ``catalog``, ``sources`` and :mod:`.qu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -92,20 +96,28 @@ def finish(found: pd.DataFrame, catalog: Any, names: pd.Series | None,
     return found[GATE_COLUMNS].reset_index(drop=True)
 
 
-def run_rules(panel: pd.DataFrame, results: pd.DataFrame | None, catalog: Any, groups: pd.Series, *,
-              areas: Iterable[str] | None = None, revisions: pd.DataFrame | None = None,
-              city_quality: QualitySettings | None = None,
-              cells: Callable[[pd.DataFrame], Any] | None = None) -> pd.DataFrame:
-    """Every rule over the panel and tier-3 results; ``areas`` limits whom findings are about,
-    ``cells`` which (subject, year) cells the peer rule judges (:func:`quality.peers`)."""
-    th = partial(catalog_thresholds, catalog, city=city_quality)
-    th = _cached(th)
+def value_frames(panel: pd.DataFrame, results: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the panel's inputs, inputs and tier-3 values together) as value frames: what the rules judge."""
     inputs = q.panel_values(panel)
     tier3 = q.result_values(results) if results is not None and len(results) else inputs.iloc[:0]
-    values = pd.concat([inputs, tier3], ignore_index=True)
+    return inputs, pd.concat([inputs, tier3], ignore_index=True)
+
+
+def run_rules(panel: pd.DataFrame, results: pd.DataFrame | None, catalog: Any, groups: pd.Series, *,
+              areas: Iterable[str] | None = None, revisions: pd.DataFrame | None = None,
+              city_quality: QualitySettings | None = None) -> pd.DataFrame:
+    """Every rule over the panel and tier-3 results; ``areas`` limits whom findings are about."""
+    return _judge(*value_frames(panel, results), catalog, groups, areas=areas, revisions=revisions,
+                  city_quality=city_quality)
+
+
+def _judge(inputs: pd.DataFrame, values: pd.DataFrame, catalog: Any, groups: pd.Series, *,
+           areas: Iterable[str] | None, revisions: pd.DataFrame | None,
+           city_quality: QualitySettings | None) -> pd.DataFrame:
+    th = _cached(partial(catalog_thresholds, catalog, city=city_quality))
     wanted = set(areas) if areas is not None else None
     own = values[values["area_code"].isin(wanted)] if wanted is not None else values
-    parts = [q.year_over_year(own, th), q.peers(values, groups, th, wanted, cells), q.revisions(revisions, inputs, th),
+    parts = [q.year_over_year(own, th), q.peers(values, groups, th, wanted), q.revisions(revisions, inputs, th),
              q.lag(own, th)]
     parts = [p for p in parts if not p.empty]
     found = pd.concat(parts, ignore_index=True) if parts else q.empty_findings()
@@ -122,6 +134,49 @@ def _cached(f):
     return get
 
 
+#: peer groups judged in this process, at most this many kept (:func:`group_findings`)
+GROUPS_KEPT = 16
+_GROUPS: OrderedDict[tuple, tuple[Any, pd.DataFrame]] = OrderedDict()
+_GROUPS_LOCK = threading.Lock()
+
+
+def _digest(frame: pd.DataFrame | None) -> str:
+    if frame is None:
+        return ""
+    rows = pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+    return hashlib.blake2b(rows + repr(list(frame.columns)).encode(), digest_size=20).hexdigest()
+
+
+def group_findings(panel: pd.DataFrame, results: pd.DataFrame | None, catalog: Any, codes: Sequence[str], *,
+                   revisions: pd.DataFrame | None = None,
+                   city_quality: QualitySettings | None = None) -> pd.DataFrame:
+    """Every rule's findings about every member of a peer group (``codes``, each judged against all).
+
+    Why kept: the cities of one prefecture share their peer group, so a national run would judge the
+    same group for each of them, in the worker and again in the page's kernel. The group is judged
+    once per process and remembered by what was judged — the values' content, the revisions, the
+    thresholds (catalog and the city's overrides) and the members — so a changed value is never
+    answered from memory, and each city's findings are the ones judging it alone would give."""
+    codes = sorted(set(map(str, codes)))
+    sub = panel[panel["area_code"].isin(codes)]
+    res = results[results["area_code"].isin(codes)] if results is not None else None
+    inputs, values = value_frames(sub, res)
+    key = (_digest(values), _digest(revisions), tuple(codes), id(catalog),
+           city_quality.model_dump_json() if city_quality is not None else "")
+    with _GROUPS_LOCK:
+        kept = _GROUPS.get(key)
+        if kept is not None and kept[0] is catalog:  # the very catalog (an id is reused only once it is gone)
+            _GROUPS.move_to_end(key)
+            return kept[1]
+    found = _judge(inputs, values, catalog, pd.Series("peers", index=codes), areas=codes, revisions=revisions,
+                   city_quality=city_quality).reset_index(drop=True)
+    with _GROUPS_LOCK:
+        _GROUPS[key] = (catalog, found)
+        while len(_GROUPS) > GROUPS_KEPT:
+            _GROUPS.popitem(last=False)
+    return found
+
+
 def used_inputs(results: pd.DataFrame, city: str, year: int) -> set[tuple[str, int]]:
     """(input, year) pairs the city's tier-3 values of ``year`` were computed from."""
     mine = results[(results["area_code"] == city) & (results["year"] == year) & results["value"].notna()]
@@ -134,26 +189,13 @@ def city_findings(panel: pd.DataFrame, results: pd.DataFrame | None, catalog: An
                   names: pd.Series | None = None) -> pd.DataFrame:
     """The findings about what ``city``'s report for ``year`` shows (its tier-3 values of that year
     and the input values behind them, plus that year's inputs), against ``peer_codes``."""
-    codes = sorted(set(peer_codes) | {city})
-    groups = pd.Series("peers", index=codes)
-    sub = panel[panel["area_code"].isin(codes)]
-    res = results[results["area_code"].isin(codes)] if results is not None else None
+    found = group_findings(panel, results, catalog, [*peer_codes, city], revisions=revisions,
+                           city_quality=city_quality)
+    found = found[(found["area_code"] == city).to_numpy(dtype=bool)]
     used = used_inputs(results, city, year) if results is not None and len(results) else set()
-
-    def shown(v: pd.DataFrame) -> np.ndarray:
-        """The report's cells: its year's values and the input values behind them."""
-        mine = (v["year"] == year).to_numpy(dtype=bool, copy=True)
-        if used:  # only the rows of an input behind the values are looked up one by one
-            maybe = ~mine & (v["kind"] != "indicator").to_numpy(dtype=bool) & v["subject"].isin(
-                {s for s, _ in used}).to_numpy(dtype=bool)
-            at = np.flatnonzero(maybe)
-            mine[at] = [(s, int(y)) in used for s, y in
-                        zip(v["subject"].to_numpy(dtype=object)[at], v["year"].to_numpy()[at], strict=True)]
-        return mine
-
-    found = run_rules(sub, res, catalog, groups, areas=[city], revisions=revisions, city_quality=city_quality,
-                      cells=shown)
-    return finish(found[shown(found)], catalog, names, reviewed)
+    shown = [y == year or (kind != "indicator" and (s, int(y)) in used)
+             for s, y, kind in zip(found["subject"], found["year"], found["kind"], strict=True)]
+    return finish(found[np.asarray(shown, dtype=bool)], catalog, names, reviewed)
 
 
 def build_findings(panel: pd.DataFrame, results: pd.DataFrame | None, catalog: Any, areas: pd.DataFrame,

@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -150,21 +149,16 @@ def _per_values(values: pd.DataFrame, vals: pd.DataFrame, per_of: dict[tuple[str
 
 
 def peers(values: pd.DataFrame, groups: pd.Series, thresholds: Thresholds,
-          areas: set[str] | None = None, cells: Callable[[pd.DataFrame], Any] | None = None) -> pd.DataFrame:
+          areas: set[str] | None = None) -> pd.DataFrame:
     """Robust z-score and scale against the area's peers, per (peer group, subject, year) cell.
 
     ``groups``: area_code → peer-group key (one key: a city and its peers; national: municipal
     type). Inputs are compared per unit of ``per`` (counts per resident), on log10 when ``log`` and
     the cell has a positive value. ``scale``: the ratio to the peers' median within
     10^±``scale_tolerance`` of ``scale_factor`` or its inverse (a unit mix-up) — reported instead of
-    the z-score finding. ``areas``: report only these areas (all are still peers). ``cells``: a mask
-    of the value rows whose cells are judged (a city's page: its year's and the inputs behind its
-    values; every peer's row of such a cell stays, so a judged cell is judged as in a national run)."""
+    the z-score finding. ``areas``: report only these areas (all are still peers)."""
     rows = []
-    vals = values[values["area_code"].isin(groups.index)]
-    if cells is not None:
-        vals = vals[np.asarray(cells(vals), dtype=bool)]
-    vals = vals.copy()
+    vals = values[values["area_code"].isin(groups.index)].copy()
     vals["group"] = vals["area_code"].map(groups)
     judged = _judged(vals, thresholds, lambda th: bool(th.z_threshold or th.scale_factor))
     per_of = {sk: th.per for sk, th in judged.items() if sk[1] == "input" and th.per}

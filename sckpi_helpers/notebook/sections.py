@@ -519,6 +519,9 @@ def show_timeseries(d: CheckData, *, max_charts: int = 6) -> None:
         from sckpi_helpers.notebook.peer_page import show_national_links
 
         show_national_links(d, ids, "全国の分布と地図")
+    shown = d.results[d.results["indicator_id"].isin(ids)]  # the charted indicators' rows, split once
+    by_id = dict(tuple(shown.groupby("indicator_id", sort=False)))
+    peers = set(map(str, d.peer_codes)) - {d.params.city_code}
     for i in ids:
         base, targets = (None, []) if light else model_targets(d, i)
         try:
@@ -527,8 +530,8 @@ def show_timeseries(d: CheckData, *, max_charts: int = 6) -> None:
         except SckpiError as exc:
             show_notice(f"{i}：{exc}")
             continue
-        r = d.results[d.results["indicator_id"] == i]
-        others = r[r["area_code"].isin(set(map(str, d.peer_codes)) - {d.params.city_code})]
+        r = by_id.get(i, shown.iloc[:0])
+        others = r[r["area_code"].isin(peers)]
         mine = r[r["area_code"] == d.params.city_code].set_index("year")["value"]
         med = others.groupby("year")["value"].median()
         years = sorted(set(mine.index) | set(med.index))

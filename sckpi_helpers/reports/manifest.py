@@ -9,6 +9,7 @@ stages 0–11.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -63,13 +64,19 @@ def collect_processed(city: CityContext) -> list[dict[str, Any]]:
 
 def tool_versions() -> dict[str, str]:
     """Versions of the tools that executed and rendered the notebooks."""
+    return dict(_tool_versions())
+
+
+@functools.cache
+def _tool_versions() -> tuple[tuple[str, str], ...]:
+    """Looked up once per process (a national run writes 1,741 manifests)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    out = {}
+    out = []
     for pkg in ("papermill", "nbconvert", "nbformat", "nbclient", "ipykernel", "pandas", "matplotlib"):
         with contextlib.suppress(PackageNotFoundError):
-            out[pkg] = version(pkg)
-    return out
+            out.append((pkg, version(pkg)))
+    return tuple(out)
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any] | None:
