@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Circle
 
 from sckpi_helpers.config.palette import CITY, DARK_GREY, PEER
 from sckpi_helpers.viz import style
@@ -41,21 +42,23 @@ def _radar(ax, frame: pd.DataFrame, title: str) -> None:
     same — the first axis at the top, then clockwise, rings at 30–70, the value beside each label."""
     n = len(frame)
     ang = np.pi / 2 - 2 * np.pi * np.arange(n) / n  # the first axis at the top, then clockwise
-    circle = np.linspace(0, 2 * np.pi, 121)
 
     def xy(r: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return r * np.cos(a), r * np.sin(a)
 
+    def ring(r: float, **style) -> None:  # a circle patch: eight Bézier curves in the SVG, not 120 segments
+        ax.add_patch(Circle((0, 0), r, fill=False, zorder=0, **style))
+
     for v in (30, 40, 60, 70):
-        ax.plot(*xy(np.full(len(circle), radius(v)), circle), color="#b0b0b0", lw=0.8, zorder=0)
-    ax.plot(*xy(np.ones(len(circle)), circle), color="black", lw=0.8, zorder=0)
+        ring(radius(v), edgecolor="#b0b0b0", lw=0.8)
+    ring(1.0, edgecolor="black", lw=0.8)
     for a in ang:
         ax.plot([0, np.cos(a)], [0, np.sin(a)], color="#b0b0b0", lw=0.8, zorder=0)
     for v in (30, 40, 50, 60, 70):  # the 偏差値 of each ring, along the first spoke's right
         x, y = xy(np.array(radius(v)), np.array(np.pi / 2 - np.pi / 8))
         ax.text(x, y, str(v), fontsize=7, color=DARK_GREY, ha="left", va="bottom")
-    ax.plot(*xy(np.full(len(circle), radius(50.0)), circle), color=DARK_GREY, lw=0.8, ls=":",
-            label="偏差値50（比較団体の平均）")
+    ring(radius(50.0), edgecolor=DARK_GREY, lw=0.8, ls=":")
+    ax.plot([], [], color=DARK_GREY, lw=0.8, ls=":", label="偏差値50（比較団体の平均）")  # the ring's legend entry
     close = np.r_[ang, ang[:1]]
     med = np.array([radius(v) if np.isfinite(v) else radius(50.0) for v in frame["peer_median"]])
     ax.plot(*xy(np.r_[med, med[:1]], close), color=PEER, lw=1.6, ls="--", label="比較団体の中央値")
