@@ -28,7 +28,7 @@ def test_export_writes_csv_with_bom_and_xlsx(tmp_path):
     csv = explore.export_table(df, tmp_path / "a" / "t.csv", {"name_ja": "指標", "value": "値"})
     assert csv.read_bytes().startswith(b"\xef\xbb\xbf") and "指標,値" in csv.read_text(encoding="utf-8-sig")
     xlsx = explore.export_table(df, tmp_path / "t.xlsx", {"name_ja": "指標"})
-    assert list(pd.read_excel(xlsx).columns) == ["指標", "value"]
+    assert list(pd.read_excel(xlsx, engine="openpyxl").columns) == ["指標", "value"]
 
 
 def test_export_refuses_another_format(tmp_path):
@@ -78,7 +78,7 @@ def test_the_export_button_writes_the_table_shown(demo_explorer, tmp_path):
     button = next(c for c in found if isinstance(c, w.Button))
     path.value = str(tmp_path / "shown.xlsx")
     button.click()
-    assert len(pd.read_excel(tmp_path / "shown.xlsx")) == len(demo_explorer.table) > 0
+    assert len(pd.read_excel(tmp_path / "shown.xlsx", engine="openpyxl")) == len(demo_explorer.table) > 0
 
 
 def test_the_reader_chooses_the_two_indicators_of_the_scatter(demo_explorer, monkeypatch):
