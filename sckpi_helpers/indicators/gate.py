@@ -18,12 +18,11 @@ a mark on a value, the value stays.
 The callers own the city: its peers, settings and catalog come from its context
 (:func:`sckpi_helpers.checks.quality.city_findings`).
 
-Stage 6 (indicators): imports ``config``, ``catalog``, ``sources`` and :mod:`.quality`.
+Stage 6 (indicators): imports ``config``, ``catalog``, ``sources``, ``store`` and :mod:`.quality`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -41,6 +40,7 @@ from sckpi_helpers.config.quality import QualitySettings
 from sckpi_helpers.config.vocabulary import QUALITY_KIND_JA, QUALITY_RULE_JA, QUALITY_STATUS_JA
 from sckpi_helpers.indicators import quality as q
 from sckpi_helpers.sources.quality_reviewed import FILE_NAME
+from sckpi_helpers.store.digest import frame_digest
 
 GATE_COLUMNS = ["status", "status_ja", "area_code", "area_name", "kind", "kind_ja", "subject", "name_ja", "year",
                 "value", "expected_low", "expected_high", "expected", "rule", "rule_ja", "reason", "source",
@@ -140,13 +140,6 @@ _GROUPS: OrderedDict[tuple, tuple[Any, pd.DataFrame]] = OrderedDict()
 _GROUPS_LOCK = threading.Lock()
 
 
-def _digest(frame: pd.DataFrame | None) -> str:
-    if frame is None:
-        return ""
-    rows = pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
-    return hashlib.blake2b(rows + repr(list(frame.columns)).encode(), digest_size=20).hexdigest()
-
-
 def group_findings(panel: pd.DataFrame, results: pd.DataFrame | None, catalog: Any, codes: Sequence[str], *,
                    revisions: pd.DataFrame | None = None,
                    city_quality: QualitySettings | None = None) -> pd.DataFrame:
@@ -161,7 +154,7 @@ def group_findings(panel: pd.DataFrame, results: pd.DataFrame | None, catalog: A
     sub = panel[panel["area_code"].isin(codes)]
     res = results[results["area_code"].isin(codes)] if results is not None else None
     inputs, values = value_frames(sub, res)
-    key = (_digest(values), _digest(revisions), tuple(codes), id(catalog),
+    key = (frame_digest(values), frame_digest(revisions) if revisions is not None else "", tuple(codes), id(catalog),
            city_quality.model_dump_json() if city_quality is not None else "")
     with _GROUPS_LOCK:
         kept = _GROUPS.get(key)

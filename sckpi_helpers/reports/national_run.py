@@ -39,6 +39,7 @@ from sckpi_helpers.reports.executors import run_batch
 from sckpi_helpers.reports.manifest import read_manifest, refresh_indexes
 from sckpi_helpers.reports.rerun import kit_fingerprint
 from sckpi_helpers.reports.runner import ReportResult
+from sckpi_helpers.store.digest import frame_digest
 
 #: the national pages' record of what they were drawn from
 STATE_FILE = "national.json"
@@ -94,10 +95,6 @@ def national_results(ctx: CityContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
     return for_city(stored, chain_of(ctx), None), load_areas(ctx.build), load_panel(ctx.build)
 
 
-def _digest(table: pd.DataFrame) -> str:
-    return hashlib.sha256(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes()).hexdigest()
-
-
 def _sources(ctx: CityContext) -> str:
     names = sorted({Path(str(f.path)).name for f in ctx.inputs if f.role not in ("settings", "logic_model")})
     return "同梱の政府統計（" + "、".join(names) + "）" if names else "同梱の政府統計"
@@ -126,7 +123,7 @@ def write_national(root: str | Path, period: Period, ctx: CityContext, *, render
     linked = sorted(c for c in table["area_code"].unique()
                     if (m := read_manifest(root / c / period.label)) and m.get("status") == "ok"
                     and (root / c / period.label / CHECK4_PAGE).is_file())
-    state = {"table": _digest(table), "linked": hashlib.sha256(",".join(linked).encode()).hexdigest(),
+    state = {"table": frame_digest(table), "linked": hashlib.sha256(",".join(linked).encode()).hexdigest(),
              "kit": kit_fingerprint()}
     folder = national_dir(root, year)
     try:

@@ -46,8 +46,8 @@ def _radar(ax, frame: pd.DataFrame, title: str) -> None:
     def xy(r: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return r * np.cos(a), r * np.sin(a)
 
-    def ring(r: float, **style) -> None:  # a circle patch: eight Bézier curves in the SVG, not 120 segments
-        ax.add_patch(Circle((0, 0), r, fill=False, zorder=0, **style))
+    def ring(r: float, **line) -> None:  # a circle patch: eight Bézier curves in the SVG, not 120 segments
+        ax.add_patch(Circle((0, 0), r, fill=False, zorder=0, **line))
 
     for v in (30, 40, 60, 70):
         ring(radius(v), edgecolor="#b0b0b0", lw=0.8)
